@@ -1,0 +1,43 @@
+# fig-injector — every entry point a developer or CI needs.
+#   make demo   run the agent against the built-in emulators (README, first command)
+#   make test   the whole test suite (README, second command; .ci/run calls it)
+#   make bench  benchmarks → docs/benchmarks.md
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PKGS := ./...
+
+.PHONY: demo test check unit race e2e image bench build clean
+
+demo:
+	$(GO) run ./cmd/fig-injector dev --demo
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/fig-injector ./cmd/fig-injector
+
+test: check unit race e2e image
+	@echo "make test: all suites passed"
+
+check:
+	@bash hack/check.sh
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+# The packages whose correctness depends on concurrency run again under the race detector.
+race:
+	$(GO) test -count=1 -race ./injector/agent/... ./injector/output/... ./injector/watch/... ./injector/source/... ./injector/webhook/...
+
+e2e:
+	@bash hack/e2e.sh
+
+image:
+	@bash hack/image.sh
+
+bench:
+	@bash hack/bench.sh
+
+clean:
+	rm -rf bin dist

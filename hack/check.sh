@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# hack/check.sh — static checks: gofmt, go vet, staticcheck, go mod tidy,
+# shellcheck, and the package import rules that keep the pure core pure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS=$(bash hack/tools.sh)
+
+echo "[check] gofmt"
+bad=$(gofmt -l $(git ls-files '*.go'))
+[ -z "$bad" ] || { echo "gofmt would change: $bad" >&2; exit 1; }
+
+echo "[check] go vet"
+go vet ./...
+
+echo "[check] staticcheck"
+"$TOOLS/staticcheck" ./...
+
+echo "[check] go mod tidy"
+cp go.mod /tmp/fig-injector-go.mod.bak; cp go.sum /tmp/fig-injector-go.sum.bak
+go mod tidy
+if ! git diff --quiet -- go.mod go.sum; then
+  git diff -- go.mod go.sum >&2
+  cp /tmp/fig-injector-go.mod.bak go.mod; cp /tmp/fig-injector-go.sum.bak go.sum
+  echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit" >&2; exit 1
+fi
+
+echo "[check] shellcheck"
+shellcheck $(git ls-files '*.sh')
+

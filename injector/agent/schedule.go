@@ -1,0 +1,58 @@
+package agent
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Schedule decides when a source is polled next. It is pure: time and
+// randomness come in as arguments, so tests check every rule without sleeping.
+//
+// Rules, in order:
+//
+//  1. After a success the next poll is the interval with ±Jitter (10%), so
+//     thousands of pods started together drift apart instead of polling in step.
+//  2. After a failure the wait doubles from Initial up to Max, with "full
+//     jitter" in [wait/2, wait], so a fleet does not retry in lockstep.
+//  3. A server's Retry-After is a floor: the next attempt is never earlier,
+//     also when it exceeds Max or the SDK's 60 s cap.
+//  4. A wait is never shorter than Min, so no error can cause a tight loop.
+type Schedule struct {
+	Jitter  float64       // fraction of the interval, e.g. 0.1
+	Initial time.Duration // first backoff after a failure
+	Max     time.Duration // backoff cap
+	Min     time.Duration // floor for every wait
+}
+
+// DefaultSchedule is what the agent uses.
+var DefaultSchedule = Schedule{Jitter: 0.1, Initial: time.Second, Max: 5 * time.Minute, Min: 100 * time.Millisecond}
+
+// AfterSuccess returns the wait before the next poll of a healthy source.
+func (s Schedule) AfterSuccess(interval time.Duration, r *rand.Rand) time.Duration {
+	return s.floor(jitter(interval, s.Jitter, r))
+}
+
+// AfterFailure returns the wait after the n-th consecutive failure (n ≥ 1),
+// honouring retryAfter as a floor.
+func (s Schedule) AfterFailure(n int, retryAfter time.Duration, r *rand.Rand) time.Duration {
+	wait := s.Initial
+	for i := 1; i < n && wait < s.Max; i++ {
+		wait *= 2
+	}
+	wait = min(wait, s.Max)
+	wait = wait/2 + time.Duration(r.Int64N(int64(wait/2)+1))
+	return s.floor(max(wait, retryAfter))
+}
+
+// Startup returns the random delay before a source's first poll after the
+// initial render, spreading a rollout's polls across one interval.
+func (s Schedule) Startup(interval time.Duration, r *rand.Rand) time.Duration {
+	return s.floor(time.Duration(r.Int64N(int64(interval) + 1)))
+}
+
+func (s Schedule) floor(d time.Duration) time.Duration { return max(d, s.Min) }
+
+// jitter returns d scaled by a random factor in [1-f, 1+f].
+func jitter(d time.Duration, f float64, r *rand.Rand) time.Duration {
+	return time.Duration(float64(d) * (1 - f + 2*f*r.Float64()))
+}

@@ -1,0 +1,138 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fig-injector/fig-injector/injector/config"
+)
+
+const full = `
+fig:
+  apiUri: https://fig-api.fig.svc:8080
+  clientName: OrderService
+  clientSecret:
+    file: /var/run/secrets/fig/secret
+  pollInterval: 10s
+keyVaults:
+  - url: https://orders-kv.vault.azure.net/
+    prefix: "OrderService--"
+    secrets:
+      - name: db-password
+        key: ConnectionStrings:Orders:Password
+        optional: true
+outputs:
+  - path: /fig/appsettings.json
+notify:
+  signal: { process: dotnet }
+listen: ":9102"
+`
+
+func load(t *testing.T, yaml string, env map[string]string) (*config.Config, error) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return config.Load(p, func(k string) string { return env[k] })
+}
+
+func TestLoadAppliesDefaultsAndEnv(t *testing.T) {
+	cfg, err := load(t, full, map[string]string{
+		"AZURE_CLIENT_ID": "cid", "AZURE_TENANT_ID": "tid", "FIG_ORDERSERVICE_INSTANCE": "blue",
+		"FIG_API_URI": "https://ignored.example", // the file wins
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"fig.apiUri", cfg.Fig.APIURI, "https://fig-api.fig.svc:8080"},
+		{"fig.instance", cfg.Fig.Instance, "blue"},
+		{"fig.pollInterval", cfg.Fig.PollInterval.D().String(), "10s"},
+		{"keyVaults[0].pollInterval", cfg.KeyVaults[0].PollInterval.D().String(), "1m0s"},
+		{"outputs[0].format", cfg.Outputs[0].Format, "json"},
+		{"outputs[0].mode", cfg.Outputs[0].Mode, "0440"},
+		{"azure.clientId", cfg.Azure.ClientID, "cid"},
+		{"azure.keyVaultDnsSuffix", cfg.Azure.KeyVaultDNSSuffix, "vault.azure.net"},
+		{"notify.signal.name", cfg.Notify.Signal.Name, "SIGHUP"},
+		{"initTimeout", cfg.InitTimeout.D().String(), "2m0s"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestFigPollIntervalFromEnv(t *testing.T) {
+	cfg, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080'}\noutputs: [{path: /fig/a.json}]\n",
+		map[string]string{"FIG_POLL_INTERVAL_MS": "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Fig.PollInterval.D(); got != 5*time.Second {
+		t.Errorf("pollInterval = %s, want 5s from FIG_POLL_INTERVAL_MS", got)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error: the field path and the fix
+	}{
+		{"unknown field with its path", "fig: {clientName: A, apiUri: 'http://f', polInterval: 1s}\noutputs: [{path: /f/a}]",
+			[]string{`unknown field "fig.polInterval"`, "fix:"}},
+		{"duplicate field", "listen: ':1'\nlisten: ':2'\noutputs: [{path: /f/a}]", []string{`listen`, "duplicate"}},
+		{"no source", "outputs: [{path: /f/a}]", []string{"fig: no source is configured; fix: configure fig, keyVaults, or both"}},
+		{"missing client name", "fig: {apiUri: 'http://f'}\noutputs: [{path: /f/a}]", []string{"fig.clientName: is required"}},
+		{"missing api uri", "fig: {clientName: A}\noutputs: [{path: /f/a}]", []string{"fig.apiUri: is required", "FIG_API_URI"}},
+		{"regex char in client name", "fig: {clientName: 'A.B', apiUri: 'http://f'}\noutputs: [{path: /f/a}]", []string{"fig.clientName", "forbids"}},
+		{"bad format", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, format: xml}]", []string{`outputs[0].format: "xml" is not a format; fix: use one of json, yaml, env, properties, template`}},
+		{"template without file", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, format: template}]", []string{"outputs[0].template"}},
+		{"relative path", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: f/a}]", []string{"outputs[0].path"}},
+		{"bad mode", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, mode: '999'}]", []string{"outputs[0].mode"}},
+		{"bad duration", "fig: {clientName: A, apiUri: 'http://f', pollInterval: soon}\noutputs: [{path: /f/a}]", []string{`fig.pollInterval: "soon" is not a duration`}},
+		{"two secret sources", "fig: {clientName: A, apiUri: 'http://f', clientSecret: {env: X, file: /s}}\noutputs: [{path: /f/a}]", []string{"fig.clientSecret: sets more than one"}},
+		{"http vault", "keyVaults: [{url: 'http://kv', prefix: a}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].url"}},
+		{"bad secret name", "keyVaults: [{url: 'https://kv', secrets: [{name: 'a_b', key: K}]}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].secrets[0].name"}},
+		{"every problem at once", "fig: {}\noutputs: []", []string{"fig.clientName", "fig.apiUri", "outputs: is empty"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.yaml, nil)
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	cfg, err := load(t, full, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := config.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := config.Parse(out)
+	if err != nil {
+		t.Fatalf("Parse(Marshal(cfg)): %v\n%s", err, out)
+	}
+	again.ApplyDefaults()
+	if diff := cmp.Diff(cfg, again, cmp.AllowUnexported(config.Duration{})); diff != "" {
+		t.Errorf("round trip differs (-want +got):\n%s", diff)
+	}
+}

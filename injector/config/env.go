@@ -1,0 +1,40 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ClientKey is the client name as Fig.Client puts it in env var names:
+// spaces removed, upper case (FIG_<CLIENTKEY>_SECRET, FIG_<CLIENTKEY>_INSTANCE).
+func ClientKey(clientName string) string {
+	return strings.ToUpper(strings.ReplaceAll(clientName, " ", ""))
+}
+
+// ApplyEnv fills fields the file left empty from the environment Fig.Client
+// and the Azure Workload Identity webhook use. The file always wins.
+func (c *Config) ApplyEnv(getenv func(string) string) {
+	if f := c.Fig; f != nil {
+		setIfEmpty(&f.APIURI, getenv("FIG_API_URI"))
+		if f.ClientName != "" {
+			setIfEmpty(&f.Instance, getenv("FIG_"+ClientKey(f.ClientName)+"_INSTANCE"))
+		}
+		if f.PollInterval.IsZero() {
+			if ms, err := strconv.Atoi(getenv("FIG_POLL_INTERVAL_MS")); err == nil && ms > 0 {
+				f.PollInterval = Dur(time.Duration(ms) * time.Millisecond)
+			}
+		}
+	}
+	a := &c.Azure
+	setIfEmpty(&a.ClientID, getenv("AZURE_CLIENT_ID"))
+	setIfEmpty(&a.TenantID, getenv("AZURE_TENANT_ID"))
+	setIfEmpty(&a.TokenFile, getenv("AZURE_FEDERATED_TOKEN_FILE"))
+	setIfEmpty(&a.AuthorityHost, getenv("AZURE_AUTHORITY_HOST"))
+}
+
+func setIfEmpty(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}

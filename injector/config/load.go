@@ -1,0 +1,56 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// Load reads, completes and validates the configuration file at path.
+// getenv is os.Getenv in production; tests pass a map's lookup.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.ApplyEnv(getenv)
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML (or JSON) strictly: unknown and duplicate fields are
+// errors that name the field's path, so a typo never silently falls back to a
+// default.
+func Parse(data []byte) (*Config, error) {
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	var cfg Config
+	strict, err := kjson.UnmarshalStrict(js, &cfg, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
+	if err != nil {
+		return nil, fmt.Errorf("%s; fix: compare with docs/configuration.md", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if len(strict) > 0 {
+		msgs := make([]string, len(strict))
+		for i, e := range strict {
+			msgs[i] = strings.TrimPrefix(e.Error(), "json: ")
+		}
+		return nil, errors.New(strings.Join(msgs, "; ") + "; fix: remove or correct the field (see docs/configuration.md for the accepted names; names are case-sensitive)")
+	}
+	return &cfg, nil
+}
+
+// Marshal renders the configuration as YAML, the format Parse reads.
+func Marshal(cfg *Config) ([]byte, error) { return yaml.Marshal(cfg) }

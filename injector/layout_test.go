@@ -1,0 +1,50 @@
+package injector_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// forbidden lists, per package, the imports that would break the layout.
+// A rule "x/" forbids every package under x.
+var forbidden = map[string][]string{
+	"injector/merge":           {"net/http", "k8s.io/", "github.com/Azure/", "log/slog", "injector/source/", "injector/output"},
+	"injector/output":          {"net/http", "k8s.io/", "github.com/Azure/", "injector/source/", "injector/merge"},
+	"injector/secret":          {"injector/"},
+	"injector/source":          {"net/http", "k8s.io/", "github.com/Azure/"},
+	"injector/config":          {"net/http", "injector/source", "injector/agent", "injector/merge", "injector/output"},
+	"injector/source/fig":      {"injector/source/keyvault", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
+	"injector/source/keyvault": {"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
+	"injector/agent":           {"injector/webhook", "injector/inject", "injector/dev", "k8s.io/client-go"},
+	"injector/inject":          {"net/http", "k8s.io/client-go", "injector/source", "injector/agent"},
+	"injector/webhook":         {"injector/agent", "injector/source", "injector/merge", "injector/output"},
+	"injector/dev/figapi":      {"injector/source", "injector/agent"},
+	"injector/dev/entra":       {"injector/source", "injector/agent"},
+	"injector/dev/keyvault":    {"injector/source", "injector/agent"},
+}
+
+const module = "github.com/fig-injector/fig-injector/"
+
+func TestPackageLayout(t *testing.T) {
+	for pkg, rules := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", "-test=false", "./"+strings.TrimPrefix(pkg, "injector/")).CombinedOutput()
+		if err != nil {
+			if strings.Contains(string(out), "no Go files") || strings.Contains(string(out), "directory not found") || strings.Contains(string(out), "matched no packages") {
+				continue // a package not written yet breaks no rule
+			}
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			dep = strings.TrimPrefix(dep, module)
+			if dep == pkg {
+				continue
+			}
+			for _, rule := range rules {
+				if dep == strings.TrimSuffix(rule, "/") || strings.HasPrefix(dep, rule) && strings.HasSuffix(rule, "/") || strings.HasPrefix(dep, rule+"/") {
+					t.Errorf("%s imports %s, which the layout forbids (rule %q)", pkg, dep, rule)
+				}
+			}
+		}
+	}
+}
