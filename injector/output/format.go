@@ -1,0 +1,66 @@
+package output
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/fig-injector/fig-injector/injector/source"
+)
+
+// Format names an output encoding. The names are the `format:` values of the
+// agent config (SPEC §2).
+type Format string
+
+// The formats.
+const (
+	FormatJSON       Format = "json"
+	FormatYAML       Format = "yaml"
+	FormatEnv        Format = "env"
+	FormatProperties Format = "properties"
+	FormatTemplate   Format = "template"
+)
+
+// ParseFormat returns the Format named s, or an error listing the valid names.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatJSON, FormatYAML, FormatEnv, FormatProperties, FormatTemplate:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown output format %q: use one of json, yaml, env, properties, template", s)
+}
+
+// errNoTemplate is returned when FormatTemplate is asked for without a template.
+var errNoTemplate = errors.New("format template needs a parsed template")
+
+// Encode renders entries in format f and returns the file's bytes.
+//
+// Entries are written in the order given: pass merge.Result.Entries, which
+// is sorted, so the bytes depend only on the configuration. tmpl is used by
+// FormatTemplate only and must be non-nil for it.
+//
+// Problems lists keys that json, yaml and template (.Tree) could not hold as
+// given (see BuildTree); the bytes are still complete. An error means no
+// bytes: an unknown format, an env key that is no environment variable name,
+// or a template that failed to execute. Errors name keys, never values.
+func Encode(f Format, entries []source.Entry, tmpl *Template) ([]byte, []Problem, error) {
+	switch f {
+	case FormatJSON:
+		root, problems := BuildTree(entries)
+		return encodeJSON(root), problems, nil
+	case FormatYAML:
+		root, problems := BuildTree(entries)
+		return encodeYAML(root), problems, nil
+	case FormatEnv:
+		b, err := encodeEnv(entries)
+		return b, nil, err
+	case FormatProperties:
+		return encodeProperties(entries), nil, nil
+	case FormatTemplate:
+		if tmpl == nil {
+			return nil, nil, errNoTemplate
+		}
+		return tmpl.execute(entries)
+	}
+	_, err := ParseFormat(string(f))
+	return nil, nil, err
+}

@@ -1,0 +1,299 @@
+package fig
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/secret"
+	"github.com/fig-injector/fig-injector/injector/source"
+)
+
+// separator is Fig's nested-setting separator (Constants.SettingPathSeparator).
+const separator = "->"
+
+// The metadata keys Fig.Client adds (FigConfigurationProvider.SetMetadataProperties).
+const (
+	KeyLastFigUpdateUtcTicks = "LastFigUpdateUtcTicks"
+	KeyFigSettingLoadType    = "FigSettingLoadType"
+)
+
+// MapOptions are the inputs of Map besides the settings.
+type MapOptions struct {
+	// Constants are substituted for ${MachineName} and friends.
+	Constants Constants
+	// LoadTime is when the settings were fetched; it becomes
+	// LastFigUpdateUtcTicks.
+	LoadTime time.Time
+	// IncludeMetadata adds FigSettingLoadType = "Server" and
+	// LastFigUpdateUtcTicks, as Fig.Client always does.
+	IncludeMetadata bool
+	// Warn, when set, is told about a setting that Fig.Client would fail to
+	// map (a JSON setting whose text is not valid JSON, has a duplicate key
+	// …). Map leaves such a setting out; Fig.Client would fail the whole
+	// load instead.
+	Warn func(setting string, err error)
+}
+
+// Map turns Fig settings into .NET configuration entries exactly as
+// Fig.Client's ToDataProviderFormat does (contracts/fig-api.md §7):
+//
+//   - simple values (String, Bool, DateTime, Double, Long, Int, TimeSpan) go
+//     to Name with "->" replaced by ":" and, for nested names, also to the
+//     simplified last segment;
+//   - data grids go to K:row (one "Values" column) or K:row:Column, JSON
+//     array cells to K:row:Column:i;
+//   - JSON settings are flattened under K;
+//   - values are formatted as .NET formats them, constants are substituted,
+//     "<NULL>" strings are null.
+//
+// Like Fig.Client, it writes simple settings first, then data grids, then
+// JSON settings, each in Fig's order, into one case-insensitive table where
+// a later write replaces an earlier one and a null removes it. Null values
+// are left out (a file cannot express .NET's null-shadowing). Entries come
+// out in Fig's setting order, each setting's keys in their natural order,
+// a key listed under the setting that wrote it last; metadata comes last.
+// Every entry has Origin fig and Secret = the setting's IsSecret.
+func Map(settings []Setting, opts MapOptions) []source.Entry {
+	t := newKeyTable(len(settings) * 2)
+	for pass := 0; pass < 3; pass++ {
+		for i, s := range settings {
+			switch {
+			case pass == 0 && s.Value.Kind != KindDataGrid && s.Value.Kind != KindJSON:
+				mapSimple(t, i, s, opts)
+			case pass == 1 && s.Value.Kind == KindDataGrid:
+				mapDataGrid(t, i, s, opts)
+			case pass == 2 && s.Value.Kind == KindJSON:
+				mapJSON(t, i, s, opts)
+			}
+		}
+	}
+	if opts.IncludeMetadata {
+		meta := len(settings)
+		t.set(meta, KeyLastFigUpdateUtcTicks, strconv.FormatInt(Ticks(opts.LoadTime), 10), true, false)
+		t.set(meta, KeyFigSettingLoadType, "Server", true, false)
+	}
+	return t.entries()
+}
+
+// simpleText is the text Fig.Client writes for a simple value; ok is false
+// for null.
+func simpleText(v Value, c Constants) (string, bool) {
+	switch v.Kind {
+	case KindString:
+		if v.Raw == nil {
+			return "", false
+		}
+		s, err := scalarText(v.Raw)
+		if err != nil {
+			return "", false
+		}
+		return c.replaceConstants(s)
+	case KindBool:
+		// A missing value is the contract's default: false.
+		b, _ := boolOf(v.Raw)
+		if b {
+			return "True", true
+		}
+		return "False", true
+	case KindInt:
+		n, _ := intOf(v.Raw, 32)
+		return strconv.FormatInt(n, 10), true
+	case KindLong:
+		n, _ := intOf(v.Raw, 64)
+		return strconv.FormatInt(n, 10), true
+	case KindDouble:
+		f, _ := floatOf(v.Raw)
+		return FormatDouble(f), true
+	case KindDateTime:
+		s, ok := v.Text()
+		if !ok {
+			return "", false
+		}
+		if d, ok := parseDateValue(s); ok {
+			return d.roundTrip(), true
+		}
+		return s, true
+	case KindTimeSpan:
+		return v.Text()
+	}
+	return "", false // KindNone: no value object
+}
+
+func mapSimple(t *keyTable, i int, s Setting, opts MapOptions) {
+	text, ok := simpleText(s.Value, opts.Constants)
+	segments := strings.Split(s.Name, separator)
+	simplified := ""
+	for j := len(segments) - 1; j >= 0; j-- {
+		if segments[j] != "" {
+			simplified = segments[j]
+			break
+		}
+	}
+	if simplified != "" {
+		t.set(i, simplified, text, ok, s.IsSecret)
+	}
+	t.set(i, strings.ReplaceAll(s.Name, separator, ":"), text, ok, s.IsSecret)
+}
+
+func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
+	base := strings.ReplaceAll(s.Name, separator, ":")
+	if s.Value.Raw == nil {
+		t.set(i, base, "", false, s.IsSecret)
+		return
+	}
+	rows := s.Value.Rows
+	baseList := len(rows) > 0 && len(rows[0]) == 1 && rows[0][0].Column == "Values"
+	for r, row := range rows {
+		for _, cell := range row {
+			key := base + ":" + strconv.Itoa(r)
+			if !baseList {
+				key += ":" + cell.Column
+			}
+			if len(cell.Raw) > 0 && cell.Raw[0] == '[' {
+				var items []json.RawMessage
+				if err := json.Unmarshal(cell.Raw, &items); err == nil {
+					for j, item := range items {
+						// JToken.ToString(): no constant substitution here.
+						t.set(i, key+":"+strconv.Itoa(j), tokenText(item), true, s.IsSecret)
+					}
+					continue
+				}
+			}
+			text, ok := opts.Constants.replaceConstants(cellText(cell.Raw))
+			t.set(i, key, text, ok, s.IsSecret)
+		}
+	}
+}
+
+// cellText is Convert.ToString(cell, InvariantCulture) for a value that
+// Newtonsoft read into object: null is "", booleans "True"/"False",
+// integers their long text, other numbers .NET's double text, strings that
+// look like ISO dates (Newtonsoft's DateParseHandling.DateTime) the invariant
+// "MM/dd/yyyy HH:mm:ss", other strings themselves, objects indented JSON.
+func cellText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case 'n':
+		return ""
+	case 't':
+		return "True"
+	case 'f':
+		return "False"
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return ""
+		}
+		if d, ok := newtonsoftDate(s); ok {
+			return d.invariantGeneral()
+		}
+		return s
+	case '{', '[':
+		return indentedJSON(raw)
+	}
+	return numberText(raw)
+}
+
+// tokenText is JToken.ToString() for an item of a JSON array cell: like
+// cellText (the container's culture is assumed invariant).
+func tokenText(raw json.RawMessage) string { return cellText(bytes.TrimSpace(raw)) }
+
+// newtonsoftDate is DateTimeUtils.TryParseDateTime as the JSON reader
+// applies it to every string read into object.
+func newtonsoftDate(s string) (netDate, bool) {
+	if strings.HasPrefix(s, "/") {
+		return parseMicrosoftDate(s)
+	}
+	return parseNewtonsoftISO(s)
+}
+
+// indentedJSON is JToken.ToString() for an object or array: two-space
+// indented JSON with "name": value members.
+func indentedJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func mapJSON(t *keyTable, i int, s Setting, opts MapOptions) {
+	text, ok := s.Value.Text()
+	if !ok {
+		return // null JSON setting: Fig.Client writes nothing
+	}
+	leaves, err := flattenJSON(text)
+	if err != nil {
+		if opts.Warn != nil {
+			opts.Warn(s.Name, fmt.Errorf("JSON setting left out: %w", err))
+		}
+		return
+	}
+	base := strings.ReplaceAll(s.Name, separator, ":")
+	for _, l := range leaves {
+		v, ok := opts.Constants.replaceConstants(l.text)
+		t.set(i, base+":"+l.path, v, ok, s.IsSecret)
+	}
+}
+
+// keyTable is the case-insensitive dictionary Fig.Client fills.
+type keyTable struct {
+	index map[string]int // lower-cased key → position in rows
+	rows  []tableRow
+	seq   int
+}
+
+type tableRow struct {
+	key     string
+	value   string
+	present bool // false: the last write was null
+	setting int  // the setting that wrote it last
+	seq     int  // order of that write
+	secret  bool
+}
+
+func newKeyTable(capacity int) *keyTable {
+	return &keyTable{index: make(map[string]int, capacity), rows: make([]tableRow, 0, capacity)}
+}
+
+// set writes key; present=false is a null. IConfiguration keys are
+// case-insensitive: a key keeps its first spelling.
+func (t *keyTable) set(setting int, key, value string, present, isSecret bool) {
+	t.seq++
+	low := strings.ToLower(key)
+	if at, ok := t.index[low]; ok {
+		r := &t.rows[at]
+		if r.setting != setting {
+			r.seq = t.seq
+		}
+		r.value, r.present, r.setting, r.secret = value, present, setting, isSecret
+		return
+	}
+	t.index[low] = len(t.rows)
+	t.rows = append(t.rows, tableRow{key: key, value: value, present: present, setting: setting, seq: t.seq, secret: isSecret})
+}
+
+func (t *keyTable) entries() []source.Entry {
+	rows := t.rows
+	slices.SortStableFunc(rows, func(a, b tableRow) int {
+		if a.setting != b.setting {
+			return a.setting - b.setting
+		}
+		return a.seq - b.seq
+	})
+	out := make([]source.Entry, 0, len(rows))
+	for _, r := range rows {
+		if !r.present {
+			continue
+		}
+		out = append(out, source.Entry{Key: r.key, Value: secret.New(r.value), Secret: r.secret, Origin: source.OriginFig})
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package fig
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+)
+
+// maxNameLength is Fig's limit on client, setting and column names
+// (NVARCHAR(255), SettingDefinitionFieldLimits).
+const maxNameLength = 255
+
+// clientNameMetachars are the characters Fig's ClientNameValidator rejects
+// (the regex class [\^$.*+?(){}[\]\\|]).
+const clientNameMetachars = `^$.*+?(){}[]\|`
+
+// ValidateClientName applies Fig's client-name rules: not empty or
+// whitespace, no regular-expression metacharacters, at most 255 characters.
+func ValidateClientName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return errors.New("the Fig client name is empty; set fig.clientName (e.g. OrderService)")
+	}
+	if i := strings.IndexAny(name, clientNameMetachars); i >= 0 {
+		return fmt.Errorf("the Fig client name %q contains %q; Fig rejects the characters %s in client names, so choose a name without them", name, name[i:i+1], clientNameMetachars)
+	}
+	if n := utf16Len(name); n > maxNameLength {
+		return fmt.Errorf("the Fig client name is %d characters long; Fig allows at most %d", n, maxNameLength)
+	}
+	return nil
+}
+
+// Fig's client-secret rules (ClientSecretValidator).
+const (
+	minSecretLength      = 32
+	minSecretUniqueChars = 10
+)
+
+// ValidateSecret applies the rules Fig checks when a client registers: at
+// least 32 characters, at least 10 of them distinct (both counted in UTF-16
+// code units, as .NET does). A GUID passes. The error never contains the
+// secret.
+func ValidateSecret(s string) error {
+	units := utf16.Encode([]rune(s))
+	if len(units) < minSecretLength {
+		return fmt.Errorf("%w: it is %d characters long and Fig requires at least %d (a GUID such as the output of uuidgen works)", ErrInvalidSecret, len(units), minSecretLength)
+	}
+	distinct := map[uint16]struct{}{}
+	for _, u := range units {
+		distinct[u] = struct{}{}
+	}
+	if len(distinct) < minSecretUniqueChars {
+		return fmt.Errorf("%w: it has %d distinct characters and Fig requires at least %d (a GUID such as the output of uuidgen works)", ErrInvalidSecret, len(distinct), minSecretUniqueChars)
+	}
+	return nil
+}
+
+// EscapeDataString is .NET's Uri.EscapeDataString: every byte of the UTF-8
+// text except the RFC 3986 unreserved characters (A–Z a–z 0–9 - _ . ~) is
+// percent-encoded with upper-case hex. Fig.Client escapes client names and
+// instances with it.
+func EscapeDataString(s string) string {
+	const upperHex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(upperHex[c>>4])
+		b.WriteByte(upperHex[c&0xf])
+	}
+	return b.String()
+}

@@ -1,0 +1,227 @@
+package fig
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/secret"
+)
+
+// Kind is the Fig value contract a value travels as (contracts/fig-api.md §3.2).
+type Kind uint8
+
+// The value contracts. KindNone means the setting carried no value object at
+// all, which Fig.Client maps like a null value.
+const (
+	KindNone Kind = iota
+	KindString
+	KindInt
+	KindLong
+	KindDouble
+	KindBool
+	KindDateTime
+	KindTimeSpan
+	KindDataGrid
+	KindJSON
+)
+
+// kindNames are the middle part of the .NET contract names
+// ("Fig.Contracts.Settings.<name>SettingDataContract").
+var kindNames = [...]string{"None", "String", "Int", "Long", "Double", "Bool", "DateTime", "TimeSpan", "DataGrid", "Json"}
+
+// String returns the contract's short name, e.g. "Int" or "DataGrid".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// ContractType is the .NET type name of the value contract without its
+// assembly, e.g. "Fig.Contracts.Settings.IntSettingDataContract". KindNone
+// has none.
+func (k Kind) ContractType() string {
+	if k == KindNone || int(k) >= len(kindNames) {
+		return ""
+	}
+	return "Fig.Contracts.Settings." + kindNames[k] + "SettingDataContract"
+}
+
+// typeName is the "$type" Fig.Client writes (short assembly name).
+func (k Kind) typeName() string { return k.ContractType() + ", Fig.Contracts" }
+
+// kindByContract maps a "$type" (up to its comma) to its Kind.
+var kindByContract = func() map[string]Kind {
+	m := make(map[string]Kind, len(kindNames))
+	for k := KindString; int(k) < len(kindNames); k++ {
+		m[k.ContractType()] = k
+	}
+	return m
+}()
+
+// Setting is one element of GET /clients/{name}/settings: a value only, no
+// definition (Fig's SettingDataContract).
+type Setting struct {
+	// Name is the setting name; nested settings join segments with "->".
+	Name string
+	// IsSecret marks values Fig treats as secret. They arrive in plain text.
+	IsSecret bool
+	// Value is the typed value.
+	Value Value
+}
+
+// Value is a setting value as it travelled: its contract and the JSON text
+// of its "value" member, kept verbatim so numbers keep their digits
+// (9000000000 stays exact) and dates their zone. A Value prints as
+// "Kind([REDACTED])" in every fmt verb and in slog, because any value may be
+// a secret.
+type Value struct {
+	// Kind is the value contract.
+	Kind Kind
+	// Raw is the JSON of the "value" member exactly as received (or as built
+	// by the constructors below); nil when the member was missing or null.
+	Raw json.RawMessage
+	// Rows holds a data grid's rows (KindDataGrid only; nil when null).
+	Rows []Row
+}
+
+// Row is one data-grid row: its cells in the order the JSON object listed
+// them, without the "$type" member.
+type Row []Cell
+
+// Cell is one data-grid cell.
+type Cell struct {
+	// Column is the column name (dictionary key, case kept).
+	Column string
+	// Raw is the cell's JSON (null included), verbatim.
+	Raw json.RawMessage
+}
+
+// IsNull reports whether the value is null (or the setting had none).
+func (v Value) IsNull() bool { return v.Raw == nil }
+
+// Text returns the string a String, Json, DateTime or TimeSpan value holds.
+// ok is false for null values and for values that are not JSON strings.
+func (v Value) Text() (text string, ok bool) {
+	if len(v.Raw) == 0 || v.Raw[0] != '"' {
+		return "", false
+	}
+	if err := json.Unmarshal(v.Raw, &text); err != nil {
+		return "", false
+	}
+	return text, true
+}
+
+// Format prints the kind and a placeholder, never the value.
+func (v Value) Format(f fmt.State, _ rune) {
+	_, _ = fmt.Fprintf(f, "%s(%s)", v.Kind, secret.Redacted)
+}
+
+// LogValue keeps values out of logs.
+func (v Value) LogValue() slog.Value {
+	return slog.StringValue(v.Kind.String() + "(" + secret.Redacted + ")")
+}
+
+// Format prints the column and a placeholder, never the cell's value.
+func (c Cell) Format(f fmt.State, _ rune) {
+	_, _ = fmt.Fprintf(f, "%s=%s", c.Column, secret.Redacted)
+}
+
+// NullValue is a null value of kind k.
+func NullValue(k Kind) Value { return Value{Kind: k} }
+
+// StringValue is a StringSettingDataContract holding s.
+func StringValue(s string) Value {
+	return Value{Kind: KindString, Raw: json.RawMessage(appendString(nil, s))}
+}
+
+// JSONValue is a JsonSettingDataContract holding the JSON text text.
+func JSONValue(text string) Value {
+	return Value{Kind: KindJSON, Raw: json.RawMessage(appendString(nil, text))}
+}
+
+// IntValue is an IntSettingDataContract (a .NET int).
+func IntValue(n int32) Value {
+	return Value{Kind: KindInt, Raw: json.RawMessage(fmt.Sprint(n))}
+}
+
+// LongValue is a LongSettingDataContract (a .NET long).
+func LongValue(n int64) Value {
+	return Value{Kind: KindLong, Raw: json.RawMessage(fmt.Sprint(n))}
+}
+
+// DoubleValue is a DoubleSettingDataContract, written as Newtonsoft writes
+// a double (always with a decimal point or exponent: 30.0, 1.5, 1E+20).
+// NaN and infinities become the strings Newtonsoft writes for them.
+func DoubleValue(f float64) Value {
+	return Value{Kind: KindDouble, Raw: json.RawMessage(newtonsoftDouble(f))}
+}
+
+// BoolValue is a BoolSettingDataContract.
+func BoolValue(b bool) Value {
+	if b {
+		return Value{Kind: KindBool, Raw: json.RawMessage("true")}
+	}
+	return Value{Kind: KindBool, Raw: json.RawMessage("false")}
+}
+
+// DateTimeValue is a DateTimeSettingDataContract holding t as Newtonsoft
+// writes a DateTime: UTC times end in "Z", others carry their offset, and
+// the fraction is trimmed of trailing zeros.
+func DateTimeValue(t time.Time) Value {
+	return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, newtonsoftTime(t)))}
+}
+
+// TimeSpanValue is a TimeSpanSettingDataContract holding d in .NET's
+// constant ("c") format, e.g. "00:00:30" or "1.02:03:04.5000000".
+func TimeSpanValue(d time.Duration) Value {
+	return Value{Kind: KindTimeSpan, Raw: json.RawMessage(appendString(nil, FormatTimeSpan(d)))}
+}
+
+// DataGridValue is a DataGridSettingDataContract holding rows.
+func DataGridValue(rows []Row) Value {
+	if rows == nil {
+		rows = []Row{}
+	}
+	var b []byte
+	b = append(b, '[')
+	for i, r := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		for j, c := range r {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, c.Column)
+			b = append(b, ':')
+			if c.Raw == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, c.Raw...)
+			}
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	return Value{Kind: KindDataGrid, Raw: b, Rows: rows}
+}
+
+// newtonsoftDouble is JsonConvert.ToString(double): the shortest round-trip
+// text with ".0" appended when it has neither a point nor an exponent.
+// Non-finite values are written as strings (FloatFormatHandling.String).
+func newtonsoftDouble(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return `"` + FormatDouble(f) + `"`
+	}
+	s := FormatDouble(f)
+	if strings.ContainsAny(s, ".E") {
+		return s
+	}
+	return s + ".0"
+}

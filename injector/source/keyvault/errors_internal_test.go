@@ -1,0 +1,62 @@
+package keyvault
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   time.Duration
+	}{
+		{"none", nil, 0},
+		{"seconds", map[string]string{"Retry-After": "120"}, 120 * time.Second},
+		{"http date", map[string]string{"Retry-After": now.Add(90 * time.Second).Format(http.TimeFormat)}, 90 * time.Second},
+		{"date in the past", map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 0},
+		{"milliseconds win", map[string]string{"Retry-After": "120", "retry-after-ms": "1500"}, 1500 * time.Millisecond},
+		{"x-ms milliseconds", map[string]string{"x-ms-retry-after-ms": "250"}, 250 * time.Millisecond},
+		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
+		{"negative", map[string]string{"Retry-After": "-5"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{Header: http.Header{}}
+			for k, v := range tt.header {
+				resp.Header.Set(k, v)
+			}
+			if got := retryAfter(resp, now); got != tt.want {
+				t.Errorf("retryAfter = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if retryAfter(nil, now) != 0 {
+		t.Error("nil response")
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	tests := []struct {
+		name, body, code, want string
+		status                 int
+	}{
+		{"key vault error", `{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}`, "SecretNotFound", "SecretNotFound: A secret with (name/id) x was not found in this key vault.", 404},
+		{"entra error", `{"error":"invalid_client","error_description":"AADSTS700213: No matching federated identity record found.\r\nTrace ID: 1"}`, "", "invalid_client: AADSTS700213: No matching federated identity record found. Trace ID: 1", 400},
+		{"not an error body", `{"value":"s3cr3t"}`, "", "Internal Server Error", 500},
+		{"html", `<html>s3cr3t</html>`, "", "Bad Gateway", 502},
+		{"long message", `{"error":{"code":"X","message":"` + strings.Repeat("m", 400) + `"}}`, "", "X: " + strings.Repeat("m", maxMessage) + "…", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tt.status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tt.body))}
+			if got := sanitize(resp, tt.status, tt.code).Error(); got != tt.want {
+				t.Errorf("sanitize = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,101 @@
+package keyvault
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Request says what to read from one vault. The agent builds it from the
+// vault's config entry and from the references found in Fig values.
+type Request struct {
+	// Prefix, when not empty, loads every usable secret whose name starts
+	// with it (case-insensitively): the key is the name minus the prefix
+	// with "--" turned into ":" (SPEC §2.1 rule 3). Needs list permission.
+	Prefix string
+	// Secrets are the explicit mappings.
+	Secrets []Mapping
+	// References are Key Vault references to this vault, resolved into
+	// Snapshot.Resolved by their Raw text. They are required: a reference
+	// to a missing secret is an error.
+	References []Ref
+}
+
+// Mapping maps one secret to one configuration key (keyVaults[].secrets[]).
+type Mapping struct {
+	// Name is the secret name.
+	Name string
+	// Key is the configuration key, ":"-separated.
+	Key string
+	// Version pins a version; a pinned secret is fetched once and never
+	// re-polled. Empty means the latest version, checked every Poll.
+	Version string
+	// Optional leaves a missing secret out instead of failing.
+	Optional bool
+}
+
+// id identifies a tracked secret: its name in lower case (Key Vault names
+// are case-insensitive) and the pinned version, "" for the latest.
+type id struct{ name, version string }
+
+func idOf(name, version string) id { return id{strings.ToLower(name), version} }
+
+// validate checks req against the vault it is sent to.
+func (r Request) validate(vaultURL string) error {
+	if !prefixPattern.MatchString(r.Prefix) {
+		return fmt.Errorf("prefix %q: a secret name cannot start with it (letters, digits and dashes only)", r.Prefix)
+	}
+	for _, m := range r.Secrets {
+		if !validSecretName(m.Name) {
+			return fmt.Errorf("secret %q: not a secret name (1-127 letters, digits and dashes)", m.Name)
+		}
+		if m.Version != "" && !validVersion(m.Version) {
+			return fmt.Errorf("secret %s: version %q is not valid (letters and digits)", m.Name, m.Version)
+		}
+		if strings.TrimSpace(m.Key) == "" {
+			return fmt.Errorf("secret %s: no configuration key", m.Name)
+		}
+	}
+	for _, ref := range r.References {
+		if ref.VaultURL != vaultURL {
+			return fmt.Errorf("reference %s is for vault %s, not this one", quote(ref.Raw), ref.VaultURL)
+		}
+		if !validSecretName(ref.Name) || ref.Version != "" && !validVersion(ref.Version) {
+			return fmt.Errorf("reference %s: invalid secret name or version", quote(ref.Raw))
+		}
+	}
+	return nil
+}
+
+// tracked returns, as latest, the secrets followed at their latest version
+// by a mapping or reference (prefix secrets come from the list), and as
+// pinned the ones fetched once at a fixed version; both without duplicates,
+// in request order.
+func (r Request) tracked() (latest []id, pinned []id) {
+	seen := map[id]bool{}
+	add := func(name, version string) {
+		k := idOf(name, version)
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		if version == "" {
+			latest = append(latest, k)
+		} else {
+			pinned = append(pinned, k)
+		}
+	}
+	for _, m := range r.Secrets {
+		add(m.Name, m.Version)
+	}
+	for _, ref := range r.References {
+		add(ref.Name, ref.Version)
+	}
+	return latest, pinned
+}
+
+// clone copies r so a Snapshot cannot be changed through the caller's slices.
+func (r Request) clone() Request {
+	r.Secrets = append([]Mapping(nil), r.Secrets...)
+	r.References = append([]Ref(nil), r.References...)
+	return r
+}

@@ -1,0 +1,80 @@
+package status
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// healthBody is /healthz's answer.
+type healthBody struct {
+	// Status is "ok", or "stale" when any source is stale.
+	Status  string         `json:"status"`
+	Sources []SourceHealth `json:"sources"`
+}
+
+// readyBody is /readyz's answer.
+type readyBody struct {
+	Ready  bool   `json:"ready"`
+	Reason string `json:"reason,omitempty"`
+	// Sources is set while not ready, so the probe's message says why
+	// (for example Fig answering 401).
+	Sources []SourceHealth `json:"sources,omitempty"`
+}
+
+// Handler serves the probes and metrics:
+//
+//   - GET /healthz: always 200 while the process can answer, with each
+//     source's staleness in the JSON body. Staleness is not a liveness
+//     failure: when Fig or Key Vault is down, restarting the agent cannot
+//     bring it back, would drop the last good values it is serving, and
+//     would hammer the source on every restart. Alert on the metrics instead.
+//   - GET /readyz: 200 once h.Ready(), else 503 with the reason. The
+//     native sidecar's startup probe uses it, so app containers start only
+//     with their file in place.
+//   - GET /metrics: the Prometheus exposition of g.
+func Handler(h Health, g prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		body := healthBody{Status: "ok", Sources: h.Sources()}
+		if body.Sources == nil {
+			body.Sources = []SourceHealth{}
+		}
+		for _, s := range body.Sources {
+			if s.Stale {
+				body.Status = "stale"
+			}
+		}
+		writeJSON(w, http.StatusOK, body)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if h.Ready() {
+			writeJSON(w, http.StatusOK, readyBody{Ready: true})
+			return
+		}
+		var failing []SourceHealth
+		for _, s := range h.Sources() {
+			if s.LastError != "" {
+				failing = append(failing, s)
+			}
+		}
+		writeJSON(w, http.StatusServiceUnavailable, readyBody{
+			Reason:  "the first complete render has not happened yet",
+			Sources: failing,
+		})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		// A collector that fails should not hide the others.
+		ErrorHandling: promhttp.ContinueOnError,
+	}))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+}

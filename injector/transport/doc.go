@@ -1,0 +1,16 @@
+// Package transport builds the one *http.Client that fig-injector uses for
+// every outbound call (Fig API, Entra ID, Key Vault). Centralising it keeps
+// proxy, trust, timeout and metrics behaviour identical for all sources:
+//
+//   - HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured (http.ProxyFromEnvironment),
+//     as SPEC §2.3 requires of all outbound HTTP;
+//   - extra CAs (tls.caFile) are trusted in addition to the system roots, so a
+//     private CA or the dev emulators' CA works without replacing the roots;
+//   - TLS 1.2 is the minimum; HTTP/2 is negotiated when the server offers it;
+//   - connections are pooled and reused, with bounded dial, handshake and
+//     response-header timeouts, so a hung peer cannot stall a poll forever;
+//   - an optional Observe hook reports each request by host, status and
+//     duration for the metrics, never by path (paths carry secret names).
+//
+// The package imports no source package: sources take the client it returns.
+package transport
