@@ -18,15 +18,22 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	cfg, err := Parse(data)
+	if err == nil {
+		err = cfg.Complete(getenv)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	cfg.ApplyEnv(getenv)
-	cfg.ApplyDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
 	return cfg, nil
+}
+
+// Complete applies the environment and the defaults, then validates: what
+// Load does after parsing, for configurations that come from elsewhere (an
+// environment variable, flags).
+func (c *Config) Complete(getenv func(string) string) error {
+	c.ApplyEnv(getenv)
+	c.ApplyDefaults()
+	return c.Validate()
 }
 
 // Parse decodes YAML (or JSON) strictly: unknown and duplicate fields are

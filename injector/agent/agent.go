@@ -1,0 +1,235 @@
+// Package agent keeps the output files current: it loads every source,
+// merges, writes each output atomically, tells the application, and then
+// polls the sources until its context ends.
+//
+// One goroutine per source polls on its own jittered schedule and sends what
+// changed to the run loop; the run loop alone owns the last good values,
+// merges and writes, so writes never race and changes arriving together are
+// coalesced into one write and one notification. A failing source keeps its
+// last good values and the file stays as it is.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/notify"
+	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig"
+	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/injector/status"
+	"github.com/fig-injector/fig-injector/injector/transport"
+)
+
+// ErrConfigChanged is returned by Run when the watched configuration file
+// changed to a valid new configuration: the caller starts a new Agent.
+var ErrConfigChanged = errors.New("configuration changed")
+
+// Options are the agent's inputs besides its configuration.
+type Options struct {
+	// Logger receives structured logs; never a secret value.
+	Logger *slog.Logger
+	// Metrics records renders, requests and latencies; nil records nothing.
+	Metrics *status.Metrics
+	// ConfigPath is the configuration file, watched in sidecar mode; when it
+	// changes, Reload reads it again.
+	ConfigPath string
+	// Reload returns the configuration as it is now (re-reading ConfigPath
+	// and re-applying flags); Run returns ErrConfigChanged when it differs.
+	Reload func() (*config.Config, error)
+	// Getenv reads the environment (os.Getenv when nil).
+	Getenv func(string) string
+	// Write replaces an output file (output.Write when nil); tests inject
+	// failures such as a full disk here.
+	Write output.WriteFunc
+	// Dial routes outbound connections (tests); nil dials normally.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Now and Rand drive time and jitter (time.Now and a random source when nil).
+	Now  func() time.Time
+	Rand *rand.Rand
+	// Schedule overrides DefaultSchedule (tests use short backoffs).
+	Schedule *Schedule
+	// CoalesceWindow is how long the run loop waits for more changes after
+	// one arrives before it writes (default 25 ms).
+	CoalesceWindow time.Duration
+	// Version is reported to Fig as the application version.
+	Version string
+}
+
+// Agent renders one configuration. Create it with New; RenderOnce and Run
+// may each be called once, RenderOnce first if at all.
+type Agent struct {
+	cfg      *config.Config
+	opts     Options
+	log      *slog.Logger
+	sched    Schedule
+	rngMu    sync.Mutex
+	rng      *rand.Rand
+	health   *health
+	fig      *figSource // nil without fig
+	vaults   *vaultSet
+	targets  []*target
+	notifier notify.Notifier // nil: nothing to tell
+	state    state
+}
+
+// state is the last good value of every source. Only the goroutine running
+// RenderOnce or Run touches it.
+type state struct {
+	fig       []source.Entry
+	figLoaded bool
+	refs      map[string][]keyvault.Ref      // references in Fig values, by vault URL
+	snaps     map[string]keyvault.Snapshot   // by vault URL
+	reqs      map[string]keyvault.Request    // the request each snapshot answers
+	conflicts map[string]bool                // keys already reported as conflicting
+	problems  map[string]bool                // output problems already reported
+	restart   bool                           // Fig's restartRequested, last seen
+	rendered  bool
+}
+
+// target is one output file.
+type target struct {
+	out    config.Output
+	format output.Format
+	mode   fs.FileMode
+	tmpl   *output.Template
+}
+
+// New builds an agent from a validated configuration: the one HTTP client,
+// the Fig client, the vaults and the outputs. Nothing is fetched yet.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) {
+	opts = withDefaults(opts)
+	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, sched: *opts.Schedule, rng: opts.Rand,
+		health: newHealth(opts.Now, opts.Metrics),
+		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
+			conflicts: map[string]bool{}, problems: map[string]bool{}}}
+	hc, err := transport.New(transport.Options{
+		CAFile: cfg.TLS.CAFile, Dial: opts.Dial, UserAgent: "fig-injector/" + opts.Version,
+		Observe: a.observer(cfg),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tls.caFile: %w", err)
+	}
+	if a.vaults, err = newVaultSet(cfg, hc, opts.Logger, opts.Now); err != nil {
+		return nil, err
+	}
+	for _, u := range a.vaults.urls() {
+		a.health.track(status.KeyVaultSource(u), a.vaults.get(u).interval)
+	}
+	if a.notifier, err = newNotifier(cfg.Notify); err != nil {
+		return nil, err
+	}
+	if cfg.Fig != nil {
+		if a.fig, err = a.newFigSource(ctx, cfg.Fig, hc); err != nil {
+			return nil, err
+		}
+		a.health.track(status.SourceFig, cfg.Fig.PollInterval.D())
+	}
+	for i, o := range cfg.Outputs {
+		t, err := newTarget(o)
+		if err != nil {
+			return nil, fmt.Errorf("outputs[%d]: %w", i, err)
+		}
+		a.targets = append(a.targets, t)
+	}
+	return a, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Write == nil {
+		o.Write = output.Write
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if o.Schedule == nil {
+		s := DefaultSchedule
+		o.Schedule = &s
+	}
+	if o.CoalesceWindow <= 0 {
+		o.CoalesceWindow = 25 * time.Millisecond
+	}
+	if o.Version == "" {
+		o.Version = fig.DefaultClientVersion
+	}
+	return o
+}
+
+func (a *Agent) newFigSource(ctx context.Context, c *config.Fig, hc *http.Client) (*figSource, error) {
+	var declaration *fig.Definition
+	if c.Register != "" {
+		d, err := fig.LoadDeclaration(c.Register)
+		if err != nil {
+			return nil, fmt.Errorf("fig.register: %w", err)
+		}
+		declaration = &d
+	}
+	client, err := fig.New(ctx, fig.Options{
+		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
+		Secret:     newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now),
+		HTTPClient: hc, ClientVersion: a.opts.Version, Logger: a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &figSource{
+		client: client, declaration: declaration, constants: fig.HostConstants(ctx),
+		now: a.opts.Now, log: a.log, supportsRestart: a.notifier != nil, interval: c.PollInterval.D(),
+	}, nil
+}
+
+// Health is the agent's state for /healthz and /readyz.
+func (a *Agent) Health() status.Health { return a.health }
+
+// observer turns every outbound response into a request metric labelled by
+// source kind only (never a URL path, which could name a secret).
+func (a *Agent) observer(cfg *config.Config) func(host string, code int, d time.Duration) {
+	figHosts := map[string]bool{}
+	if cfg.Fig != nil {
+		for _, u := range config.SplitURIs(cfg.Fig.APIURI) {
+			if p, err := url.Parse(u); err == nil {
+				figHosts[strings.ToLower(p.Host)] = true
+				figHosts[strings.ToLower(p.Hostname())] = true
+			}
+		}
+	}
+	return func(host string, code int, _ time.Duration) {
+		src := status.SourceKeyVault
+		switch h := strings.ToLower(host); {
+		case figHosts[h]:
+			src = status.SourceFig
+		case a.vaults == nil || a.vaults.get("https://"+h+"/") == nil:
+			src = status.SourceEntra
+		}
+		a.opts.Metrics.ObserveRequest(src, code)
+	}
+}
+
+// draw runs f with the agent's random source; pollers call it concurrently.
+func (a *Agent) draw(f func(*rand.Rand) time.Duration) time.Duration {
+	a.rngMu.Lock()
+	defer a.rngMu.Unlock()
+	return f(a.rng)
+}

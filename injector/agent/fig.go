@@ -1,0 +1,95 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig"
+)
+
+// figSource is the agent's side of the Fig conversation, in Fig.Client's
+// order: a status PUT before the first fetch, the fetch (registering and
+// retrying once on 404, when the agent has a settings declaration), then a
+// status PUT every poll interval whose reply says whether to fetch again.
+type figSource struct {
+	client          *fig.Client
+	declaration     *fig.Definition // nil: never register
+	constants       fig.Constants
+	now             func() time.Time
+	log             *slog.Logger
+	supportsRestart bool
+
+	interval time.Duration // current poll interval; the server may change it
+	lastLoad time.Time     // time of the last successful fetch: Fig's change cursor
+}
+
+// load fetches and maps the client's settings.
+func (f *figSource) load(ctx context.Context) ([]source.Entry, error) {
+	settings, err := f.client.Settings(ctx)
+	if errors.Is(err, fig.ErrNotRegistered) && f.declaration != nil {
+		f.log.Info("client not registered in Fig; registering it from the settings declaration")
+		if rerr := f.client.Register(ctx, *f.declaration); rerr != nil {
+			return nil, rerr
+		}
+		settings, err = f.client.Settings(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	at := f.now().UTC()
+	entries := fig.Map(settings, fig.MapOptions{
+		Constants: f.constants, LoadTime: at, IncludeMetadata: true,
+		Warn: func(setting string, err error) {
+			f.log.Warn("Fig setting left out", "setting", setting, "error", err.Error())
+		},
+	})
+	f.lastLoad = at
+	return entries, nil
+}
+
+// register sends the settings declaration, as Fig.Client does at start-up.
+// Fig refusing it (registrations disabled, another secret) is logged, not
+// fatal: the client may already be registered by someone else.
+func (f *figSource) register(ctx context.Context) error {
+	if f.declaration == nil {
+		return nil
+	}
+	err := f.client.Register(ctx, *f.declaration)
+	if errors.Is(err, fig.ErrRegistrationRefused) {
+		f.log.Warn("Fig refused the registration; continuing with the registered settings", "error", err.Error())
+		return nil
+	}
+	return err
+}
+
+// status sends the heartbeat with the agent's health and returns Fig's reply.
+// The server's poll interval, when it sends one, becomes the agent's.
+func (f *figSource) status(ctx context.Context, health *fig.Health, props []fig.CustomProperty) (fig.StatusResponse, error) {
+	resp, err := f.client.Status(ctx, fig.StatusRequest{
+		LastSettingUpdate: f.lastLoad,
+		PollInterval:      f.interval,
+		SupportsRestart:   f.supportsRestart,
+		Health:            health,
+		CustomProperties:  props,
+	})
+	if err != nil {
+		return resp, err
+	}
+	if d, ok := resp.PollInterval(); ok && d >= time.Second {
+		f.interval = d
+	}
+	for _, w := range resp.Warnings {
+		f.log.Warn("Fig status", "warning", w)
+	}
+	return resp, nil
+}
+
+// networkFailure reports whether err is a transport failure (no HTTP status),
+// after which Fig.Client stretches its poll interval five times.
+func networkFailure(err error) bool {
+	var se *source.Error
+	return errors.As(err, &se) && se.StatusCode == 0 && se.Temporary
+}

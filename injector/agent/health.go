@@ -1,0 +1,185 @@
+package agent
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig"
+	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/injector/status"
+)
+
+// staleAfter is how many poll intervals a source may go without a success
+// before it counts as stale.
+const staleAfter = 3
+
+// health is the agent's state as probes, metrics and Fig's status see it. It
+// is written by the pollers and the run loop and read by HTTP handlers, so
+// every method locks.
+type health struct {
+	now     func() time.Time
+	metrics *status.Metrics
+
+	mu      sync.Mutex
+	ready   bool
+	order   []string
+	sources map[string]*sourceState
+	outputs map[string]string // output path → last error ("" when fine)
+	secrets map[string][]keyvault.Secret
+}
+
+type sourceState struct {
+	interval    time.Duration
+	lastSuccess time.Time
+	lastError   string
+}
+
+func newHealth(now func() time.Time, m *status.Metrics) *health {
+	return &health{now: now, metrics: m, sources: map[string]*sourceState{}, outputs: map[string]string{}, secrets: map[string][]keyvault.Secret{}}
+}
+
+// track registers a source under its metrics name.
+func (h *health) track(name string, interval time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s, ok := h.sources[name]; ok {
+		s.interval = interval
+		return
+	}
+	h.sources[name] = &sourceState{interval: interval}
+	h.order = append(h.order, name)
+}
+
+// succeeded records a successful exchange with a source.
+func (h *health) succeeded(name string) {
+	at := h.now()
+	h.mu.Lock()
+	if s, ok := h.sources[name]; ok {
+		s.lastSuccess, s.lastError = at, ""
+	}
+	h.mu.Unlock()
+	h.metrics.SetLastSuccess(name, at)
+}
+
+// failed records a failure; err's text never holds a secret value (sources
+// guarantee it), so it may be shown on /healthz and sent to Fig.
+func (h *health) failed(name string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s, ok := h.sources[name]; ok {
+		s.lastError = err.Error()
+	}
+}
+
+// vaultSecrets records the secrets a vault snapshot holds (names, versions,
+// update times — never values) for Fig's custom status properties.
+func (h *health) vaultSecrets(url string, s []keyvault.Secret) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.secrets[url] = s
+}
+
+func (h *health) output(path string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		h.outputs[path] = err.Error()
+	} else {
+		h.outputs[path] = ""
+	}
+}
+
+func (h *health) setReady() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ready = true
+}
+
+// Ready implements status.Health.
+func (h *health) Ready() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ready
+}
+
+// Sources implements status.Health.
+func (h *health) Sources() []status.SourceHealth {
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]status.SourceHealth, 0, len(h.order))
+	for _, name := range h.order {
+		s := h.sources[name]
+		out = append(out, status.SourceHealth{
+			Name: name, LastSuccess: s.lastSuccess, LastError: s.lastError,
+			Stale: s.lastSuccess.IsZero() || now.Sub(s.lastSuccess) > staleAfter*s.interval,
+		})
+	}
+	return out
+}
+
+// figHealth is the agent's health in Fig's terms: one component per source
+// and per output, so Fig's UI shows what the pod's agent is going through.
+func (h *health) figHealth() *fig.Health {
+	sources := h.Sources()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hl := &fig.Health{Status: fig.HealthHealthy}
+	worst := func(s fig.HealthStatus) { hl.Status = max(hl.Status, s) }
+	for _, s := range sources {
+		c := fig.HealthComponent{Name: s.Name, Status: fig.HealthHealthy, Message: s.LastError}
+		if s.LastError != "" || s.Stale {
+			c.Status = fig.HealthDegraded
+		}
+		worst(c.Status)
+		hl.Components = append(hl.Components, c)
+	}
+	for _, path := range sortedKeys(h.outputs) {
+		c := fig.HealthComponent{Name: "output " + path, Status: fig.HealthHealthy, Message: h.outputs[path]}
+		if h.outputs[path] != "" {
+			c.Status = fig.HealthUnhealthy
+		}
+		if !h.ready {
+			c.Status = fig.HealthUninitialized
+		}
+		worst(c.Status)
+		hl.Components = append(hl.Components, c)
+	}
+	return hl
+}
+
+// figProperties lists every Key Vault secret in use with its version and
+// update time — never its value — so Fig's UI shows when a secret changed.
+// Fig accepts 25 properties; the client trims beyond that.
+func (h *health) figProperties() []fig.CustomProperty {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var props []fig.CustomProperty
+	for _, url := range sortedKeys(h.secrets) {
+		for _, s := range h.secrets[url] {
+			if s.Missing != "" {
+				continue
+			}
+			v := s.Version
+			if len(v) > 8 {
+				v = v[:8]
+			}
+			props = append(props, fig.CustomProperty{
+				Name: "kv:" + s.Name, DisplayName: "Key Vault " + s.Name,
+				ValueType: fig.CustomString, Value: "version " + v + ", updated " + s.Updated.UTC().Format(time.RFC3339),
+				Order: len(props),
+			})
+		}
+	}
+	return props
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

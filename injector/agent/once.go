@@ -1,0 +1,91 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/merge"
+	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/source"
+)
+
+// RenderOnce loads every source and writes every output once, retrying
+// failing sources with backoff until the configuration's initTimeout. It is
+// init mode, and the first step of Run. The error, if any, is one line that
+// names the source, the cause and the fix.
+func (a *Agent) RenderOnce(ctx context.Context) error {
+	for _, t := range a.targets {
+		// A crash mid-write may have left a temp file full of secrets.
+		if n, err := output.RemoveTemps(t.out.Path); err == nil && n > 0 {
+			a.log.Info("removed temp files left by an earlier crash", "output", t.out.Path, "count", n)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.InitTimeout.D())
+	defer cancel()
+	started := false
+	var lastErr error
+	for failures := 1; ; failures++ {
+		err := a.collect(ctx, &started)
+		if err == nil {
+			if _, err = a.render(ctx); err == nil {
+				a.health.setReady()
+				return nil
+			}
+			if !errors.Is(err, errUnresolved) {
+				return OneLine(err) // a bad template or an unwritable file: retrying will not help
+			}
+		}
+		if ctx.Err() == nil || lastErr == nil {
+			lastErr = err
+		}
+		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, source.RetryAfter(err), r) })
+		a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
+		if !sleep(ctx, wait) {
+			return fmt.Errorf("gave up after %s (initTimeout): %w", a.cfg.InitTimeout.D(), OneLine(lastErr))
+		}
+	}
+}
+
+// Merged loads every source once, without retrying, and returns the merged
+// entries (for the render command).
+func (a *Agent) Merged(ctx context.Context) (merge.Result, error) {
+	started := false
+	if err := a.collect(ctx, &started); err != nil {
+		return merge.Result{}, OneLine(err)
+	}
+	return a.merged()
+}
+
+// sleep waits d or until ctx ends; it reports whether the wait completed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// OneLine flattens joined errors into one line, for init mode's exit reason
+// and the log.
+func OneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " | ")), " ")
+	return &oneLineError{msg: msg, err: err}
+}
+
+type oneLineError struct {
+	msg string
+	err error
+}
+
+func (e *oneLineError) Error() string { return e.msg }
+func (e *oneLineError) Unwrap() error { return e.err }

@@ -1,0 +1,192 @@
+package agent
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/injector/status"
+)
+
+// pollFig keeps Fig's view of the agent current and fetches the settings
+// when Fig says they changed, exactly as Fig.Client's status monitor does:
+// a status PUT every poll interval (the server's interval wins), five times
+// the interval after a network failure, non-2xx replies ignored. A kick (the
+// client-secret file changed) fetches at once.
+func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan struct{}) {
+	f := a.fig
+	// Fig.Client sends a status right after its first load, too.
+	wait := time.Duration(0)
+	failures := 0
+	for {
+		fetch := false
+		if !sleepOrKick(ctx, wait, kick, &fetch) {
+			return
+		}
+		if !fetch {
+			resp, err := f.status(ctx, a.health.figHealth(), a.health.figProperties())
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil && networkFailure(err):
+				a.health.failed(status.SourceFig, err)
+				a.log.Warn("Fig unreachable; polling less often", "error", err.Error())
+				wait = 5 * f.interval
+				continue
+			case err != nil:
+				a.log.Warn("Fig status failed", "error", err.Error())
+				wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(f.interval, r) })
+				continue
+			}
+			a.health.succeeded(status.SourceFig)
+			if resp.RestartRequested {
+				send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})
+			}
+			fetch = resp.SettingUpdateAvailable || failures > 0
+		}
+		if fetch {
+			detected := a.opts.Now()
+			entries, err := f.load(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				failures++
+				a.health.failed(status.SourceFig, err)
+				wait = a.draw(func(r *rand.Rand) time.Duration {
+					return min(a.sched.AfterFailure(failures, source.RetryAfter(err), r), max(source.RetryAfter(err), f.interval))
+				})
+				a.log.Warn("Fig settings fetch failed; keeping the last good values", "error", err.Error(), "retry_in", wait.String())
+				continue
+			}
+			failures = 0
+			a.health.succeeded(status.SourceFig)
+			send(ctx, events, event{at: detected, kind: figChanged, fig: entries})
+		}
+		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(f.interval, r) })
+	}
+}
+
+// sleepOrKick waits d, or until a kick (setting *kicked), or until ctx ends
+// (returning false).
+func sleepOrKick(ctx context.Context, d time.Duration, kick <-chan struct{}, kicked *bool) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	case <-kick:
+		*kicked = true
+		return true
+	}
+}
+
+func send(ctx context.Context, events chan<- event, ev event) {
+	select {
+	case events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// vaultPoller is the run loop's handle on one vault's polling goroutine.
+type vaultPoller struct {
+	reqs chan keyvault.Request // the latest request; buffer of one
+	sent keyvault.Request      // what was last asked for
+}
+
+// startVaultPollers starts a poller for every vault that has none yet (a
+// Fig value may have started referencing a new vault).
+func (a *Agent) startVaultPollers(ctx context.Context, pollers map[string]*vaultPoller, events chan<- event) {
+	for _, url := range a.vaults.urls() {
+		if _, ok := pollers[url]; ok {
+			continue
+		}
+		p := &vaultPoller{reqs: make(chan keyvault.Request, 1), sent: a.state.reqs[url]}
+		pollers[url] = p
+		snap, ok := a.state.snaps[url]
+		go a.pollVault(ctx, url, snap, a.state.reqs[url], ok, p.reqs, events)
+	}
+}
+
+// requestVaults hands each poller the request the current Fig values imply,
+// when it changed.
+func (a *Agent) requestVaults(pollers map[string]*vaultPoller) {
+	for url, p := range pollers {
+		req := a.vaults.get(url).request(a.state.refs[url])
+		if reflect.DeepEqual(req, p.sent) {
+			continue
+		}
+		p.sent = req
+		select {
+		case <-p.reqs: // drop a request not yet taken: this one supersedes it
+		default:
+		}
+		p.reqs <- req
+	}
+}
+
+// pollVault polls one vault on its jittered interval (SPEC §2.3: the cheaper
+// of one list pass or one GET per secret, then GETs of changed secrets
+// only), and fetches at once when the run loop sends a new request.
+func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapshot, cur keyvault.Request, have bool, reqs <-chan keyvault.Request, events chan<- event) {
+	v := a.vaults.get(url)
+	name := status.KeyVaultSource(url)
+	a.health.track(name, v.interval)
+	wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.Startup(v.interval, r) })
+	failures := 0
+	var pending *keyvault.Request
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case req := <-reqs:
+			pending = &req
+		case <-t.C:
+		}
+		t.Stop()
+		detected := a.opts.Now()
+		var (
+			next    keyvault.Snapshot
+			changed bool
+			err     error
+		)
+		switch {
+		case pending != nil:
+			next, err = v.kv.Fetch(ctx, *pending)
+			changed = true
+		case have:
+			next, changed, err = v.kv.Poll(ctx, snap)
+		default:
+			wait = v.interval // nothing to poll until a request arrives
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			a.health.failed(name, err)
+			wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, source.RetryAfter(err), r) })
+			a.log.Warn("Key Vault poll failed; keeping the last good values", "vault", url, "error", err.Error(), "retry_in", wait.String())
+			continue
+		}
+		failures = 0
+		a.health.succeeded(name)
+		a.health.vaultSecrets(url, next.Secrets())
+		if pending != nil {
+			cur = *pending
+		}
+		snap, have, pending = next, true, nil
+		if changed {
+			send(ctx, events, event{at: detected, kind: vaultChanged, url: url, req: cur, snap: next})
+		}
+		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.interval, r) })
+	}
+}

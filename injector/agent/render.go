@@ -1,0 +1,108 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/merge"
+	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/secret"
+	"github.com/fig-injector/fig-injector/injector/source"
+)
+
+// errUnresolved marks a render held back because a Key Vault reference in a
+// Fig value has no value yet; the last good file stays.
+var errUnresolved = errors.New("unresolved Key Vault references")
+
+// merged merges the last good values of every source.
+func (a *Agent) merged() (merge.Result, error) {
+	in := merge.Input{Fig: a.state.fig, Resolved: map[string]secret.Value{}}
+	for _, url := range a.vaults.urls() {
+		snap, ok := a.state.snaps[url]
+		if !ok {
+			continue
+		}
+		maps.Copy(in.Resolved, snap.Resolved())
+		for _, e := range snap.Entries() {
+			if e.Origin == source.OriginPrefix {
+				in.Prefix = append(in.Prefix, e)
+			} else {
+				in.Explicit = append(in.Explicit, e)
+			}
+		}
+	}
+	res := merge.Merge(in)
+	for _, c := range res.Conflicts {
+		if !a.state.conflicts[strings.ToUpper(c.Key)] {
+			a.state.conflicts[strings.ToUpper(c.Key)] = true
+			a.log.Info("key set by more than one source; the higher precedence wins",
+				"key", c.Key, "sources", fmt.Sprint(c.Origins), "winner", string(c.Winner))
+		}
+	}
+	if len(res.Unresolved) > 0 {
+		return res, fmt.Errorf("%w: keys %s; fix: check that the referenced secrets exist and the pod's identity may read them",
+			errUnresolved, strings.Join(res.Unresolved, ", "))
+	}
+	return res, nil
+}
+
+// render merges and writes every output, then tells the application once if
+// any file changed. It reports whether a file changed. A failing output
+// leaves its file as it was; the others are still written.
+func (a *Agent) render(ctx context.Context) (changed bool, err error) {
+	res, err := a.merged()
+	if err != nil {
+		a.opts.Metrics.ObserveRender(err)
+		return false, err
+	}
+	var errs []error
+	for _, t := range a.targets {
+		c, err := a.write(t, res.Entries)
+		a.health.output(t.out.Path, err)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("output %s: %w", t.out.Path, err))
+		}
+		changed = changed || c
+	}
+	err = errors.Join(errs...)
+	a.opts.Metrics.ObserveRender(err)
+	if changed && a.state.rendered && a.notifier != nil {
+		a.notify(ctx, "files changed")
+	}
+	if err == nil {
+		a.state.rendered = true
+	}
+	return changed, err
+}
+
+func (a *Agent) write(t *target, entries []source.Entry) (bool, error) {
+	data, problems, err := output.Encode(t.format, entries, t.tmpl)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range problems {
+		if key := t.out.Path + "\x00" + p.String(); !a.state.problems[key] {
+			a.state.problems[key] = true
+			a.log.Warn("a key cannot be written in this format and is left out", "output", t.out.Path, "problem", p.String())
+		}
+	}
+	changed, err := a.opts.Write(t.out.Path, data, t.mode)
+	if changed {
+		a.opts.Metrics.FileWritten()
+		a.log.Info("output written", "path", t.out.Path, "bytes", len(data))
+	}
+	return changed, err
+}
+
+func (a *Agent) notify(ctx context.Context, why string) {
+	err := a.notifier.Notify(ctx)
+	a.opts.Metrics.ObserveNotify(err)
+	if err != nil {
+		a.log.Warn("could not notify the application", "reason", why, "error", err.Error())
+		return
+	}
+	a.log.Info("application notified", "reason", why)
+}

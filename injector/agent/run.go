@@ -1,0 +1,231 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/injector/watch"
+)
+
+// event is one thing a poller or the file watcher saw.
+type event struct {
+	at   time.Time // when the change was detected, for change-to-file latency
+	kind eventKind
+	fig  []source.Entry    // figChanged
+	url  string            // vaultChanged
+	req  keyvault.Request  // vaultChanged: the request snap answers
+	snap keyvault.Snapshot // vaultChanged
+	path string            // fileChanged
+}
+
+type eventKind int
+
+const (
+	figChanged eventKind = iota
+	vaultChanged
+	restartRequested
+	fileChanged
+)
+
+// Run is sidecar mode: RenderOnce, then keep every output current until ctx
+// ends (nil: a graceful stop; a write in flight finishes first, because
+// writes happen on this goroutine) or the configuration file changes
+// (ErrConfigChanged).
+func (a *Agent) Run(ctx context.Context) error {
+	if err := a.RenderOnce(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan event, 64)
+	w, err := a.watchFiles(ctx, events)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = w.Close() }()
+	figKick := make(chan struct{}, 1)
+	if a.fig != nil {
+		go a.pollFig(ctx, events, figKick)
+	}
+	pollers := map[string]*vaultPoller{}
+	a.startVaultPollers(ctx, pollers, events)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-events:
+			batch := a.coalesce(ctx, ev, events)
+			if err := a.apply(ctx, batch, figKick); err != nil {
+				return err
+			}
+			a.startVaultPollers(ctx, pollers, events)
+			a.requestVaults(pollers)
+			a.renderBatch(ctx, batch)
+		}
+	}
+}
+
+// coalesce gathers the events that arrive within the coalescing window after
+// the first, so a burst gives one write and one notification.
+func (a *Agent) coalesce(ctx context.Context, first event, events <-chan event) []event {
+	batch := []event{first}
+	t := time.NewTimer(a.opts.CoalesceWindow)
+	defer t.Stop()
+	for {
+		select {
+		case ev := <-events:
+			batch = append(batch, ev)
+		case <-t.C:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+}
+
+// apply folds a batch of events into the last good state.
+func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{}) error {
+	for _, ev := range batch {
+		switch ev.kind {
+		case figChanged:
+			keys, values := make([]string, len(ev.fig)), make([]string, len(ev.fig))
+			for i, e := range ev.fig {
+				keys[i], values[i] = e.Key, e.Value.Reveal()
+			}
+			refs, err := a.vaults.references(keys, values)
+			if err != nil {
+				a.log.Error("Fig values rejected; keeping the last good ones", "error", err.Error())
+				continue
+			}
+			a.state.fig, a.state.refs = ev.fig, refs
+		case vaultChanged:
+			if reflect.DeepEqual(ev.req, a.vaults.get(ev.url).request(a.state.refs[ev.url])) {
+				a.state.snaps[ev.url], a.state.reqs[ev.url] = ev.snap, ev.req
+			}
+		case restartRequested:
+			if a.notifier != nil {
+				a.notify(ctx, "Fig requested a restart")
+			}
+		case fileChanged:
+			if err := a.fileChanged(ev.path, figKick); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// renderBatch writes the outputs for a batch and records how long the change
+// took to reach the file. A render held back for references still being
+// fetched is not an error: the vault's answer triggers the next one.
+func (a *Agent) renderBatch(ctx context.Context, batch []event) {
+	changed, err := a.render(ctx)
+	switch {
+	case errors.Is(err, errUnresolved) && a.fetchPending():
+		a.log.Debug("render waits for Key Vault references to be fetched")
+	case err != nil:
+		a.log.Error("render failed; the last good file stays", "error", OneLine(err).Error())
+	case changed:
+		first := batch[0].at
+		for _, ev := range batch {
+			if ev.at.Before(first) {
+				first = ev.at
+			}
+		}
+		a.opts.Metrics.ObserveChangeToFile(a.opts.Now().Sub(first))
+	}
+}
+
+// fetchPending reports whether some vault's snapshot does not yet answer its
+// current request.
+func (a *Agent) fetchPending() bool {
+	for _, url := range a.vaults.urls() {
+		if !reflect.DeepEqual(a.state.reqs[url], a.vaults.get(url).request(a.state.refs[url])) {
+			return true
+		}
+	}
+	return false
+}
+
+// fileChanged reacts to a watched file: the configuration (restart with the
+// new one if it is valid), a template (re-read), the client secret (fetch
+// from Fig now) or an output (rewritten by the render that follows).
+func (a *Agent) fileChanged(path string, figKick chan<- struct{}) error {
+	if path == a.opts.ConfigPath && a.opts.Reload != nil {
+		cfg, err := a.opts.Reload()
+		if err != nil {
+			a.log.Error("configuration file changed but is invalid; keeping the running configuration", "error", OneLine(err).Error())
+			return nil
+		}
+		if !reflect.DeepEqual(cfg, a.cfg) {
+			a.log.Info("configuration file changed; reloading")
+			return ErrConfigChanged
+		}
+		return nil
+	}
+	for _, t := range a.targets {
+		if t.out.Template == path {
+			if err := t.loadTemplate(); err != nil {
+				a.log.Error("template changed but is invalid; keeping the last good one", "output", t.out.Path, "error", err.Error())
+			}
+		}
+	}
+	if a.cfg.Fig != nil && a.cfg.Fig.ClientSecret.File == path {
+		select {
+		case figKick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// watchFiles watches the configuration, templates, the client-secret file
+// and the outputs, turning changes into events.
+func (a *Agent) watchFiles(ctx context.Context, events chan<- event) (*watch.Watcher, error) {
+	w, err := watch.New(a.log)
+	if err != nil {
+		return nil, fmt.Errorf("watch files: %w", err)
+	}
+	paths := []string{}
+	if a.opts.ConfigPath != "" {
+		paths = append(paths, a.opts.ConfigPath)
+	}
+	if a.cfg.Fig != nil && a.cfg.Fig.ClientSecret.File != "" {
+		paths = append(paths, a.cfg.Fig.ClientSecret.File)
+	}
+	for _, t := range a.targets {
+		paths = append(paths, t.out.Path)
+		if t.out.Template != "" {
+			paths = append(paths, t.out.Template)
+		}
+	}
+	for _, p := range paths {
+		if err := w.Add(p); err != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("watch %s: %w", p, err)
+		}
+	}
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.Events():
+				if !ok {
+					return
+				}
+				select {
+				case events <- event{at: a.opts.Now(), kind: fileChanged, path: ev.Path}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return w, nil
+}

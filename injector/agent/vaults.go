@@ -1,0 +1,172 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/fig-injector/fig-injector/injector/azure"
+	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/secret"
+	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+)
+
+// vaultSet owns one keyvault.Vault per vault URL for the life of the agent:
+// the configured vaults, plus any vault a Fig value references. All share one
+// credential, created on first use so that a pod that reads no Key Vault
+// needs no Azure identity.
+type vaultSet struct {
+	azure  config.Azure
+	hc     *http.Client
+	logger *slog.Logger
+	now    func() time.Time
+
+	credOnce sync.Once
+	cred     azcore.TokenCredential
+	credErr  error
+
+	mu     sync.Mutex
+	vaults map[string]*vault // by normalised URL
+	order  []string          // configured first, then in order of reference
+	parser keyvault.Parser
+}
+
+// vault is one vault and what the agent reads from it.
+type vault struct {
+	kv       *keyvault.Vault
+	static   keyvault.Request // prefix and explicit mappings from the config
+	interval time.Duration
+}
+
+func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time) (*vaultSet, error) {
+	s := &vaultSet{azure: cfg.Azure, hc: hc, logger: logger, now: now, vaults: map[string]*vault{}}
+	var kvs []*keyvault.Vault
+	for i, c := range cfg.KeyVaults {
+		v, err := s.add(c.URL, c.Name, c.PollInterval.D())
+		if err != nil {
+			return nil, fmt.Errorf("keyVaults[%d]: %w", i, err)
+		}
+		v.static = requestOf(c)
+		kvs = append(kvs, v.kv)
+	}
+	s.parser = keyvault.NewParser(cfg.Azure.KeyVaultDNSSuffix, kvs...)
+	return s, nil
+}
+
+func requestOf(c config.KeyVault) keyvault.Request {
+	r := keyvault.Request{Prefix: c.Prefix}
+	for _, m := range c.Secrets {
+		r.Secrets = append(r.Secrets, keyvault.Mapping{Name: m.Name, Key: m.Key, Version: m.Version, Optional: m.Optional})
+	}
+	return r
+}
+
+// credential returns the process's one workload-identity credential.
+func (s *vaultSet) credential() (azcore.TokenCredential, error) {
+	s.credOnce.Do(func() {
+		s.cred, s.credErr = azure.NewCredential(azure.Options{
+			ClientID: s.azure.ClientID, TenantID: s.azure.TenantID, TokenFile: s.azure.TokenFile,
+			AuthorityHost: s.azure.AuthorityHost, DisableInstanceDiscovery: s.azure.DisableInstanceDiscovery,
+			HTTPClient: s.hc,
+		})
+	})
+	return s.cred, s.credErr
+}
+
+// add registers a vault, or returns the one already registered for url.
+func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.vaults {
+		if v.kv.URL() == url || v.kv.URL() == url+"/" {
+			return v, nil
+		}
+	}
+	cred, err := s.credential()
+	if err != nil {
+		return nil, err
+	}
+	kv, err := keyvault.NewVault(url, cred, keyvault.VaultOptions{
+		Name: name, HTTPClient: s.hc, Logger: s.logger, Now: s.now,
+		DisableChallengeResourceVerification: s.azure.DisableChallengeResourceVerification,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if interval <= 0 {
+		interval = config.DefaultKeyVaultPollInterval
+	}
+	v := &vault{kv: kv, interval: interval}
+	s.vaults[kv.URL()] = v
+	s.order = append(s.order, kv.URL())
+	return v, nil
+}
+
+// get returns a registered vault by URL.
+func (s *vaultSet) get(url string) *vault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.vaults[url]
+}
+
+// urls returns every registered vault URL, configured vaults first.
+func (s *vaultSet) urls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.order)
+}
+
+// references finds the Key Vault references among values and groups them
+// by vault, registering vaults that only references name. A malformed
+// reference is an error naming the key that holds it.
+func (s *vaultSet) references(keys, values []string) (map[string][]keyvault.Ref, error) {
+	out := map[string][]keyvault.Ref{}
+	for i, text := range values {
+		ref, ok, err := s.parser.Parse(text)
+		if err != nil {
+			return nil, fmt.Errorf("Fig setting %s: %w", keys[i], err)
+		}
+		if !ok {
+			continue
+		}
+		v, err := s.add(ref.VaultURL, ref.VaultName, 0)
+		if err != nil {
+			return nil, fmt.Errorf("Fig setting %s references %s: %w", keys[i], ref.VaultURL, err)
+		}
+		url := v.kv.URL()
+		if !slices.ContainsFunc(out[url], func(r keyvault.Ref) bool { return r.Raw == ref.Raw }) {
+			out[url] = append(out[url], ref)
+		}
+	}
+	return out, nil
+}
+
+// readSecretURI fetches one secret by its URI (fig.clientSecret.keyVault).
+func (s *vaultSet) readSecretURI(ctx context.Context, uri string) (secret.Value, error) {
+	ref, err := keyvault.ParseSecretURI(uri)
+	if err != nil {
+		return secret.Value{}, fmt.Errorf("fig.clientSecret.keyVault: %w", err)
+	}
+	v, err := s.add(ref.VaultURL, ref.VaultName, 0)
+	if err != nil {
+		return secret.Value{}, err
+	}
+	snap, err := v.kv.Fetch(ctx, keyvault.Request{References: []keyvault.Ref{ref}})
+	if err != nil {
+		return secret.Value{}, err
+	}
+	return snap.Resolved()[ref.Raw], nil
+}
+
+// request is a vault's full request: its static part plus the references.
+func (v *vault) request(refs []keyvault.Ref) keyvault.Request {
+	r := v.static
+	r.References = refs
+	return r
+}
