@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
@@ -119,7 +118,6 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := agent.Options{Logger: logger, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version}
 	if *mode == "init" {
 		a, err := agent.New(ctx, cfg, opts)

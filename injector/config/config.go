@@ -22,16 +22,16 @@ type Config struct {
 	// Outputs lists the files written from the merged configuration.
 	Outputs []Output `json:"outputs"`
 	// Azure configures the workload identity used for Key Vault.
-	Azure Azure `json:"azure,omitempty"`
+	Azure Azure `json:"azure,omitzero"`
 	// TLS adds trusted CAs for Fig, Entra ID and Key Vault.
-	TLS TLS `json:"tls,omitempty"`
+	TLS TLS `json:"tls,omitzero"`
 	// Notify tells the application after a changed file is in place.
-	Notify Notify `json:"notify,omitempty"`
+	Notify Notify `json:"notify,omitzero"`
 	// Listen is the address of /healthz, /readyz and /metrics; "" disables them.
 	Listen string `json:"listen,omitempty"`
 	// InitTimeout bounds how long init mode (and the first render of a sidecar)
 	// retries failing sources before it gives up with a one-line reason.
-	InitTimeout Duration `json:"initTimeout,omitempty"`
+	InitTimeout Duration `json:"initTimeout,omitzero"`
 }
 
 // Fig configures the Fig client, mirroring Fig.Client's own settings.
@@ -46,10 +46,10 @@ type Fig struct {
 	// ClientSecret says where the client secret comes from. When empty, the
 	// Fig.Client conventions apply: env FIG_<CLIENTNAME>_SECRET, then the
 	// first line of /run/secrets/FIG_<CLIENTNAME>_SECRET.
-	ClientSecret ClientSecret `json:"clientSecret,omitempty"`
+	ClientSecret ClientSecret `json:"clientSecret,omitzero"`
 	// PollInterval is the status poll interval; the server's pollIntervalMs
 	// overrides it. Default: env FIG_POLL_INTERVAL_MS, else 30s.
-	PollInterval Duration `json:"pollInterval,omitempty"`
+	PollInterval Duration `json:"pollInterval,omitzero"`
 	// Register is an optional settings declaration file; when set the agent
 	// registers the client's settings with Fig as Fig.Client would.
 	Register string `json:"register,omitempty"`
@@ -78,7 +78,7 @@ type KeyVault struct {
 	// Secrets are explicit mappings; they win over prefix secrets.
 	Secrets []SecretMapping `json:"secrets,omitempty"`
 	// PollInterval is how often the vault is checked for changes. Default 60s.
-	PollInterval Duration `json:"pollInterval,omitempty"`
+	PollInterval Duration `json:"pollInterval,omitzero"`
 }
 
 // SecretMapping maps one secret to one configuration key.
