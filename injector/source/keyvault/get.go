@@ -41,7 +41,7 @@ func (v *Vault) get(ctx context.Context, k id, name string) (item, error) {
 		}
 		return item{}, v.classify(ctx, "get secret "+describe(name, k.version), err)
 	}
-	it := item{name: name, found: true, fetched: true, version: k.version, attrs: attrsOf(resp.Attributes)}
+	it := item{name: name, found: true, fetched: true, version: k.version, attrs: attrsOf(resp.Attributes), fetchedAt: v.now()}
 	if resp.ID != nil {
 		if n := resp.ID.Name(); n != "" {
 			it.name = n

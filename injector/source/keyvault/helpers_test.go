@@ -56,7 +56,10 @@ type env struct {
 // newEnv starts both emulators; the vault's clock advances one second per
 // reading so that every change gets a distinct "updated" (Key Vault's
 // timestamps have one-second resolution).
-func newEnv(tb testing.TB) *env {
+func newEnv(tb testing.TB) *env { return newEnvClock(tb, newTickingClock().Now) }
+
+// newEnvClock is newEnv with the vault emulator on the given clock.
+func newEnvClock(tb testing.TB, now func() time.Time) *env {
 	tb.Helper()
 	ca, err := devca.New()
 	if err != nil {
@@ -71,8 +74,7 @@ func newEnv(tb testing.TB) *env {
 	if err := e.idp.AddFederatedCredential(entra.FederatedCredential{TenantID: tenantID, ClientID: clientID, Issuer: issuer, Subject: subject}); err != nil {
 		tb.Fatal(err)
 	}
-	clock := newTickingClock()
-	if e.kv, err = kvemu.New(kvemu.Options{Name: vaultName, TenantID: tenantID, Validator: e.idp, Now: clock.Now}); err != nil {
+	if e.kv, err = kvemu.New(kvemu.Options{Name: vaultName, TenantID: tenantID, Validator: e.idp, Now: now}); err != nil {
 		tb.Fatal(err)
 	}
 	e.authorityURL = serveTLS(tb, ca, e.idp).URL + "/"

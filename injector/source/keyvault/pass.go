@@ -41,7 +41,8 @@ func (p *pass) continueFrom(prev map[id]item) { p.items = maps.Clone(prev) }
 // unusable are recorded without a GET; prefix secrets no longer listed are
 // dropped. It returns the secrets to GET: usable ones never fetched, or
 // whose attributes differ from those last seen (a new version, or enabled,
-// nbf or exp changed).
+// nbf or exp changed), or fetched too soon after their update for equal
+// attributes to prove nothing changed since (item.settled).
 func (p *pass) fromListing(l listing, prefix string, now time.Time) []id {
 	var targets []id
 	consider := func(k id, lp listed) {
@@ -51,7 +52,7 @@ func (p *pass) fromListing(l listing, prefix string, now time.Time) []id {
 			p.items[k] = old
 			return
 		}
-		if old.found && old.fetched && old.attrs.equal(lp.attrs) {
+		if old.found && old.fetched && old.attrs.equal(lp.attrs) && old.settled() {
 			return
 		}
 		p.names[k] = lp.name

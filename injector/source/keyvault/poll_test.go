@@ -131,6 +131,31 @@ func TestPollFetchesOnlyWhatChanged(t *testing.T) {
 	})
 }
 
+// A new version written in the same second as the one the agent holds has
+// the same attributes.updated (one-second resolution), so a list cannot show
+// it: a version fetched that close to its update is fetched once more.
+func TestPollSeesARotationWithinTheSameSecond(t *testing.T) {
+	clock := &manualClock{}
+	clock.Set(time.Now().Truncate(time.Second))
+	e := newEnvClock(t, clock.Now)
+	e.seed("s%04d", 100)
+	v := e.vault(keyvault.VaultOptions{Now: clock.Now})
+	snap, err := v.Fetch(testContext(t), mapAll("s%04d", 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.set("s0007", "rotated in the same second")
+	clock.Set(clock.Now().Add(time.Minute)) // the next poll interval
+	snap, _, err = v.Poll(testContext(t), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := valueOf(snap, "K0007"); got != "rotated in the same second" {
+		t.Errorf("K0007 = %q, want the version written in the same second", got)
+	}
+	poll(t, e, v, snap, counts{4, 0}, false) // settled: idle again
+}
+
 func valueOf(s keyvault.Snapshot, key string) string {
 	for _, en := range s.Entries() {
 		if en.Key == key {

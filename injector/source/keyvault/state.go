@@ -63,6 +63,19 @@ type item struct {
 	version string // the version of value
 	value   secret.Value
 	attrs   attrs
+	// fetchedAt is when the GET happened (the vault's clock option).
+	fetchedAt time.Time
+}
+
+// updateMargin covers attributes.updated's one-second resolution plus
+// clock skew: a version fetched less than this after its updated stamp may
+// have been superseded within the same second, which a list cannot show.
+const updateMargin = 2 * time.Second
+
+// settled reports whether a list showing the same attributes proves the
+// item is current: it was fetched well after its version was written.
+func (it item) settled() bool {
+	return !it.fetchedAt.IsZero() && it.fetchedAt.Sub(it.attrs.updated) >= updateMargin
 }
 
 // missing says why the item counts as missing at now, "" when usable.

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/watch"
+)
+
+// agentStopGrace is how long the demo's agent has to exit after SIGTERM
+// before it is killed.
+const agentStopGrace = 10 * time.Second
+
+// devFlags are the flags of `fig-injector dev`.
+type devFlags struct {
+	seed, dir, host, listenHost   string
+	figPort, entraPort, vaultPort int
+	sans                          listFlag
+	demo                          bool
+	log                           logFlags
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+func (f *devFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.seed, "seed", "", "seed file, watched for edits (default: <dir>/seed.yaml, created from the example when missing)")
+	fs.StringVar(&f.dir, "dir", "demo", "directory for the CA, token, client secret, agent.yaml and the agent's output")
+	fs.StringVar(&f.host, "host", dev.DefaultHost, "host name or address in the URLs clients use (added to the certificate)")
+	fs.StringVar(&f.listenHost, "listen-host", "", "address to bind (default: --host; 0.0.0.0 in a cluster)")
+	fs.IntVar(&f.figPort, "fig-port", 7281, "port of the Fig API emulator (0: a free port)")
+	fs.IntVar(&f.entraPort, "entra-port", 7282, "port of the Entra ID emulator (0: a free port)")
+	fs.IntVar(&f.vaultPort, "vault-port", 7283, "port of the first Key Vault; later vaults in seed order take the next ports (0: free ports)")
+	fs.Var(&f.sans, "san", "extra DNS name or IP address for the certificate (repeatable), e.g. fig-dev.fig-dev.svc")
+	fs.BoolVar(&f.demo, "demo", false, "also run the agent against the emulators and print the file it writes, again on every change")
+	f.log.register(fs)
+	// dev is for people at a terminal: text logs unless asked otherwise.
+	f.log.format = "text"
+	fs.Lookup("log-format").DefValue = "text"
+}
+
+// runDev is `fig-injector dev` (SPEC §4): the emulators on loopback, seeded
+// from a watched file, and with --demo the agent too. All logic lives in
+// injector/dev; this maps flags, prints what a user needs and, for --demo,
+// supervises the agent process.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("dev", stderr)
+	var f devFlags
+	f.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log, err := f.log.logger(stderr)
+	if err != nil {
+		return err
+	}
+	seed := f.seed
+	if seed == "" {
+		if err := os.MkdirAll(f.dir, 0o700); err != nil {
+			return fmt.Errorf("dev dir: %w", err)
+		}
+		seed = filepath.Join(f.dir, dev.SeedFileName)
+		created, err := dev.WriteExampleSeed(seed)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintf(stdout, "Wrote the example seed to %s.\n", seed)
+		}
+	}
+	env, err := dev.Start(ctx, dev.Options{
+		Dir: f.dir, SeedFile: seed, Host: f.host, ListenHost: f.listenHost,
+		FigPort: f.figPort, EntraPort: f.entraPort, VaultPort: f.vaultPort,
+		SANs: f.sans, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	printEnv(stdout, env, f.demo)
+	if f.demo {
+		err = runDemo(ctx, env, log, stdout, stderr)
+	} else {
+		<-ctx.Done()
+	}
+	fmt.Fprintln(stdout, "Stopping the emulators.")
+	return errors.Join(err, env.Close())
+}
+
+// printEnv tells the user what runs, what was written and what to do next.
+func printEnv(w io.Writer, env *dev.Env, demo bool) {
+	s := env.Seed()
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("\nfig-injector dev: emulators running (TLS from the dev CA)\n\n")
+	client := ""
+	if len(s.Fig.Clients) > 0 {
+		client = s.Fig.Clients[0].Name
+	}
+	p("  Fig API    %-28s clients: %d\n", env.FigURL, len(s.Fig.Clients))
+	p("  Entra ID   %-28s tenant %s, identities: %d\n", env.EntraURL, env.TenantID, len(s.Identities))
+	for _, name := range env.VaultNames {
+		p("  Key Vault  %-28s %s\n", env.VaultURLs[name], name)
+	}
+	p("\nFiles in %s:\n", rel(env.Dir))
+	files := []struct{ path, what string }{
+		{env.SeedFile, "the seed, watched: edit and save it and the emulators follow"},
+		{env.CAFile, "the CA certificate to trust (tls.caFile, SSL_CERT_FILE)"},
+		{env.TokenFile, "federated token of the first identity (refreshed before it expires)"},
+		{env.FigSecretFile, "client secret of " + client},
+		{env.AgentConfigPath, "agent configuration for these emulators"},
+	}
+	for _, f := range files {
+		if f.path != "" {
+			p("  %-12s %s\n", filepath.Base(f.path), f.what)
+		}
+	}
+	p("\nNext steps:\n")
+	if !demo {
+		p("  fig-injector agent --mode=sidecar --config %s --log-format=text\n", rel(env.AgentConfigPath))
+		p("      writes %s; then edit %s (e.g. change Location) and watch it change.\n", rel(env.OutputPath), rel(env.SeedFile))
+	}
+	if client != "" {
+		p("  curl --cacert %s -H \"clientSecret: $(cat %s)\" \"%s/clients/%s/settings?runSessionId=$(uuidgen)\"\n",
+			rel(env.CAFile), rel(env.FigSecretFile), env.FigURL, client)
+	}
+	if env.TokenFile != "" {
+		p("  Azure SDK clients: AZURE_TENANT_ID=%s AZURE_CLIENT_ID=%s AZURE_FEDERATED_TOKEN_FILE=%s AZURE_AUTHORITY_HOST=%s SSL_CERT_FILE=%s\n",
+			env.TenantID, s.Identities[0].ClientID, rel(env.TokenFile), env.EntraURL, rel(env.CAFile))
+		p("      (disable instance discovery and challenge resource verification, as agent.yaml does)\n")
+	}
+	p("\nPress Ctrl-C to stop.\n\n")
+}
+
+// runDemo runs the agent against env as a child process and prints its
+// output file whenever it changes, until ctx ends (the agent then gets
+// SIGTERM and is waited for) or the agent exits.
+func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("demo: find this executable: %w", err)
+	}
+	// A file from an earlier run would look like this run's first render.
+	if err := os.Remove(env.OutputPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("demo: %w", err)
+	}
+	w, err := watch.New(log)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer w.Close()
+	if err := w.Add(env.OutputPath); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+
+	cmd := exec.CommandContext(ctx, exe, "agent", "--mode=sidecar", "--config", env.AgentConfigPath, "--log-format=text")
+	cmd.Stdout, cmd.Stderr = stderr, stderr // stdout is for the file
+	cmd.SysProcAttr = ownProcessGroup()     // Ctrl-C reaches only us; we forward SIGTERM
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = agentStopGrace
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("demo: start the agent: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fmt.Fprintf(stdout, "Started the agent (pid %d); waiting for %s …\n", cmd.Process.Pid, rel(env.OutputPath))
+
+	var last []byte
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stdout, "Stopping the agent.")
+			if err := <-exited; err != nil && ctx.Err() == nil {
+				return fmt.Errorf("demo: agent: %w", err)
+			}
+			return nil
+		case err := <-exited:
+			if err == nil {
+				err = errors.New("exited")
+			}
+			return fmt.Errorf("demo: the agent stopped: %w (its log is above)", err)
+		case _, ok := <-w.Events():
+			if !ok {
+				return errors.New("demo: output watcher closed")
+			}
+			data, err := os.ReadFile(env.OutputPath)
+			if err != nil || string(data) == string(last) {
+				continue // removed for a moment, or rewritten unchanged
+			}
+			fmt.Fprintf(stdout, "── %s (%s) ──\n%s\n", rel(env.OutputPath), time.Now().Format(time.TimeOnly), strings.TrimRight(string(data), "\n"))
+			if last == nil {
+				fmt.Fprintf(stdout, "\nNow edit %s (e.g. change Location: Amsterdam) and save it: the file above is rewritten within seconds.\n\n", rel(env.SeedFile))
+			}
+			last = data
+		}
+	}
+}
+
+// rel shortens a path below the working directory, for commands a user
+// copies; other paths stay absolute.
+func rel(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	r, err := filepath.Rel(wd, path)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return r
+}

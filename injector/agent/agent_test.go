@@ -1,0 +1,292 @@
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/agent"
+	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/source"
+)
+
+func TestInitRenderMergesFigAndKeyVault(t *testing.T) {
+	f := newFixture(t)
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RenderOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"Location":                 "Amsterdam",                                                                         // Fig string
+		"RetryCount":               "3",                                                                                 // Fig int, .NET text
+		"EnableDiscounts":          "True",                                                                              // Fig bool, .NET text
+		"RequestTimeout":           "00:00:30",                                                                          // Fig timespan
+		"Database:Host":            "orders-db.shop.svc",                                                                // nested ->
+		"Host":                     "orders-db.shop.svc",                                                                // simplified key
+		"Shipping:Carrier":         "PostNL",                                                                            // JSON setting flattened
+		"FigSettingLoadType":       "Server",                                                                            // Fig.Client metadata
+		"PaymentApiKey":            "dev-api-key-0001",                                                                  // @Microsoft.KeyVault reference resolved
+		"ConnectionStrings:Orders": "Server=orders-db.shop.svc;Database=orders;User Id=orders;Password=dev-only-password", // prefix secret
+	}
+	for k, v := range want {
+		if got := f.key(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	grid, _ := f.file()["Warehouses"].([]any)
+	if len(grid) != 2 {
+		t.Errorf("Warehouses = %v, want a two-row array", f.file()["Warehouses"])
+	}
+	info, err := os.Stat(f.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o440 {
+		t.Errorf("output mode = %v, want 0440", info.Mode().Perm())
+	}
+}
+
+func TestInitFailsWithOneLineNamingSourceCauseAndFix(t *testing.T) {
+	f := newFixture(t)
+	writeFile(t, f.cfg.Fig.ClientSecret.File, "a-wrong-secret-that-is-long-enough-0123456789\n")
+	f.cfg.InitTimeout = config.Dur(time.Second)
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.RenderOnce(context.Background())
+	if err == nil {
+		t.Fatal("RenderOnce succeeded with a wrong client secret")
+	}
+	msg := err.Error()
+	for _, want := range []string{"fig", "401", "fix:", "gave up after 1s"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error spans several lines: %q", msg)
+	}
+	if _, err := os.Stat(f.out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed init wrote the output (stat: %v)", err)
+	}
+}
+
+func TestSidecarFollowsFigAndKeyVaultChanges(t *testing.T) {
+	f := newFixture(t)
+	f.start(f.options())
+
+	if err := f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Utrecht")); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("the Fig change in the file", func() bool { return f.key("Location") == "Utrecht" })
+
+	if _, err := f.env.Vaults["orders-kv"].SetSecret("api-key", "rotated-api-key-0002"); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("the referenced secret's new version in the file", func() bool { return f.key("PaymentApiKey") == "rotated-api-key-0002" })
+
+	if _, err := f.env.Vaults["orders-kv"].SetSecret("OrderService--Feature--Flag", "on"); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("a new prefix secret in the file", func() bool { return f.key("Feature:Flag") == "on" })
+}
+
+func TestFigDownKeepsTheLastGoodFileAndRecovers(t *testing.T) {
+	f := newFixture(t)
+	f.start(f.options())
+	before, err := os.ReadFile(f.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{figapi.RouteStatus, figapi.RouteSettings} {
+		f.env.Fig.Inject(route, figapi.Fault{Status: http.StatusServiceUnavailable})
+	}
+	if err := f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Delft")); err != nil {
+		t.Fatal(err)
+	}
+	statuses := f.env.Fig.Requests(figapi.RouteStatus)
+	f.eventually("two failed Fig polls", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) >= statuses+2 })
+	if after, _ := os.ReadFile(f.out); string(after) != string(before) {
+		t.Fatalf("the file changed while Fig was down:\n%s", after)
+	}
+	f.env.Fig.ClearFaults()
+	f.eventually("recovery after Fig returns", func() bool { return f.key("Location") == "Delft" })
+}
+
+func TestFigRetryAfterIsHonoured(t *testing.T) {
+	f := newFixture(t)
+	f.start(f.options())
+	var (
+		throttledAt atomic.Int64
+		early       atomic.Int32
+	)
+	f.env.Fig.Inject(figapi.RouteSettings, figapi.Fault{Status: http.StatusTooManyRequests, RetryAfter: "2", Times: 1})
+	throttled := f.env.Fig.Requests(figapi.RouteSettings) + 1
+	if err := f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Leiden")); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("the throttled fetch", func() bool {
+		if f.env.Fig.Requests(figapi.RouteSettings) >= throttled && throttledAt.Load() == 0 {
+			throttledAt.Store(time.Now().UnixNano())
+		}
+		return throttledAt.Load() != 0
+	})
+	f.eventually("the change after Retry-After", func() bool {
+		if f.env.Fig.Requests(figapi.RouteSettings) > throttled && time.Since(time.Unix(0, throttledAt.Load())) < 1900*time.Millisecond {
+			early.Add(1)
+		}
+		return f.key("Location") == "Leiden"
+	})
+	if early.Load() > 0 {
+		t.Errorf("settings fetched again before Retry-After: 2 elapsed")
+	}
+}
+
+func TestDeletedOrEditedOutputIsRestored(t *testing.T) {
+	f := newFixture(t)
+	f.start(f.options())
+	want, err := os.ReadFile(f.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(f.out); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("the deleted file restored", func() bool {
+		got, err := os.ReadFile(f.out)
+		return err == nil && string(got) == string(want)
+	})
+	if err := os.Chmod(f.out, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, f.out, `{"tampered": "yes"}`)
+	f.eventually("the edited file restored", func() bool {
+		got, err := os.ReadFile(f.out)
+		return err == nil && string(got) == string(want)
+	})
+}
+
+func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
+	f := newFixture(t)
+	var posts atomic.Int32
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
+	defer app.Close()
+	f.cfg.Notify.HTTP = &config.HTTPNotify{URL: app.URL + "/reload"}
+	var writes atomic.Int32
+	opts := f.options()
+	opts.Write = func(path string, data []byte, mode fs.FileMode) (bool, error) {
+		changed, err := output.Write(path, data, mode)
+		if changed {
+			writes.Add(1)
+		}
+		return changed, err
+	}
+	f.start(opts)
+	writes.Store(0)
+	values := map[string]figapi.Value{}
+	for _, k := range []string{"Location", "Database->Host"} {
+		values[k] = figapi.String("burst-" + k)
+	}
+	values["RetryCount"] = figapi.Int(9)
+	if err := f.env.Fig.SetValues("OrderService", "", values); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("the burst in the file", func() bool { return f.key("RetryCount") == "9" && posts.Load() >= 1 })
+	// One more full Fig poll and Key Vault poll pass without further change.
+	statuses := f.env.Fig.Requests(figapi.RouteStatus)
+	f.eventually("two more Fig polls", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) >= statuses+2 })
+	if w, p := writes.Load(), posts.Load(); w != 1 || p != 1 {
+		t.Errorf("burst gave %d writes and %d notifications, want 1 and 1", w, p)
+	}
+}
+
+func TestFullDiskKeepsTheOldFileAndRecovers(t *testing.T) {
+	f := newFixture(t)
+	var full atomic.Bool
+	opts := f.options()
+	opts.Write = func(path string, data []byte, mode fs.FileMode) (bool, error) {
+		if full.Load() {
+			return false, &fs.PathError{Op: "write", Path: path, Err: errors.New("no space left on device")}
+		}
+		return output.Write(path, data, mode)
+	}
+	f.start(opts)
+	before, _ := os.ReadFile(f.out)
+	full.Store(true)
+	if err := f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Gouda")); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("the failed write logged", func() bool { return strings.Contains(f.logs.String(), "no space left on device") })
+	if after, _ := os.ReadFile(f.out); string(after) != string(before) {
+		t.Fatal("the file changed although every write failed")
+	}
+	full.Store(false)
+	if err := f.env.Fig.SetValue("OrderService", "", "RetryCount", figapi.Int(4)); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("recovery when space returns", func() bool { return f.key("Location") == "Gouda" && f.key("RetryCount") == "4" })
+}
+
+func TestConfigSwapThroughDataSymlinkReloads(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	first, err := config.Marshal(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir+"/..2026_11_25_00_00_00.1/config.yaml", string(first))
+	must(t, os.Symlink("..2026_11_25_00_00_00.1", dir+"/..data"))
+	must(t, os.Symlink("..data/config.yaml", dir+"/config.yaml"))
+	opts := f.options()
+	opts.ConfigPath = dir + "/config.yaml"
+	opts.Reload = func() (*config.Config, error) { return config.Load(opts.ConfigPath, func(string) string { return "" }) }
+	a, err := agent.New(context.Background(), f.cfg, opts)
+	must(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(context.Background()) }()
+	f.eventually("the first render", func() bool { return a.Health().Ready() })
+
+	changed := *f.cfg
+	changed.Outputs = []config.Output{{Path: f.out, Format: "yaml", Mode: "0440"}}
+	second, err := config.Marshal(&changed)
+	must(t, err)
+	// Kubernetes' AtomicWriter: a new timestamped dir, then ..data swapped by rename.
+	writeFile(t, dir+"/..2026_11_25_00_00_01.2/config.yaml", string(second))
+	must(t, os.Symlink("..2026_11_25_00_00_01.2", dir+"/..data_tmp"))
+	must(t, os.Rename(dir+"/..data_tmp", dir+"/..data"))
+	select {
+	case err := <-done:
+		if !errors.Is(err, agent.ErrConfigChanged) {
+			t.Fatalf("Run = %v, want ErrConfigChanged", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ..data swap did not reload the configuration")
+	}
+}
+
+func TestSourceErrorsCarryRetryAfter(t *testing.T) {
+	err := &source.Error{Source: "fig", Temporary: true, RetryAfter: 120 * time.Second}
+	if got := source.RetryAfter(agent.OneLine(errors.Join(errors.New("x"), err))); got != 120*time.Second {
+		t.Errorf("RetryAfter through OneLine(Join) = %s, want 120s", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,178 @@
+package agent_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/agent"
+	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/dev"
+)
+
+// seededSecrets are the secret values of the example seed; no log line may
+// contain them (SPEC §2.4: a test proves it).
+var seededSecrets = []string{
+	"dev-only-password", "dev-api-key-0001", "0f8e6a52-3c1b-4d7e-9a2f-5b6c7d8e9f01",
+}
+
+// fixture is a dev environment (the product's own emulators, over TLS) plus
+// an agent configuration that reads it, and a log that is scanned for
+// secrets when the test ends.
+type fixture struct {
+	t    *testing.T
+	env  *dev.Env
+	cfg  *config.Config
+	out  string
+	logs *syncBuffer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	dir := t.TempDir()
+	env, err := dev.Start(ctx, dev.Options{Dir: dir, Seed: dev.ExampleSeed(), AgentListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Close() })
+	cfg, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Fig.PollInterval = config.Dur(time.Second)
+	cfg.KeyVaults[0].PollInterval = config.Dur(time.Second)
+	cfg.InitTimeout = config.Dur(10 * time.Second)
+	cfg.Listen = ""
+	f := &fixture{t: t, env: env, cfg: cfg, out: cfg.Outputs[0].Path, logs: &syncBuffer{}}
+	t.Cleanup(f.assertNoSecretInLogs)
+	return f
+}
+
+func (f *fixture) options() agent.Options {
+	fast := agent.Schedule{Jitter: 0.1, Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond, Min: 10 * time.Millisecond}
+	return agent.Options{
+		Logger:   slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Getenv:   func(string) string { return "" },
+		Schedule: &fast,
+	}
+}
+
+// start runs the agent in sidecar mode and waits for the first file.
+func (f *fixture) start(opts agent.Options) (stop func() error) {
+	f.t.Helper()
+	a, err := agent.New(context.Background(), f.cfg, opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	f.t.Cleanup(func() { _ = stop() })
+	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	return stop
+}
+
+// file returns the output as the .NET JSON provider would see it: a map of
+// nested values.
+func (f *fixture) file() map[string]any {
+	f.t.Helper()
+	data, err := os.ReadFile(f.out)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		f.t.Fatalf("output is not complete JSON: %v\n%s", err, data)
+	}
+	return m
+}
+
+// key reads a ":"-separated key from the output file ("" when absent).
+func (f *fixture) key(key string) string {
+	var v any = f.file()
+	for _, seg := range strings.Split(key, ":") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[seg]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// eventually polls cond until it holds or 15 s pass: the agent's changes
+// arrive on its own schedule, and there is no event to await from outside.
+func (f *fixture) eventually(what string, cond func() bool) {
+	f.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (f *fixture) assertNoSecretInLogs() {
+	logs := f.logs.String()
+	for _, s := range seededSecrets {
+		if strings.Contains(logs, s) {
+			f.t.Errorf("a seeded secret value appears in the agent's logs")
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// errorsAs is errors.As for tests that want the target back.
+func errorsAs[T error](err error) (T, bool) {
+	var t T
+	ok := errors.As(err, &t)
+	return t, ok
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
