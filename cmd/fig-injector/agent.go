@@ -23,9 +23,9 @@ const configEnv = "FIG_INJECTOR_CONFIG"
 
 // configFlags are the flags that locate and override the agent configuration.
 type configFlags struct {
-	path                                          string
+	path                                         string
 	figAPIURI, clientName, instance, out, format string
-	listen                                        string
+	listen                                       string
 }
 
 func (c *configFlags) register(fs *flag.FlagSet) {

@@ -91,12 +91,12 @@ type Agent struct {
 type state struct {
 	fig       []source.Entry
 	figLoaded bool
-	refs      map[string][]keyvault.Ref      // references in Fig values, by vault URL
-	snaps     map[string]keyvault.Snapshot   // by vault URL
-	reqs      map[string]keyvault.Request    // the request each snapshot answers
-	conflicts map[string]bool                // keys already reported as conflicting
-	problems  map[string]bool                // output problems already reported
-	restart   bool                           // Fig's restartRequested, last seen
+	refs      map[string][]keyvault.Ref    // references in Fig values, by vault URL
+	snaps     map[string]keyvault.Snapshot // by vault URL
+	reqs      map[string]keyvault.Request  // the request each snapshot answers
+	conflicts map[string]bool              // keys already reported as conflicting
+	problems  map[string]bool              // output problems already reported
+	restart   bool                         // Fig's restartRequested, last seen
 	rendered  bool
 }
 

@@ -29,15 +29,15 @@ func TestInitRenderMergesFigAndKeyVault(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"Location":                 "Amsterdam",                                                                         // Fig string
-		"RetryCount":               "3",                                                                                 // Fig int, .NET text
-		"EnableDiscounts":          "True",                                                                              // Fig bool, .NET text
-		"RequestTimeout":           "00:00:30",                                                                          // Fig timespan
-		"Database:Host":            "orders-db.shop.svc",                                                                // nested ->
-		"Host":                     "orders-db.shop.svc",                                                                // simplified key
-		"Shipping:Carrier":         "PostNL",                                                                            // JSON setting flattened
-		"FigSettingLoadType":       "Server",                                                                            // Fig.Client metadata
-		"PaymentApiKey":            "dev-api-key-0001",                                                                  // @Microsoft.KeyVault reference resolved
+		"Location":                 "Amsterdam",                                                                           // Fig string
+		"RetryCount":               "3",                                                                                   // Fig int, .NET text
+		"EnableDiscounts":          "True",                                                                                // Fig bool, .NET text
+		"RequestTimeout":           "00:00:30",                                                                            // Fig timespan
+		"Database:Host":            "orders-db.shop.svc",                                                                  // nested ->
+		"Host":                     "orders-db.shop.svc",                                                                  // simplified key
+		"Shipping:Carrier":         "PostNL",                                                                              // JSON setting flattened
+		"FigSettingLoadType":       "Server",                                                                              // Fig.Client metadata
+		"PaymentApiKey":            "dev-api-key-0001",                                                                    // @Microsoft.KeyVault reference resolved
 		"ConnectionStrings:Orders": "Server=orders-db.shop.svc;Database=orders;User Id=orders;Password=dev-only-password", // prefix secret
 	}
 	for k, v := range want {
