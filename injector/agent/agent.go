@@ -96,7 +96,6 @@ type state struct {
 	reqs      map[string]keyvault.Request  // the request each snapshot answers
 	conflicts map[string]bool              // keys already reported as conflicting
 	problems  map[string]bool              // output problems already reported
-	restart   bool                         // Fig's restartRequested, last seen
 	rendered  bool
 }
 

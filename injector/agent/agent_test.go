@@ -290,3 +290,45 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestFigRestartRequestNotifiesOnce(t *testing.T) {
+	f := newFixture(t)
+	var posts atomic.Int32
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
+	defer app.Close()
+	f.cfg.Notify.HTTP = &config.HTTPNotify{URL: app.URL + "/reload"}
+	f.start(f.options())
+	sessions := f.env.Fig.RunSessions("OrderService")
+	if len(sessions) != 1 {
+		t.Fatalf("Fig sees %d run sessions of the agent, want 1", len(sessions))
+	}
+	must(t, f.env.Fig.RequestRestart(sessions[0].ID))
+	f.eventually("the restart notification", func() bool { return posts.Load() == 1 })
+	statuses := f.env.Fig.Requests(figapi.RouteStatus)
+	f.eventually("two more Fig polls", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) >= statuses+2 })
+	if n := posts.Load(); n != 1 {
+		t.Errorf("restart request notified %d times, want once", n)
+	}
+}
+
+func TestFigSeesTheAgentsHealthAndSecretVersions(t *testing.T) {
+	f := newFixture(t)
+	f.start(f.options())
+	statuses := f.env.Fig.Requests(figapi.RouteStatus)
+	f.eventually("a status after the first render", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) > statuses })
+	s := f.env.Fig.RunSessions("OrderService")[0]
+	if s.Health == nil || len(s.Health.Components) < 3 {
+		t.Fatalf("Fig got health %+v, want components for Fig, the vault and the output", s.Health)
+	}
+	body := string(s.LastStatus)
+	for _, want := range []string{`"kv:api-key"`, "version ", `"LastSettingUpdate":"20`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status body lacks %s:\n%s", want, body)
+		}
+	}
+	for _, secretValue := range seededSecrets {
+		if strings.Contains(body, secretValue) {
+			t.Errorf("status body carries a secret value")
+		}
+	}
+}

@@ -21,6 +21,7 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 	// Fig.Client sends a status right after its first load, too.
 	wait := time.Duration(0)
 	failures := 0
+	restarting := false // Fig keeps answering restartRequested until the session ends: act once
 	for {
 		fetch := false
 		if !sleepOrKick(ctx, wait, kick, &fetch) {
@@ -42,9 +43,10 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 				continue
 			}
 			a.health.succeeded(status.SourceFig)
-			if resp.RestartRequested {
+			if resp.RestartRequested && !restarting {
 				send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})
 			}
+			restarting = resp.RestartRequested
 			fetch = resp.SettingUpdateAvailable || failures > 0
 		}
 		if fetch {

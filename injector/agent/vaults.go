@@ -130,14 +130,14 @@ func (s *vaultSet) references(keys, values []string) (map[string][]keyvault.Ref,
 	for i, text := range values {
 		ref, ok, err := s.parser.Parse(text)
 		if err != nil {
-			return nil, fmt.Errorf("Fig setting %s: %w", keys[i], err)
+			return nil, fmt.Errorf("setting %s from Fig: %w", keys[i], err)
 		}
 		if !ok {
 			continue
 		}
 		v, err := s.add(ref.VaultURL, ref.VaultName, 0)
 		if err != nil {
-			return nil, fmt.Errorf("Fig setting %s references %s: %w", keys[i], ref.VaultURL, err)
+			return nil, fmt.Errorf("setting %s from Fig references %s: %w", keys[i], ref.VaultURL, err)
 		}
 		url := v.kv.URL()
 		if !slices.ContainsFunc(out[url], func(r keyvault.Ref) bool { return r.Raw == ref.Raw }) {

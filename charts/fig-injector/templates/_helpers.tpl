@@ -1,0 +1,69 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "fig-injector.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified name: the release name when it already contains the chart name. */}}
+{{- define "fig-injector.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "fig-injector.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "fig-injector.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "fig-injector.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "fig-injector.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: webhook
+{{- end }}
+
+{{- define "fig-injector.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "fig-injector.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "fig-injector.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{- define "fig-injector.agentImage" -}}
+{{- $repo := default .Values.image.repository .Values.agent.image.repository }}
+{{- $tag := default (default .Chart.AppVersion .Values.image.tag) .Values.agent.image.tag }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+
+{{/* The TLS Secret (Helm-generated or cert-manager-issued). */}}
+{{- define "fig-injector.tlsSecretName" -}}
+{{- printf "%s-tls" (include "fig-injector.fullname" .) }}
+{{- end }}
+
+{{/* Native sidecars: "auto" means Kubernetes >= 1.29, where they are on by default. */}}
+{{- define "fig-injector.nativeSidecar" -}}
+{{- $v := .Values.agent.nativeSidecar | toString }}
+{{- if eq $v "auto" }}
+{{- semverCompare ">=1.29.0-0" .Capabilities.KubeVersion.Version }}
+{{- else }}
+{{- eq $v "true" }}
+{{- end }}
+{{- end }}
+
+{{/* Namespaces never mutated: the release's own, kube-system, and the configured ones. */}}
+{{- define "fig-injector.excludedNamespaces" -}}
+{{- list .Release.Namespace "kube-system" | concat .Values.webhook.excludedNamespaces | uniq | toJson }}
+{{- end }}

@@ -1,0 +1,361 @@
+package inject
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/fig-injector/fig-injector/injector/config"
+)
+
+var (
+	figNameForbidden = regexp.MustCompile(`[\^$.*+?(){}\[\]\\|]`)
+	secretName       = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
+	secretPrefix     = regexp.MustCompile(`^[0-9A-Za-z-]{1,126}$`)
+	secretVersion    = regexp.MustCompile(`^[0-9A-Za-z]{1,64}$`)
+)
+
+// signals are the notification signals an app can reasonably reload on.
+var signals = []string{"SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM", "SIGQUIT"}
+
+// knownAnnotations lists every fig-injector.io/ annotation ParseRequest reads.
+var knownAnnotations = []string{
+	ClientNameAnnotation, InstanceAnnotation, FigAPIURIAnnotation, ClientSecretAnnotation,
+	KeyVaultAnnotation, KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation,
+	OutputPathAnnotation, TemplateConfigMapAnnotation, ConfigConfigMapAnnotation,
+	ModeAnnotation, NotifyAnnotation, ContainersAnnotation,
+}
+
+// configAnnotations describe the agent config, so they cannot be combined
+// with a whole config from ConfigConfigMapAnnotation.
+var configAnnotations = []string{
+	ClientNameAnnotation, InstanceAnnotation, FigAPIURIAnnotation, KeyVaultAnnotation,
+	KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation, OutputPathAnnotation,
+	TemplateConfigMapAnnotation, NotifyAnnotation,
+}
+
+// parser collects every problem instead of stopping at the first, so a user
+// fixes a pod in one pass.
+type parser struct {
+	a    map[string]string
+	errs []error
+}
+
+func (p *parser) fail(annotation, fix, format string, args ...any) {
+	p.errs = append(p.errs, annotationErr(annotation, fix, format, args...))
+}
+
+// get returns the trimmed value and whether the annotation is present.
+func (p *parser) get(name string) (string, bool) {
+	v, ok := p.a[name]
+	return strings.TrimSpace(v), ok
+}
+
+// ParseRequest reads every fig-injector.io/* annotation of the pod once into
+// a typed Request. The error joins one *AnnotationError per problem; each
+// names the annotation and the fix, and becomes the admission denial.
+func ParseRequest(pod *corev1.Pod) (Request, error) {
+	p := &parser{a: pod.Annotations}
+	var r Request
+	p.unknown()
+	if v, ok := p.get(ConfigConfigMapAnnotation); ok {
+		r.ConfigMap = p.configMapRef(ConfigConfigMapAnnotation, v, DefaultConfigKey)
+		for _, name := range configAnnotations {
+			if _, ok := p.a[name]; ok {
+				p.fail(name, "move it into the agent config in the ConfigMap, or drop "+ConfigConfigMapAnnotation,
+					"cannot be combined with %s", ConfigConfigMapAnnotation)
+			}
+		}
+	} else {
+		p.fig(&r)
+		r.KeyVault = p.keyVault()
+		r.Format, r.OutputPath, r.Template = p.output()
+		r.Notify = p.notify()
+	}
+	r.ClientSecret = p.clientSecret(r.ConfigMap != nil)
+	r.Mode = p.mode()
+	if r.Mode == ModeInitOnly && (r.Notify.Signal != nil || r.Notify.HTTP != nil) {
+		p.fail(NotifyAnnotation, "remove it, or use mode native or classic so an agent keeps running",
+			"has nothing to notify in mode init-only (the file is rendered once, before the app starts)")
+	}
+	r.Containers = p.containers(pod)
+	r.AzureClientID = strings.TrimSpace(pod.Annotations[AzureClientIDAnnotation])
+	r.AzureTenantID = strings.TrimSpace(pod.Annotations[AzureTenantIDAnnotation])
+	if len(p.errs) > 0 {
+		return Request{}, errors.Join(p.errs...)
+	}
+	return r, nil
+}
+
+func (p *parser) unknown() {
+	var unknown []string
+	for name := range p.a {
+		if strings.HasPrefix(name, AnnotationPrefix) && !slices.Contains(knownAnnotations, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	for _, name := range unknown {
+		p.fail(name, "check the spelling; known annotations: "+strings.Join(knownAnnotations, ", "), "is not a fig-injector annotation")
+	}
+}
+
+func (p *parser) fig(r *Request) {
+	name, ok := p.get(ClientNameAnnotation)
+	switch {
+	case !ok || name == "":
+		p.fail(ClientNameAnnotation, "set it to the client name registered in Fig, or give a whole config with "+ConfigConfigMapAnnotation, "is required")
+	case len(name) > 255:
+		p.fail(ClientNameAnnotation, "use the client name registered in Fig", "is longer than 255 characters")
+	case figNameForbidden.MatchString(name):
+		p.fail(ClientNameAnnotation, "use the client name registered in Fig", "%q contains a character Fig forbids (^ $ . * + ? ( ) { } [ ] \\ |)", name)
+	}
+	r.ClientName = name
+	if v, ok := p.get(InstanceAnnotation); ok {
+		if v == "" || len(v) > 255 {
+			p.fail(InstanceAnnotation, "set the Fig instance name, or remove the annotation", "must be 1-255 characters")
+		}
+		r.Instance = v
+	}
+	if v, ok := p.get(FigAPIURIAnnotation); ok {
+		r.FigAPIURIs = config.SplitURIs(v)
+		if len(r.FigAPIURIs) == 0 {
+			p.fail(FigAPIURIAnnotation, "remove it to use the cluster default, or set e.g. https://fig-api.fig.svc:8080", "is empty")
+		}
+	}
+}
+
+func (p *parser) clientSecret(withConfigMap bool) ClientSecretRef {
+	v, ok := p.get(ClientSecretAnnotation)
+	const fix = "use <secret>/<key> of a Kubernetes Secret in the pod's namespace, or a Key Vault secret URI https://<vault>.vault.azure.net/secrets/<name>"
+	switch {
+	case !ok && withConfigMap:
+		return ClientSecretRef{}
+	case !ok || v == "":
+		p.fail(ClientSecretAnnotation, fix, "is required with %s", ClientNameAnnotation)
+		return ClientSecretRef{}
+	case strings.Contains(v, "://"):
+		if withConfigMap {
+			p.fail(ClientSecretAnnotation, "set fig.clientSecret.keyVault in the ConfigMap's config instead",
+				"a Key Vault URI cannot be combined with %s", ConfigConfigMapAnnotation)
+		}
+		return ClientSecretRef{KeyVault: v}
+	}
+	name, key, found := strings.Cut(v, "/")
+	if !found || len(validation.IsDNS1123Subdomain(name)) > 0 || len(validation.IsConfigMapKey(key)) > 0 {
+		p.fail(ClientSecretAnnotation, fix, "%q is neither <secret>/<key> nor a Key Vault secret URI", v)
+		return ClientSecretRef{}
+	}
+	return ClientSecretRef{SecretName: name, SecretKey: key}
+}
+
+func (p *parser) keyVault() *config.KeyVault {
+	vault, hasVault := p.get(KeyVaultAnnotation)
+	prefix, hasPrefix := p.get(KeyVaultPrefixAnnotation)
+	lines, hasSecrets := p.get(SecretsAnnotation)
+	if !hasVault {
+		for _, a := range []struct {
+			name    string
+			present bool
+		}{{KeyVaultPrefixAnnotation, hasPrefix}, {SecretsAnnotation, hasSecrets}} {
+			if a.present {
+				p.fail(a.name, "add "+KeyVaultAnnotation+" with the vault URL, e.g. https://orders-kv.vault.azure.net/", "needs %s", KeyVaultAnnotation)
+			}
+		}
+		return nil
+	}
+	kv := &config.KeyVault{URL: vault}
+	if hasPrefix {
+		if !secretPrefix.MatchString(prefix) {
+			p.fail(KeyVaultPrefixAnnotation, "use the start of your secret names: letters, digits and dashes, e.g. OrderService--", "%q is not a Key Vault secret name prefix", prefix)
+		}
+		kv.Prefix = prefix
+	}
+	if hasSecrets {
+		kv.Secrets = p.secrets(lines)
+	}
+	if kv.Prefix == "" && len(kv.Secrets) == 0 {
+		p.fail(KeyVaultAnnotation, "add "+KeyVaultPrefixAnnotation+" or "+SecretsAnnotation, "reads nothing from the vault")
+	}
+	return kv
+}
+
+// secrets parses lines "Config:Key=secret-name[/version]"; blank lines and
+// lines starting with # are ignored.
+func (p *parser) secrets(text string) []config.SecretMapping {
+	const fix = "write one Config:Key=secret-name[/version] per line"
+	var out []config.SecretMapping
+	seen := map[string]bool{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, ref, ok := strings.Cut(line, "=")
+		key, ref = strings.TrimSpace(key), strings.TrimSpace(ref)
+		name, version, _ := strings.Cut(ref, "/")
+		switch {
+		case !ok || key == "" || strings.ContainsAny(key, " \t"):
+			p.fail(SecretsAnnotation, fix, "line %d %q has no Config:Key=", i+1, line)
+			continue
+		case !secretName.MatchString(name):
+			p.fail(SecretsAnnotation, fix+" (secret names are 1-127 letters, digits and dashes)", "line %d: %q is not a Key Vault secret name", i+1, name)
+			continue
+		case strings.Contains(ref, "/") && !secretVersion.MatchString(version):
+			p.fail(SecretsAnnotation, fix+" (a version is the 32-character id Key Vault shows)", "line %d: %q is not a secret version", i+1, version)
+			continue
+		case seen[key]:
+			p.fail(SecretsAnnotation, "map each key once", "line %d: key %q is mapped twice", i+1, key)
+			continue
+		}
+		seen[key] = true
+		out = append(out, config.SecretMapping{Name: name, Key: key, Version: version})
+	}
+	if len(out) == 0 {
+		p.fail(SecretsAnnotation, fix, "maps no secrets")
+	}
+	return out
+}
+
+func (p *parser) output() (format, outPath string, tmpl *ConfigMapRef) {
+	format, hasFormat := p.get(FormatAnnotation)
+	if hasFormat && !slices.Contains(config.Formats, format) {
+		p.fail(FormatAnnotation, "use one of "+strings.Join(config.Formats, ", "), "%q is not a format", format)
+	}
+	if v, ok := p.get(TemplateConfigMapAnnotation); ok {
+		tmpl = p.configMapRef(TemplateConfigMapAnnotation, v, DefaultTemplateKey)
+		if hasFormat && format != "template" {
+			p.fail(FormatAnnotation, "remove it or set it to template", "is %q, but %s needs format template", format, TemplateConfigMapAnnotation)
+		}
+		format = "template"
+	} else if format == "template" {
+		p.fail(FormatAnnotation, "add "+TemplateConfigMapAnnotation+": <configmap>[/<key>]", "format template needs %s", TemplateConfigMapAnnotation)
+	}
+	if v, ok := p.get(OutputPathAnnotation); ok {
+		if problem := checkOutputPath(v); problem != "" {
+			p.fail(OutputPathAnnotation, "use a file in a directory of its own, e.g. /fig/appsettings.json", "%q %s", v, problem)
+		}
+		outPath = v
+	}
+	return format, outPath, tmpl
+}
+
+// checkOutputPath returns what is wrong with an output path, or "". The
+// path's directory becomes a mount point in every selected container.
+func checkOutputPath(p string) string {
+	dir := path.Dir(p)
+	switch {
+	case !path.IsAbs(p):
+		return "is not an absolute path"
+	case path.Clean(p) != p || strings.HasSuffix(p, "/"):
+		return "is not a clean file path"
+	case dir == "/":
+		return "is in the root directory, which cannot be a mount point"
+	case strings.HasPrefix(path.Base(p), "."):
+		return "is a hidden file"
+	}
+	for _, reserved := range []string{"/etc/fig-injector", "/var/run/secrets", "/run/secrets", "/dev", "/proc", "/sys"} {
+		if dir == reserved || strings.HasPrefix(dir, reserved+"/") || strings.HasPrefix(reserved, dir+"/") {
+			return "overlaps the reserved path " + reserved
+		}
+	}
+	return ""
+}
+
+func (p *parser) configMapRef(annotation, v, defaultKey string) *ConfigMapRef {
+	name, key, found := strings.Cut(v, "/")
+	if !found {
+		key = defaultKey
+	}
+	if len(validation.IsDNS1123Subdomain(name)) > 0 || len(validation.IsConfigMapKey(key)) > 0 {
+		p.fail(annotation, fmt.Sprintf("use <configmap>[/<key>] of a ConfigMap in the pod's namespace (key default %s)", defaultKey), "%q does not name a ConfigMap key", v)
+	}
+	return &ConfigMapRef{Name: name, Key: key}
+}
+
+func (p *parser) mode() Mode {
+	v, ok := p.get(ModeAnnotation)
+	if !ok {
+		return ""
+	}
+	if !slices.Contains(modes, Mode(v)) {
+		p.fail(ModeAnnotation, "use native, classic or init-only", "%q is not a mode", v)
+	}
+	return Mode(v)
+}
+
+func (p *parser) notify() config.Notify {
+	v, ok := p.get(NotifyAnnotation)
+	if !ok {
+		return config.Notify{}
+	}
+	const fix = "use signal:SIGHUP:<process> (e.g. signal:SIGHUP:dotnet) or http://127.0.0.1:<port>/<path>"
+	if rest, isSignal := strings.CutPrefix(v, "signal:"); isSignal {
+		sig, process, _ := strings.Cut(rest, ":")
+		switch {
+		case !slices.Contains(signals, sig):
+			p.fail(NotifyAnnotation, fix+"; signals: "+strings.Join(signals, ", "), "%q is not a signal", sig)
+		case process == "" || strings.ContainsAny(process, "/ \t"):
+			p.fail(NotifyAnnotation, fix, "names no process to signal (the agent signals processes by name)")
+		}
+		return config.Notify{Signal: &config.SignalNotify{Name: sig, Process: process}}
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Port() == "" || !loopback(u.Hostname()) {
+		p.fail(NotifyAnnotation, fix, "%q is neither a signal nor an http URL on the pod's loopback with a port", v)
+	}
+	return config.Notify{HTTP: &config.HTTPNotify{URL: v}}
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (p *parser) containers(pod *corev1.Pod) []string {
+	v, ok := p.get(ContainersAnnotation)
+	if !ok {
+		return nil
+	}
+	names := map[string]bool{}
+	for _, c := range append(pod.Spec.InitContainers, pod.Spec.Containers...) {
+		if !isAgentContainer(c.Name) {
+			names[c.Name] = true
+		}
+	}
+	var out []string
+	for _, n := range strings.Split(v, ",") {
+		n = strings.TrimSpace(n)
+		switch {
+		case n == "":
+			continue
+		case !names[n]:
+			known := make([]string, 0, len(names))
+			for k := range names {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			p.fail(ContainersAnnotation, "list container names of this pod, comma-separated: "+strings.Join(known, ", "), "the pod has no app container %q", n)
+		case slices.Contains(out, n):
+			p.fail(ContainersAnnotation, "list each container once", "names %q twice", n)
+		default:
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 && len(p.errs) == 0 {
+		p.fail(ContainersAnnotation, "remove it to mount into every app container, or list container names", "lists no containers")
+	}
+	return out
+}

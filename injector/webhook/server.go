@@ -1,0 +1,135 @@
+package webhook
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// Options are the webhook command's flags.
+type Options struct {
+	// Listen is the TLS address, e.g. ":8443".
+	Listen string
+	// CertFile and KeyFile are the serving key pair, re-read when they change.
+	CertFile, KeyFile string
+	// ConfigFile is the webhook config (Config, YAML).
+	ConfigFile string
+	// Kubeconfig is used to read ConfigMap configs; "" means in-cluster.
+	Kubeconfig string
+}
+
+// shutdownTimeout bounds how long in-flight reviews may finish after ctx ends.
+const shutdownTimeout = 10 * time.Second
+
+// Server is the webhook's HTTPS server.
+type Server struct {
+	handler http.Handler
+	tls     *tls.Config
+	ready   atomic.Bool
+	log     *slog.Logger
+}
+
+// NewServer builds a server from the options: it loads and validates the
+// config and the key pair (failing fast on either), and builds the
+// ConfigMap client. Without API access (no in-cluster config and no
+// kubeconfig) it logs a warning and denies pods that name a ConfigMap config.
+func NewServer(opts Options, log *slog.Logger) (*Server, error) {
+	cfg, err := LoadConfig(opts.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := newCertReloader(opts.CertFile, opts.KeyFile, log)
+	if err != nil {
+		return nil, err
+	}
+	cms, err := NewConfigMapGetter(opts.Kubeconfig)
+	if err != nil {
+		if opts.Kubeconfig != "" {
+			return nil, err
+		}
+		log.Warn("no Kubernetes API access: pods naming a ConfigMap config will be denied", "err", err)
+		cms = nil
+	}
+	reg := prometheus.NewRegistry()
+	return newServer(NewHandler(cfg, cms, reg, log), reg, certs.GetCertificate, log), nil
+}
+
+// newServer assembles the routes around a Handler; tests use it with their
+// own certificates.
+func newServer(h *Handler, reg *prometheus.Registry, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), log *slog.Logger) *Server {
+	s := &Server{log: log, tls: &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: getCert}}
+	wh, _ := admission.StandaloneWebhook(&admission.Webhook{Handler: h}, admission.StandaloneOptions{
+		Logger: logr.FromSlogHandler(log.Handler()),
+	}) // cannot fail without a MetricsPath
+	mux := http.NewServeMux()
+	mux.Handle("POST /mutate", wh)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.handler = mux
+	return s
+}
+
+// Serve serves on ln until ctx ends, then stops being ready and lets
+// in-flight reviews finish (up to shutdownTimeout).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		TLSConfig:         s.tls,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	s.ready.Store(true)
+	s.log.Info("webhook serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		s.ready.Store(false)
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.ready.Store(false)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Run is the whole webhook command: build the server from opts, listen on
+// opts.Listen and serve until ctx ends.
+func Run(ctx context.Context, opts Options, log *slog.Logger) error {
+	s, err := NewServer(opts, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
