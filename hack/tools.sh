@@ -4,7 +4,7 @@
 # Idempotent: a tool already built at the pinned version is reused.
 #
 #   staticcheck  honnef.co/go/tools (Go module proxy)
-#   shellcheck   Debian package (apt), only when missing
+#   ShellCheck   Debian package (apt), only when missing
 set -euo pipefail
 STATICCHECK_VERSION=${STATICCHECK_VERSION:-v0.8.2}
 CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
