@@ -127,7 +127,7 @@ func printEnv(w io.Writer, env *dev.Env, demo bool) {
 		{env.AgentConfigPath, "agent configuration for these emulators"},
 	}
 	for _, f := range files {
-		if f.path != "" {
+		if _, err := os.Stat(f.path); f.path != "" && err == nil {
 			p("  %-12s %s\n", filepath.Base(f.path), f.what)
 		}
 	}
@@ -140,7 +140,7 @@ func printEnv(w io.Writer, env *dev.Env, demo bool) {
 		p("  curl --cacert %s -H \"clientSecret: $(cat %s)\" \"%s/clients/%s/settings?runSessionId=$(uuidgen)\"\n",
 			rel(env.CAFile), rel(env.FigSecretFile), env.FigURL, client)
 	}
-	if env.TokenFile != "" {
+	if len(s.Identities) > 0 {
 		p("  Azure SDK clients: AZURE_TENANT_ID=%s AZURE_CLIENT_ID=%s AZURE_FEDERATED_TOKEN_FILE=%s AZURE_AUTHORITY_HOST=%s SSL_CERT_FILE=%s\n",
 			env.TenantID, s.Identities[0].ClientID, rel(env.TokenFile), env.EntraURL, rel(env.CAFile))
 		p("      (disable instance discovery and challenge resource verification, as agent.yaml does)\n")
@@ -205,7 +205,7 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 			}
 			fmt.Fprintf(stdout, "── %s (%s) ──\n%s\n", rel(env.OutputPath), time.Now().Format(time.TimeOnly), strings.TrimRight(string(data), "\n"))
 			if last == nil {
-				fmt.Fprintf(stdout, "\nNow edit %s (e.g. change Location: Amsterdam) and save it: the file above is rewritten within seconds.\n\n", rel(env.SeedFile))
+				fmt.Fprintf(stdout, "\nNow edit %s (e.g. the value of Location) and save it: the file above is rewritten within seconds.\n\n", rel(env.SeedFile))
 			}
 			last = data
 		}

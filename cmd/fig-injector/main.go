@@ -37,6 +37,10 @@ func main() {
 	// SIGTERM (kubelet) and SIGINT (a terminal) end the context; a second
 	// signal kills the process the default way.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default handling, so a second signal kills
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))

@@ -34,8 +34,11 @@ type fixture struct {
 	logs *syncBuffer
 }
 
+// Fixture tests run in parallel: each has its own emulators on random ports
+// and its own output directory.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	dir := t.TempDir()

@@ -21,10 +21,11 @@ type emulators struct {
 }
 
 // fixed checks what cannot change while dev runs: the vault names (each has
-// its own listener) and the tenant (each vault's challenge names it).
+// its own listener) and, with vaults, the tenant (each vault's challenge
+// names it).
 func fixed(prev, next *plan) error {
 	var errs []error
-	if !strings.EqualFold(prev.tenant, next.tenant) {
+	if len(prev.vaults) > 0 && !strings.EqualFold(prev.tenant, next.tenant) {
 		errs = append(errs, &FieldError{Path: "tenantId", Problem: fmt.Sprintf("changed from %q to %q while dev runs", prev.tenant, next.tenant),
 			Fix: "put the old value back, or restart fig-injector dev to change the tenant"})
 	}

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	exampledev "github.com/fig-injector/fig-injector/examples/dev"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
@@ -88,8 +87,8 @@ type Env struct {
 	Dir             string // absolute
 	SeedFile        string // "" when the seed was given as bytes
 	CAFile          string // Dir/ca.crt
-	TokenFile       string // Dir/token ("" when the seed has no identity)
-	FigSecretFile   string // Dir/fig-secret ("" when the seed has no Fig client)
+	TokenFile       string // Dir/token, written while the seed has an identity
+	FigSecretFile   string // Dir/fig-secret, written while the seed has a Fig client
 	AgentConfigPath string // Dir/agent.yaml
 	OutputPath      string // Dir/appsettings.json, the agent's output
 
@@ -109,30 +108,6 @@ type Env struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	err    error // from Close
-}
-
-// ExampleSeed returns examples/dev/seed.yaml, the demo seed.
-func ExampleSeed() []byte { return exampledev.Seed() }
-
-// WriteExampleSeed writes ExampleSeed to path unless a file is there
-// already, so a user's edits survive restarts; created reports whether it
-// wrote.
-func WriteExampleSeed(path string) (created bool, err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, os.ErrExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("write example seed: %w", err)
-	}
-	if _, err := f.Write(ExampleSeed()); err != nil {
-		f.Close()
-		return false, fmt.Errorf("write example seed: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return false, fmt.Errorf("write example seed: %w", err)
-	}
-	return true, nil
 }
 
 // Start runs the emulators, applies the seed and writes the files of Env
@@ -182,12 +157,8 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	}
 	e.last = seed
 	e.TenantID = p.tenant
-	if p.firstIdentity() != nil {
-		e.TokenFile = filepath.Join(dir, TokenFileName)
-	}
-	if p.firstClient() != nil {
-		e.FigSecretFile = filepath.Join(dir, FigSecretFileName)
-	}
+	e.TokenFile = filepath.Join(dir, TokenFileName)
+	e.FigSecretFile = filepath.Join(dir, FigSecretFileName)
 	if e.CA, err = devca.LoadOrCreate(dir); err != nil {
 		return nil, fmt.Errorf("dev CA: %w", err)
 	}

@@ -244,6 +244,26 @@ func TestSeedEditApplies(t *testing.T) {
 	if diff := cmp.Diff([]string{"api-key-2", prefixSecret}, vault.Names()); diff != "" {
 		t.Errorf("names after the rename (-want +got):\n%s", diff)
 	}
+
+	const instance = "    - name: OrderService\n      instance: eu\n      settings:\n        - {name: Location, value: Paris}\n\nkeyVaults:\n"
+	rows := func() (out []string) {
+		for _, c := range f.env.Fig.Clients() {
+			out = append(out, c.Name+"/"+c.Instance)
+		}
+		return out
+	}
+	if err := f.edit("\nkeyVaults:\n", instance); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"OrderService/", "OrderService/eu"}, rows()); diff != "" {
+		t.Errorf("clients after adding an instance (-want +got):\n%s", diff)
+	}
+	if err := f.edit(instance, "\nkeyVaults:\n"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"OrderService/"}, rows()); diff != "" {
+		t.Errorf("clients after removing the instance (-want +got):\n%s", diff)
+	}
 }
 
 // A bad edit is refused with the field and the fix; the previous state and
@@ -331,6 +351,27 @@ func TestAgentConfig(t *testing.T) {
 			t.Errorf("agent.yaml names a missing file: %v", err)
 		}
 	}
+
+	// The identity, client and secret follow the seed; the token is minted
+	// again for a new subject.
+	token, _ := os.ReadFile(f.env.TokenFile)
+	if err := f.edit("clientId: "+clientID+"\n    issuer: https://kubernetes.default.svc.cluster.local\n    subject: system:serviceaccount:shop:orders",
+		"clientId: 11111111-2222-3333-4444-555555555555\n    issuer: https://kubernetes.default.svc.cluster.local\n    subject: system:serviceaccount:shop:other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.edit("secret: "+clientSecret, "secret: 9b2e7c41-0d3a-4f6e-8a1b-5c7d9e2f4a60"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(f.env.AgentConfigPath)
+	if cfg, err = config.Parse(data); err != nil || cfg.Azure.ClientID != "11111111-2222-3333-4444-555555555555" {
+		t.Errorf("agent.yaml after the identity edit: clientId %q, %v", cfg.Azure.ClientID, err)
+	}
+	if now, _ := os.ReadFile(f.env.TokenFile); bytes.Equal(now, token) {
+		t.Error("the token was not minted again for the new identity")
+	}
+	if secret, _ := os.ReadFile(f.env.FigSecretFile); string(secret) != "9b2e7c41-0d3a-4f6e-8a1b-5c7d9e2f4a60\n" {
+		t.Errorf("fig-secret after the edit: %q", secret)
+	}
 }
 
 // Bytes instead of a file, fixed free ports, and the CA kept across restarts.
@@ -341,8 +382,8 @@ func TestStartOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env.SeedFile != "" || env.TokenFile == "" {
-		t.Errorf("SeedFile %q, TokenFile %q", env.SeedFile, env.TokenFile)
+	if env.SeedFile != "" {
+		t.Errorf("SeedFile %q for a seed given as bytes", env.SeedFile)
 	}
 	if diff := cmp.Diff([]string{"second-kv", vaultName}, env.VaultNames); diff != "" {
 		t.Errorf("vault order (-want +got):\n%s", diff)
@@ -397,3 +438,46 @@ func TestTokenRefresh(t *testing.T) {
 		}
 	}
 }
+
+// A seed with only a Fig client gives an agent.yaml without Azure; adding an
+// identity later writes the token and the azure section.
+func TestFigOnlySeed(t *testing.T) {
+	const figOnly = "fig:\n  clients:\n    - {name: Billing, secret: " + clientSecret + ", settings: [{name: Currency, value: EUR}]}\n"
+	env, err := dev.Start(t.Context(), dev.Options{Dir: t.TempDir(), Seed: []byte(figOnly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	load := func() *config.Config {
+		data, err := os.ReadFile(env.AgentConfigPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ApplyDefaults()
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("agent.yaml does not validate: %v", err)
+		}
+		return cfg
+	}
+	if cfg := load(); cfg.Fig.ClientName != "Billing" || cfg.Azure.ClientID != "" || len(cfg.KeyVaults) != 0 {
+		t.Errorf("fig-only agent.yaml: %+v", cfg)
+	}
+	if _, err := os.Stat(env.TokenFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("token written without an identity: %v", err)
+	}
+	if err := env.Apply([]byte(figOnly + testIdentity)); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := load(); cfg.Azure.ClientID != clientID || cfg.Azure.TokenFile != env.TokenFile {
+		t.Errorf("azure after adding an identity: %+v", cfg.Azure)
+	}
+	if _, err := os.Stat(env.TokenFile); err != nil {
+		t.Errorf("no token after adding an identity: %v", err)
+	}
+}
+
+const testIdentity = "tenantId: " + tenantID + "\nidentities: [{clientId: " + clientID + ", issuer: https://issuer.example, subject: system:serviceaccount:shop:orders}]\n"

@@ -53,6 +53,9 @@ import (
 // mapping of column to value (columns are sorted by name), or a list of
 // strings (one column named "Values").
 //
+// The YAML is 1.1: unquoted y, n, yes, no, on and off are booleans and
+// null and ~ are null, so quote names and values like those.
+//
 // Rules beyond the shape: at least one client or vault; client name and
 // instance unique together; vault names unique and 3-24 letters, digits and
 // hyphens; secret names unique per vault (Key Vault ignores case); vaults
@@ -60,7 +63,8 @@ import (
 //
 // While dev runs, edits replace the whole state, except two things that are
 // fixed at start because listeners and vault tenants depend on them: the set
-// of vault names and tenantId (restart to change them).
+// of vault names and, when there are vaults, tenantId (restart to change
+// them).
 type Seed struct {
 	TenantID   string         `json:"tenantId,omitempty"`
 	Fig        SeedFig        `json:"fig,omitempty"`
