@@ -332,3 +332,42 @@ func TestFigSeesTheAgentsHealthAndSecretVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestUnregisteredClientIsRegisteredFromTheDeclaration(t *testing.T) {
+	f := newFixture(t)
+	declaration := t.TempDir() + "/settings.yaml"
+	writeFile(t, declaration, `
+description: Inventory service
+settings:
+  - name: Warehouse
+    type: string
+    default: Rotterdam
+    description: Where stock lives
+  - name: Limits->MaxItems
+    type: int
+    default: 250
+    description: Items per order
+  - name: ApiKey
+    type: string
+    secret: true
+    default: "@Microsoft.KeyVault(VaultName=orders-kv;SecretName=api-key)"
+    description: Lives in Key Vault
+`)
+	f.cfg.Fig.ClientName = "Inventory"
+	f.cfg.Fig.Register = declaration
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	must(t, err)
+	must(t, a.RenderOnce(context.Background()))
+	for k, v := range map[string]string{"Warehouse": "Rotterdam", "Limits:MaxItems": "250", "MaxItems": "250", "ApiKey": "dev-api-key-0001"} {
+		if got := f.key(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	reg, ok := f.env.Fig.Registration("Inventory")
+	if !ok {
+		t.Fatal("Fig received no registration")
+	}
+	if !strings.HasPrefix(string(reg.Raw), `{"$type":"Fig.Contracts.SettingDefinitions.SettingsClientDefinitionDataContract, Fig.Contracts"`) {
+		t.Errorf("registration body does not start with its $type: %.120s", reg.Raw)
+	}
+}
