@@ -97,14 +97,13 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		cf       configFlags
 		lf       logFlags
 		mode     = fs.String("mode", "sidecar", "init: render once and exit; sidecar: render, then keep the files current until SIGTERM")
-		stateDir = fs.String("state-dir", "", "reserved for the classic-mode hand-over from init to sidecar; accepted and unused")
+		stateDir = fs.String("state-dir", "", "directory on the shared volume where init mode leaves what it fetched for the sidecar (classic injection)")
 	)
 	cf.register(fs)
 	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	_ = stateDir
 	if *mode != "init" && *mode != "sidecar" {
 		fmt.Fprintf(stderr, "--mode %q: use init or sidecar\n", *mode)
 		return errUsage
@@ -118,7 +117,7 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	opts := agent.Options{Logger: logger, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version}
+	opts := agent.Options{Logger: logger, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir}
 	if *mode == "init" {
 		a, err := agent.New(ctx, cfg, opts)
 		if err != nil {
@@ -126,6 +125,11 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		}
 		if err := a.RenderOnce(ctx); err != nil {
 			return err
+		}
+		if *stateDir != "" {
+			if err := a.SaveHandover(*stateDir); err != nil {
+				logger.Warn("could not leave a handover for the sidecar; it will fetch everything", "error", err.Error())
+			}
 		}
 		logger.Info("init render complete")
 		return nil

@@ -65,6 +65,9 @@ type Options struct {
 	// CoalesceWindow is how long the run loop waits for more changes after
 	// one arrives before it writes (default 25 ms).
 	CoalesceWindow time.Duration
+	// StateDir is where an init agent leaves its handover (SaveHandover) and
+	// where Run looks for one (classic injection: init, then sidecar).
+	StateDir string
 	// Version is reported to Fig as the application version.
 	Version string
 }

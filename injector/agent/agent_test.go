@@ -371,3 +371,34 @@ settings:
 		t.Errorf("registration body does not start with its $type: %.120s", reg.Raw)
 	}
 }
+
+func TestClassicSidecarStartsFromTheInitHandover(t *testing.T) {
+	f := newFixture(t)
+	stateDir := t.TempDir() + "/.fig-injector"
+	f.cfg.KeyVaults[0].PollInterval = config.Dur(time.Hour) // only the start-up may read the vault
+	opts := f.options()
+	opts.StateDir = stateDir
+	init, err := agent.New(context.Background(), f.cfg, opts)
+	must(t, err)
+	must(t, init.RenderOnce(context.Background()))
+	must(t, init.SaveHandover(stateDir))
+	info, err := os.Stat(stateDir + "/handover.json")
+	must(t, err)
+	if info.Mode().Perm() != 0o400 {
+		t.Errorf("handover mode = %v, want 0400 (it holds secrets)", info.Mode().Perm())
+	}
+	settings := f.env.Fig.Requests(figapi.RouteSettings)
+	gets := f.env.Vaults["orders-kv"].Requests("get")
+	f.start(opts)
+	if n := f.env.Fig.Requests(figapi.RouteSettings) - settings; n != 0 {
+		t.Errorf("the sidecar fetched Fig settings %d times after the handover, want 0", n)
+	}
+	if n := f.env.Vaults["orders-kv"].Requests("get") - gets; n != 0 {
+		t.Errorf("the sidecar GOT %d secrets after the handover, want 0", n)
+	}
+	if _, err := os.Stat(stateDir + "/handover.json"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the handover is still on the volume after the sidecar read it (stat: %v)", err)
+	}
+	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Zwolle")))
+	f.eventually("changes after the handover", func() bool { return f.key("Location") == "Zwolle" })
+}

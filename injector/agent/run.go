@@ -37,6 +37,9 @@ const (
 // writes happen on this goroutine) or the configuration file changes
 // (ErrConfigChanged).
 func (a *Agent) Run(ctx context.Context) error {
+	if a.opts.StateDir != "" {
+		a.restoreHandover(a.opts.StateDir)
+	}
 	if err := a.RenderOnce(ctx); err != nil {
 		return err
 	}
