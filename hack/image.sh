@@ -37,7 +37,7 @@ apt_mirror() {
     sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
   } | tr ' ' '\n' | grep -E '^https?://.*/debian/?$' | head -n 1
 }
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror)}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror || true)}
 [ -n "$DEBIAN_MIRROR" ] || { echo "no Debian mirror found in /etc/apt: set DEBIAN_MIRROR" >&2; exit 1; }
 CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
 WORK=$CACHE/image
