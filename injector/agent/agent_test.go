@@ -321,7 +321,7 @@ func TestFigSeesTheAgentsHealthAndSecretVersions(t *testing.T) {
 		t.Fatalf("Fig got health %+v, want components for Fig, the vault and the output", s.Health)
 	}
 	body := string(s.LastStatus)
-	for _, want := range []string{`"kv:api-key"`, "version ", `"LastSettingUpdate":"20`} {
+	for _, want := range []string{`"Name":"PaymentApiKey"`, `"Name":"ConnectionStrings:Orders"`, "Key Vault secret api-key", "version ", `"LastSettingUpdate":"20`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("status body lacks %s:\n%s", want, body)
 		}

@@ -117,5 +117,4 @@ func (a *Agent) vaultResult(url string, req keyvault.Request, snap keyvault.Snap
 	}
 	a.state.snaps[url], a.state.reqs[url] = snap, req
 	a.health.succeeded(name)
-	a.health.vaultSecrets(url, snap.Secrets())
 }

@@ -26,7 +26,7 @@ type health struct {
 	order   []string
 	sources map[string]*sourceState
 	outputs map[string]string // output path → last error ("" when fine)
-	secrets map[string][]keyvault.Secret
+	keys    []vaultKey
 }
 
 type sourceState struct {
@@ -36,7 +36,7 @@ type sourceState struct {
 }
 
 func newHealth(now func() time.Time, m *status.Metrics) *health {
-	return &health{now: now, metrics: m, sources: map[string]*sourceState{}, outputs: map[string]string{}, secrets: map[string][]keyvault.Secret{}}
+	return &health{now: now, metrics: m, sources: map[string]*sourceState{}, outputs: map[string]string{}}
 }
 
 // track registers a source under its metrics name.
@@ -72,12 +72,19 @@ func (h *health) failed(name string, err error) {
 	}
 }
 
-// vaultSecrets records the secrets a vault snapshot holds (names, versions,
-// update times — never values) for Fig's custom status properties.
-func (h *health) vaultSecrets(url string, s []keyvault.Secret) {
+// keyVaultKeys records which configuration keys come from Key Vault, with
+// the secret behind each (names, versions, update times — never values), for
+// Fig's custom status properties.
+func (h *health) keyVaultKeys(keys []vaultKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.secrets[url] = s
+	h.keys = keys
+}
+
+// vaultKey is one Key Vault-backed configuration key.
+type vaultKey struct {
+	Key    string
+	Secret keyvault.Secret
 }
 
 func (h *health) output(path string, err error) {
@@ -149,28 +156,23 @@ func (h *health) figHealth() *fig.Health {
 	return hl
 }
 
-// figProperties lists every Key Vault secret in use with its version and
-// update time — never its value — so Fig's UI shows when a secret changed.
-// Fig accepts 25 properties; the client trims beyond that.
+// figProperties lists every Key Vault-backed key with its secret's version
+// and update time — never the value — so Fig's UI shows when a secret
+// changed. Fig accepts 25 properties; the client trims beyond that.
 func (h *health) figProperties() []fig.CustomProperty {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var props []fig.CustomProperty
-	for _, url := range sortedKeys(h.secrets) {
-		for _, s := range h.secrets[url] {
-			if s.Missing != "" {
-				continue
-			}
-			v := s.Version
-			if len(v) > 8 {
-				v = v[:8]
-			}
-			props = append(props, fig.CustomProperty{
-				Name: "kv:" + s.Name, DisplayName: "Key Vault " + s.Name,
-				ValueType: fig.CustomString, Value: "version " + v + ", updated " + s.Updated.UTC().Format(time.RFC3339),
-				Order: len(props),
-			})
+	props := make([]fig.CustomProperty, 0, len(h.keys))
+	for i, k := range h.keys {
+		v := k.Secret.Version
+		if len(v) > 8 {
+			v = v[:8]
 		}
+		props = append(props, fig.CustomProperty{
+			Name: k.Key, DisplayName: k.Key + " (Key Vault secret " + k.Secret.Name + ")",
+			ValueType: fig.CustomString, Value: "version " + v + ", updated " + k.Secret.Updated.UTC().Format(time.RFC3339),
+			Order: i,
+		})
 	}
 	return props
 }

@@ -181,7 +181,6 @@ func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapsho
 		}
 		failures = 0
 		a.health.succeeded(name)
-		a.health.vaultSecrets(url, next.Secrets())
 		if pending != nil {
 			cur = *pending
 		}

@@ -58,6 +58,7 @@ func (a *Agent) render(ctx context.Context) (changed bool, err error) {
 		a.opts.Metrics.ObserveRender(err)
 		return false, err
 	}
+	a.health.keyVaultKeys(a.vaultKeys())
 	var errs []error
 	for _, t := range a.targets {
 		c, err := a.write(t, res.Entries)
