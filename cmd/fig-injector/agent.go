@@ -100,7 +100,7 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		stateDir = fs.String("state-dir", "", "directory on the shared volume where init mode leaves what it fetched for the sidecar (classic injection)")
 	)
 	cf.register(fs)
-	lf.register(fs)
+	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -51,10 +51,7 @@ func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.vaultPort, "vault-port", 7283, "port of the first Key Vault; later vaults in seed order take the next ports (0: free ports)")
 	fs.Var(&f.sans, "san", "extra DNS name or IP address for the certificate (repeatable), e.g. fig-dev.fig-dev.svc")
 	fs.BoolVar(&f.demo, "demo", false, "also run the agent against the emulators and print the file it writes, again on every change")
-	f.log.register(fs)
-	// dev is for people at a terminal: text logs unless asked otherwise.
-	f.log.format = "text"
-	fs.Lookup("log-format").DefValue = "text"
+	f.log.register(fs, "text", "info") // dev is for people at a terminal
 }
 
 // runDev is `fig-injector dev` (SPEC §4): the emulators on loopback, seeded

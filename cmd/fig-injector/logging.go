@@ -10,9 +10,11 @@ import (
 // logFlags are the logging flags every long-running command shares.
 type logFlags struct{ format, level string }
 
-func (l *logFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&l.format, "log-format", "json", "log format: json or text")
-	fs.StringVar(&l.level, "log-level", "info", "log level: debug, info, warn or error")
+// register adds the flags with a command's defaults (json and info for the
+// long-running commands; text for people at a terminal).
+func (l *logFlags) register(fs *flag.FlagSet, format, level string) {
+	fs.StringVar(&l.format, "log-format", format, "log format: json or text")
+	fs.StringVar(&l.level, "log-level", level, "log level: debug, info, warn or error")
 }
 
 func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {

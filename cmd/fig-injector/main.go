@@ -90,7 +90,10 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'fig-injector <command> --help' for a command's flags.")
 }
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := parseFlags(newFlagSet("version", stderr), args); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintln(stdout, version)
 	return err
 }

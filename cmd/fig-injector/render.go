@@ -19,8 +19,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		format      = fs.String("print-format", "json", "format to print: json, yaml, env or properties")
 	)
 	cf.register(fs)
-	lf.register(fs)
-	lf.level = "warn"
+	lf.register(fs, "json", "warn")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

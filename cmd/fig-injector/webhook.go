@@ -19,7 +19,7 @@ func runWebhook(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&opts.KeyFile, "tls-key-file", "", "serving key (PEM), re-read when it changes")
 	fs.StringVar(&opts.ConfigFile, "config", "", "webhook config file (YAML; the chart renders it)")
 	fs.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig for reading ConfigMap configs (default: in-cluster)")
-	lf.register(fs)
+	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

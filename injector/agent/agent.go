@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		Observe: a.observer(cfg),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("tls.caFile: %w", err)
+		return nil, err // names tls.caFile and the fix already
 	}
 	if a.vaults, err = newVaultSet(cfg, hc, opts.Logger, opts.Now); err != nil {
 		return nil, err

@@ -53,7 +53,7 @@ func newNotifier(n config.Notify) (notify.Notifier, error) {
 		all = append(all, notify.Signal{Process: s.Process, Signal: sig})
 	}
 	if h := n.HTTP; h != nil {
-		hn := notify.HTTP{URL: h.URL}
+		hn := notify.HTTP{URL: h.URL, Retries: 3}
 		if err := hn.Validate(); err != nil {
 			return nil, fmt.Errorf("notify.http.url: %w", err)
 		}

@@ -42,6 +42,7 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 				wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(f.interval, r) })
 				continue
 			}
+			a.health.track(status.SourceFig, f.interval) // staleness follows the server's interval
 			a.health.succeeded(status.SourceFig)
 			if resp.RestartRequested && !restarting {
 				send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})

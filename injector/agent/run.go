@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"time"
 
@@ -57,19 +58,32 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	pollers := map[string]*vaultPoller{}
 	a.startVaultPollers(ctx, pollers, events)
+	var (
+		retry    <-chan time.Time // armed after a failed write: retry without waiting for a change
+		failures int
+	)
 	for {
+		var batch []event
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-retry:
+			batch = []event{{at: a.opts.Now()}}
 		case ev := <-events:
-			batch := a.coalesce(ctx, ev, events)
+			batch = a.coalesce(ctx, ev, events)
 			if err := a.apply(ctx, batch, figKick); err != nil {
 				return err
 			}
 			a.startVaultPollers(ctx, pollers, events)
 			a.requestVaults(pollers)
-			a.renderBatch(ctx, batch)
 		}
+		retry = nil
+		if a.renderBatch(ctx, batch) {
+			failures = 0
+			continue
+		}
+		failures++
+		retry = time.After(a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, 0, r) }))
 	}
 }
 
@@ -126,13 +140,17 @@ func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{
 // renderBatch writes the outputs for a batch and records how long the change
 // took to reach the file. A render held back for references still being
 // fetched is not an error: the vault's answer triggers the next one.
-func (a *Agent) renderBatch(ctx context.Context, batch []event) {
+//
+// It reports false when the render failed and is worth retrying on a timer
+// (a full disk, say); a render held back for references is not.
+func (a *Agent) renderBatch(ctx context.Context, batch []event) bool {
 	changed, err := a.render(ctx)
 	switch {
 	case errors.Is(err, errUnresolved) && a.fetchPending():
 		a.log.Debug("render waits for Key Vault references to be fetched")
 	case err != nil:
 		a.log.Error("render failed; the last good file stays", "error", OneLine(err).Error())
+		return false
 	case changed:
 		first := batch[0].at
 		for _, ev := range batch {
@@ -142,6 +160,7 @@ func (a *Agent) renderBatch(ctx context.Context, batch []event) {
 		}
 		a.opts.Metrics.ObserveChangeToFile(a.opts.Now().Sub(first))
 	}
+	return true
 }
 
 // fetchPending reports whether some vault's snapshot does not yet answer its

@@ -97,6 +97,8 @@ func TestLoadRejects(t *testing.T) {
 		{"template without file", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, format: template}]", []string{"outputs[0].template"}},
 		{"relative path", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: f/a}]", []string{"outputs[0].path"}},
 		{"bad mode", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, mode: '999'}]", []string{"outputs[0].mode"}},
+		{"mode the writer rejects", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, mode: '00440'}]", []string{"outputs[0].mode"}},
+		{"mode the owner cannot read", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, mode: '0040'}]", []string{"outputs[0].mode"}},
 		{"bad duration", "fig: {clientName: A, apiUri: 'http://f', pollInterval: soon}\noutputs: [{path: /f/a}]", []string{`fig.pollInterval: "soon" is not a duration`}},
 		{"two secret sources", "fig: {clientName: A, apiUri: 'http://f', clientSecret: {env: X, file: /s}}\noutputs: [{path: /f/a}]", []string{"fig.clientSecret: sets more than one"}},
 		{"http vault", "keyVaults: [{url: 'http://kv', prefix: a}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].url"}},

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -146,7 +145,7 @@ func (v *validator) outputs(outs []Output) {
 		if (o.Format == "template") != (o.Template != "") {
 			v.add(p+".template", "is set exactly when format is template", "set format: template together with template: /path/to/file.tmpl")
 		}
-		if m, err := strconv.ParseUint(o.Mode, 8, 32); err != nil || m > 0o777 || m&0o400 == 0 {
+		if !validMode(o.Mode) {
 			v.add(p+".mode", fmt.Sprintf("%q is not an octal file mode the owner can read", o.Mode), `use e.g. "0440"`)
 		}
 	}
@@ -176,6 +175,16 @@ func (v *validator) duration(path string, d Duration, min time.Duration) {
 	case d.d != 0 && d.d < min:
 		v.add(path, fmt.Sprintf("%s is shorter than %s", d.d, min), "use a longer interval")
 	}
+}
+
+// validMode accepts what output.ParseMode accepts ("440", "0440", "0o440"):
+// three octal digits, owner-readable.
+func validMode(s string) bool {
+	d := strings.TrimPrefix(s, "0o")
+	if len(d) == 4 && d[0] == '0' {
+		d = d[1:]
+	}
+	return len(d) == 3 && strings.Trim(d, "01234567") == "" && d[0] >= '4'
 }
 
 // SplitURIs splits a FIG_API_URI-style comma-separated list, trimming spaces

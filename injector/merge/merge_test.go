@@ -334,6 +334,8 @@ func TestIsReference(t *testing.T) {
 		{"  " + refA + " \n", true},
 		{"@microsoft.keyvault(SecretUri=x)", true},
 		{"@Microsoft.KeyVault()", true},
+		{"@Microsoft.KeyVault (SecretUri=x)", true}, // the Key Vault parser accepts the space, so merge must too
+		{"@Microsoft.KeyVaultX(SecretUri=x)", false},
 		{"@Microsoft.KeyVault(", false},
 		{"@Microsoft.KeyVault(SecretUri=x", false},
 		{"x" + refA, false},

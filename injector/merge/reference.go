@@ -8,11 +8,12 @@ import (
 
 // referencePrefix starts every Key Vault reference, in both App Service
 // syntaxes (SecretUri=… and VaultName=…;SecretName=…).
-const referencePrefix = "@Microsoft.KeyVault("
+const referencePrefix = "@Microsoft.KeyVault"
 
 // IsReference reports whether a Fig value is a Key Vault reference: after
-// trimming spaces it starts with "@Microsoft.KeyVault(" (ASCII letters in
-// any case) and ends with ")". It only recognises the shape; parsing the
+// trimming spaces it starts with "@Microsoft.KeyVault", then "(" after
+// optional spaces (the Key Vault parser's tolerance), in any letter case,
+// and ends with ")". It only recognises the shape; parsing the
 // reference (vault, name, version) belongs to the Key Vault source. Merge
 // uses it to decide which Fig values must come from Input.Resolved; the
 // agent may use it to collect the references to resolve.
@@ -22,9 +23,11 @@ const referencePrefix = "@Microsoft.KeyVault("
 // reaching the file as the literal reference text.
 func IsReference(s string) bool {
 	t := strings.TrimSpace(s)
-	return len(t) > len(referencePrefix) &&
-		strings.EqualFold(t[:len(referencePrefix)], referencePrefix) &&
-		strings.HasSuffix(t, ")")
+	if len(t) <= len(referencePrefix) || !strings.EqualFold(t[:len(referencePrefix)], referencePrefix) {
+		return false
+	}
+	rest := strings.TrimLeft(t[len(referencePrefix):], " \t")
+	return strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")")
 }
 
 // resolve looks a reference up in resolved: first by the trimmed text, then
