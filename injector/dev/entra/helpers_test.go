@@ -1,7 +1,6 @@
 package entra_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 const (
@@ -145,23 +145,7 @@ func goodForm(assertion string) url.Values {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.Buffer
 
 // eventLog collects observer events.
 type eventLog struct {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
 )
 
 // Routes name the emulated endpoints, for Requests, Inject and Event.Route.
@@ -55,7 +57,7 @@ type Server struct {
 	mu     sync.Mutex
 	creds  []FederatedCredential
 	tokens map[string]grant
-	faults map[string][]*faultSlot
+	faults faults.Queue[Fault]
 	counts map[string]int
 }
 
@@ -66,7 +68,6 @@ func New(opts Options) *Server {
 		now:    opts.Now,
 		log:    opts.Logger,
 		tokens: map[string]grant{},
-		faults: map[string][]*faultSlot{},
 		counts: map[string]int{},
 	}
 	if s.now == nil {
@@ -110,7 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(route)
-	if f, ok := s.takeFault(route); ok {
+	if f, ok := s.faults.Take(route); ok {
 		ev.Fault = true
 		if done := s.applyFault(sw, r, ev, f); done {
 			return

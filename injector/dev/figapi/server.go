@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
 )
 
 // Routes name the emulated operations, for Inject, Requests and Event.Route.
@@ -98,7 +100,7 @@ type Server struct {
 	changes           []change
 	lastStamp         time.Time
 	lastSettingChange time.Time // zero: DateTime.MinValue
-	faults            map[string][]*faultSlot
+	faults            faults.Queue[Fault]
 	counts            map[string]int
 }
 
@@ -110,7 +112,6 @@ func New(opts Options) *Server {
 		log:           opts.Logger,
 		clients:       map[string]*clientGroup{},
 		registrations: map[string]*Registration{},
-		faults:        map[string][]*faultSlot{},
 		counts:        map[string]int{},
 	}
 	if s.now == nil {
@@ -229,7 +230,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(req.route)
-	if f, ok := s.takeFault(req.route); ok {
+	if f, ok := s.faults.Take(req.route); ok {
 		ev.Fault = true
 		if done := s.applyFault(sw, r, f); done {
 			return

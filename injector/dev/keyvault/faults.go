@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
 )
 
 // Fault makes a route misbehave, for tests of the client's retry, backoff
@@ -30,60 +32,18 @@ type Fault struct {
 	Delay time.Duration
 }
 
-// faultSlot is a queued fault with its remaining count (-1: unlimited).
-type faultSlot struct {
-	f    Fault
-	left int
-}
-
-// Inject queues f for route (one of the Route constants). Faults for a route
-// apply in the order injected: the first with requests left is used.
-func (s *Server) Inject(route string, f Fault) {
-	left := f.Times
-	if left <= 0 {
-		left = -1
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[route] = append(s.faults[route], &faultSlot{f: f, left: left})
-}
+// Inject queues f for route (one of the Route constants). Faults for a
+// route apply in the order injected: the first with requests left is used.
+func (s *Server) Inject(route string, f Fault) { s.faults.Inject(route, f, f.Times) }
 
 // ClearFaults removes every queued fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.faults)
-}
-
-// takeFault consumes one application of the first live fault for route.
-func (s *Server) takeFault(route string) (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.faults[route]
-	for len(q) > 0 && q[0].left == 0 {
-		q = q[1:]
-	}
-	s.faults[route] = q
-	if len(q) == 0 {
-		return Fault{}, false
-	}
-	if q[0].left > 0 {
-		q[0].left--
-	}
-	return q[0].f, true
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // applyFault waits out f.Delay and writes f's response when it has a status.
 // It reports whether the request is answered.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, ev *Event, f Fault) bool {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return true
-		}
+	if !faults.Delay(r.Context(), f.Delay) {
+		return true // the client gave up
 	}
 	if f.Status == 0 {
 		return false

@@ -28,6 +28,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // The Entra emulator is the validator the vault is used with.
@@ -231,23 +232,7 @@ func compactJSON(t *testing.T, s string) string {
 	return b.String()
 }
 
-// syncBuffer is a bytes.Buffer safe for the servers' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.Buffer
 
 // eventLog collects vault observer events.
 type eventLog struct {

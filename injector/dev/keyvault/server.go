@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
 )
 
 // Routes name the emulated operations, for Requests, Inject and Event.Route.
@@ -71,7 +73,7 @@ type Server struct {
 	secrets    map[string]*secretEntry // by lower-case name
 	denyList   bool
 	denied     map[string]bool // lower-case secret names
-	faults     map[string][]*faultSlot
+	faults     faults.Queue[Fault]
 	counts     map[string]int
 	challenges int
 }
@@ -100,7 +102,6 @@ func New(opts Options) (*Server, error) {
 		log:     opts.Logger,
 		secrets: map[string]*secretEntry{},
 		denied:  map[string]bool{},
-		faults:  map[string][]*faultSlot{},
 		counts:  map[string]int{},
 	}
 	if s.now == nil {
@@ -184,7 +185,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(req.route)
-	if f, ok := s.takeFault(req.route); ok {
+	if f, ok := s.faults.Take(req.route); ok {
 		ev.Fault = true
 		if done := s.applyFault(sw, r, ev, f); done {
 			return
