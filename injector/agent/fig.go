@@ -22,8 +22,9 @@ type figSource struct {
 	log             *slog.Logger
 	supportsRestart bool
 
-	interval time.Duration // current poll interval; the server may change it
-	lastLoad time.Time     // time of the last successful fetch: Fig's change cursor
+	interval time.Duration   // current poll interval; the server may change it
+	lastLoad time.Time       // time of the last successful fetch: Fig's change cursor
+	warned   map[string]bool // status warnings already logged
 }
 
 // load fetches and maps the client's settings.
@@ -81,10 +82,24 @@ func (f *figSource) status(ctx context.Context, health *fig.Health, props []fig.
 	if d, ok := resp.PollInterval(); ok && d >= time.Second {
 		f.interval = d
 	}
-	for _, w := range resp.Warnings {
-		f.log.Warn("Fig status", "warning", w)
-	}
+	f.warnOnce(resp.Warnings)
 	return resp, nil
+}
+
+// warnOnce logs each distinct status warning the first time it appears: the
+// same truncated property would otherwise be logged every poll interval,
+// for the life of the pod.
+func (f *figSource) warnOnce(warnings []string) {
+	for _, w := range warnings {
+		if f.warned[w] {
+			continue
+		}
+		if f.warned == nil {
+			f.warned = map[string]bool{}
+		}
+		f.warned[w] = true
+		f.log.Warn("custom status property adjusted to Fig's limits", "detail", w)
+	}
 }
 
 // networkFailure reports whether err is a transport failure (no HTTP status),

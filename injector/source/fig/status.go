@@ -100,12 +100,10 @@ const defaultPollInterval = 30 * time.Second
 // Status sends PUT /statuses/{name}[?instance=] as Fig.Client's status
 // monitor does: headers clientSecret and Fig_Hostname, the body of
 // EncodeStatus. It is the heartbeat that keeps the client "connected" in Fig
-// and the change poll.
+// and the change poll. Custom properties adjusted to Fig's limits are listed
+// in the reply's Warnings, for the caller to report (once, not every poll).
 func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse, error) {
 	body, warnings := c.EncodeStatus(req)
-	for _, w := range warnings {
-		c.log.Warn("custom status property adjusted to Fig's limits", "detail", w)
-	}
 	r := request{
 		method:       http.MethodPut,
 		path:         "/statuses/" + c.escapedName(),
