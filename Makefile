@@ -14,8 +14,11 @@ PKGS := ./...
 demo:
 	$(GO) run ./cmd/fig-injector dev --demo
 
+# bin/fig-injector is the product image's binary; bin/fig-injector-agent is the agent image's
+# (the same command without the webhook and the emulators).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/fig-injector ./cmd/fig-injector
+	CGO_ENABLED=0 $(GO) build -trimpath -tags agentonly -ldflags "$(LDFLAGS)" -o bin/fig-injector-agent ./cmd/fig-injector
 
 test: check unit race e2e image
 	@echo "make test: all suites passed"

@@ -16,9 +16,10 @@ var forbidden = map[string][]string{
 	"injector/config":          {"net/http", "injector/source", "injector/agent", "injector/merge", "injector/output"},
 	"injector/source/fig":      {"injector/source/keyvault", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
 	"injector/source/keyvault": {"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
-	"injector/agent":           {"injector/webhook", "injector/inject", "injector/dev", "k8s.io/client-go"},
+	"injector/agent":           {"injector/webhook", "injector/inject", "injector/dev", "k8s.io/", "sigs.k8s.io/controller-runtime"},
+	"injector/allowlist":       {"k8s.io/", "injector/source", "injector/agent", "injector/inject"},
 	"injector/inject":          {"k8s.io/client-go", "injector/source", "injector/agent", "injector/dev"},
-	"injector/webhook":         {"injector/agent", "injector/source", "injector/merge", "injector/output"},
+	"injector/webhook":         {"injector/agent", "injector/source", "injector/merge", "injector/output", "sigs.k8s.io/controller-runtime"},
 	"injector/dev/figapi":      {"injector/source", "injector/agent"},
 	"injector/dev/entra":       {"injector/source", "injector/agent"},
 	"injector/dev/keyvault":    {"injector/source", "injector/agent"},
@@ -44,6 +45,28 @@ func TestPackageLayout(t *testing.T) {
 				if violates(dep, rule) {
 					t.Errorf("%s imports %s, which the layout forbids (rule %q)", pkg, dep, rule)
 				}
+			}
+		}
+	}
+}
+
+// TestAgentBuildLeavesOutTheWebhook: the agent image's binary (`-tags
+// agentonly`) runs in every injected pod, so it must not link the webhook,
+// the emulators or any Kubernetes API package (SPEC §5: image and RSS).
+func TestAgentBuildLeavesOutTheWebhook(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-test=false", "-tags", "agentonly", "../cmd/fig-injector").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list printed %d packages: %q", len(deps), out)
+	}
+	for _, dep := range deps {
+		dep = strings.TrimPrefix(dep, module)
+		for _, rule := range []string{"injector/webhook", "injector/inject", "injector/dev", "k8s.io/", "sigs.k8s.io/controller-runtime"} {
+			if violates(dep, rule) {
+				t.Errorf("the agent build links %s (rule %q)", dep, rule)
 			}
 		}
 	}

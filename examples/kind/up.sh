@@ -2,7 +2,8 @@
 # examples/kind/up.sh — fig-injector end to end on a local kind cluster, no Azure needed.
 #
 #   1. create the kind cluster (skipped when it exists)
-#   2. build the product image and the sample app image (docker, else podman) and load them into kind
+#   2. build the product image, the agent image and the sample app image (docker, else podman) and
+#      load them into kind
 #   3. make the emulators' CA (openssl) and hand it out (ca/kustomization.yaml)
 #   4. run `fig-injector dev` in the cluster: Fig, Entra ID and Key Vault emulators (manifests/fig-dev.yaml)
 #   5. install the chart (values.yaml: workload identity added by our webhook, allowlists for the emulators)
@@ -19,6 +20,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 CLUSTER=${CLUSTER:-fig-injector}
 TIMEOUT=${TIMEOUT:-240}
 IMAGE=localhost/fig-injector:kind        # the names the manifests and values.yaml use
+AGENT_IMAGE=localhost/fig-injector-agent:kind  # the chart's default: <image.repository>-agent
 SAMPLE_IMAGE=localhost/fig-sampleapp:kind
 M=$HERE/manifests
 
@@ -44,14 +46,15 @@ else
   kind create cluster --name "$CLUSTER" --wait 120s
 fi
 
-step "2. images ($ENGINE): $IMAGE, $SAMPLE_IMAGE"
+step "2. images ($ENGINE): $IMAGE, $AGENT_IMAGE, $SAMPLE_IMAGE"
 VERSION=$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo dev)
 "$ENGINE" build --build-arg VERSION="$VERSION" -t "$IMAGE" "$ROOT"
+"$ENGINE" build --build-arg VERSION="$VERSION" --build-arg TAGS=agentonly -t "$AGENT_IMAGE" "$ROOT"
 "$ENGINE" build -f "$ROOT/examples/apps/sampleapp/Dockerfile" -t "$SAMPLE_IMAGE" "$ROOT"
 ARCHIVES=$(mktemp -d)
 trap 'rm -rf "$ARCHIVES"' EXIT
 # An archive works the same for docker and podman (kind load docker-image needs docker).
-for img in "$IMAGE" "$SAMPLE_IMAGE"; do
+for img in "$IMAGE" "$AGENT_IMAGE" "$SAMPLE_IMAGE"; do
   tar="$ARCHIVES/$(basename "${img%%:*}").tar"
   "$ENGINE" save -o "$tar" "$img"
   kind load image-archive "$tar" --name "$CLUSTER"

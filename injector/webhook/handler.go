@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
 )
@@ -25,37 +25,30 @@ import (
 const configMapTimeout = 3 * time.Second
 
 // Handler mutates pods. Everything that does not change per request (the
-// settings with defaults applied, the decoder, the excluded namespaces) is
-// resolved once in NewHandler; Handle only reads it and is safe for
-// concurrent use.
+// settings with defaults applied, the excluded namespaces) is resolved once
+// in NewHandler; Review only reads it and is safe for concurrent use.
 type Handler struct {
 	cfg        Config
 	configMaps ConfigMapGetter
-	decoder    admission.Decoder
 	metrics    *metrics
 	log        *slog.Logger
 }
-
-var _ admission.Handler = (*Handler)(nil)
 
 // NewHandler returns a Handler for cfg (from LoadConfig or ParseConfig).
 // configMaps may be nil: pods naming a ConfigMap config are then denied,
 // since their config cannot be checked. Metrics are registered on reg.
 func NewHandler(cfg *Config, configMaps ConfigMapGetter, reg prometheus.Registerer, log *slog.Logger) *Handler {
-	scheme := runtime.NewScheme()
-	_ = corev1.AddToScheme(scheme) // cannot fail for a fresh scheme
 	return &Handler{
 		cfg:        *cfg,
 		configMaps: configMaps,
-		decoder:    admission.NewDecoder(scheme),
 		metrics:    newMetrics(reg),
 		log:        log,
 	}
 }
 
-// Handle is admission.Handler: it mutates the pod in the request and
+// Review answers one admission request: it mutates the pod in it, and
 // records the result and latency.
-func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
+func (h *Handler) Review(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	start := time.Now()
 	resp, result, pod := h.handle(ctx, req)
 	h.metrics.observe(result, time.Since(start))
@@ -68,29 +61,29 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 	case resultDenied:
 		h.log.Info("admission", append(attrs, "reason", resp.Result.Message)...)
 	default:
-		h.log.Info("admission", append(attrs, "patchOps", len(resp.Patches))...)
+		h.log.Info("admission", append(attrs, "patchBytes", len(resp.Patch))...)
 	}
 	return resp
 }
 
 // handle returns the response, the result label and the pod's name for logs.
-func (h *Handler) handle(ctx context.Context, req admission.Request) (admission.Response, string, string) {
+func (h *Handler) handle(ctx context.Context, req *admissionv1.AdmissionRequest) (*admissionv1.AdmissionResponse, string, string) {
 	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" || req.Kind.Group != "" {
-		return admission.Allowed("fig-injector mutates pods on CREATE only"), resultSkipped, req.Name
+		return allowed("fig-injector mutates pods on CREATE only"), resultSkipped, req.Name
 	}
 	var pod corev1.Pod
-	if err := h.decoder.Decode(req, &pod); err != nil {
-		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode pod: %w", err)), resultError, req.Name
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, &pod); err != nil {
+		return failed(http.StatusBadRequest, fmt.Errorf("decode pod: %w", err)), resultError, req.Name
 	}
 	name := pod.Name
 	if name == "" {
 		name = pod.GenerateName
 	}
 	if slices.Contains(h.cfg.ExcludedNamespaces, req.Namespace) {
-		return admission.Allowed("namespace excluded from fig-injector"), resultSkipped, name
+		return allowed("namespace excluded from fig-injector"), resultSkipped, name
 	}
 	if !inject.Requested(&pod) {
-		return admission.Allowed("pod not labelled " + inject.InjectLabel + "=true"), resultSkipped, name
+		return allowed("pod not labelled " + inject.InjectLabel + "=true"), resultSkipped, name
 	}
 	ir, err := inject.ParseRequest(&pod)
 	if err != nil {
@@ -107,13 +100,13 @@ func (h *Handler) handle(ctx context.Context, req admission.Request) (admission.
 		if errors.As(err, &ae) {
 			return denied(err), resultDenied, name
 		}
-		return admission.Errored(http.StatusInternalServerError, err), resultError, name
+		return failed(http.StatusInternalServerError, err), resultError, name
 	}
 	resp, err := patch(&pod, mutated)
 	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err), resultError, name
+		return failed(http.StatusInternalServerError, err), resultError, name
 	}
-	if len(resp.Patches) == 0 {
+	if len(resp.Patch) == 0 {
 		return resp, resultUnchanged, name
 	}
 	return resp, resultInjected, name
@@ -121,33 +114,33 @@ func (h *Handler) handle(ctx context.Context, req admission.Request) (admission.
 
 // loadConfig reads the ConfigMap config into ir. ok is false when the
 // response is final (denied or error).
-func (h *Handler) loadConfig(ctx context.Context, namespace string, ir *inject.Request) (admission.Response, string, bool) {
+func (h *Handler) loadConfig(ctx context.Context, namespace string, ir *inject.Request) (*admissionv1.AdmissionResponse, string, bool) {
 	ref := ir.ConfigMap
 	if h.configMaps == nil {
-		return admission.Denied(inject.ConfigConfigMapAnnotation + ": this webhook runs without Kubernetes API access and cannot check a ConfigMap config; fix: use annotations, or give the webhook API access (the chart does)"), resultDenied, false
+		return deny(inject.ConfigConfigMapAnnotation + ": this webhook runs without Kubernetes API access and cannot check a ConfigMap config; fix: use annotations, or give the webhook API access (the chart does)"), resultDenied, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, configMapTimeout)
 	defer cancel()
 	cm, err := h.configMaps.GetConfigMap(ctx, namespace, ref.Name)
 	switch {
 	case apierrors.IsNotFound(err):
-		return admission.Denied(fmt.Sprintf("%s: ConfigMap %q not found in namespace %q; fix: create it before the pod", inject.ConfigConfigMapAnnotation, ref.Name, namespace)), resultDenied, false
+		return deny(fmt.Sprintf("%s: ConfigMap %q not found in namespace %q; fix: create it before the pod", inject.ConfigConfigMapAnnotation, ref.Name, namespace)), resultDenied, false
 	case err != nil:
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("read ConfigMap %s/%s: %w", namespace, ref.Name, err)), resultError, false
+		return failed(http.StatusInternalServerError, fmt.Errorf("read ConfigMap %s/%s: %w", namespace, ref.Name, err)), resultError, false
 	}
 	data, ok := cm.Data[ref.Key]
 	if !ok {
-		return admission.Denied(fmt.Sprintf("%s: ConfigMap %q has no key %q; fix: name the key as <configmap>/<key>, or use the key %s", inject.ConfigConfigMapAnnotation, ref.Name, ref.Key, inject.DefaultConfigKey)), resultDenied, false
+		return deny(fmt.Sprintf("%s: ConfigMap %q has no key %q; fix: name the key as <configmap>/<key>, or use the key %s", inject.ConfigConfigMapAnnotation, ref.Name, ref.Key, inject.DefaultConfigKey)), resultDenied, false
 	}
 	if err := ir.LoadConfig([]byte(data)); err != nil {
 		return denied(err), resultDenied, false
 	}
-	return admission.Response{}, "", true
+	return nil, "", true
 }
 
 // denied turns ParseRequest's joined errors into one line: the message ends
 // up in `kubectl` output and in events, which show one line.
-func denied(err error) admission.Response {
+func denied(err error) *admissionv1.AdmissionResponse {
 	var msgs []string
 	var joined interface{ Unwrap() []error }
 	if errors.As(err, &joined) {
@@ -161,22 +154,36 @@ func denied(err error) admission.Response {
 	for _, m := range msgs[1:] {
 		msg += "; and " + m
 	}
-	return admission.Denied(msg)
+	return deny(msg)
 }
 
-// patch diffs the typed original against the mutated pod. Both sides are
+// patch diffs the typed original against the mutated pod into an allowing
+// response with a JSON patch (none when nothing changed). Both sides are
 // marshalled from the same Go types, so fields this build does not know (a
 // newer API server) are absent from both and never patched away; the patch
 // only touches what Mutate changed, and applies to the raw object because
 // every path it names exists there.
-func patch(original, mutated *corev1.Pod) (admission.Response, error) {
+func patch(original, mutated *corev1.Pod) (*admissionv1.AdmissionResponse, error) {
 	before, err := json.Marshal(original)
 	if err != nil {
-		return admission.Response{}, fmt.Errorf("marshal pod: %w", err)
+		return nil, fmt.Errorf("marshal pod: %w", err)
 	}
 	after, err := json.Marshal(mutated)
 	if err != nil {
-		return admission.Response{}, fmt.Errorf("marshal mutated pod: %w", err)
+		return nil, fmt.Errorf("marshal mutated pod: %w", err)
 	}
-	return admission.PatchResponseFromRaw(before, after), nil
+	ops, err := jsonpatch.CreatePatch(before, after)
+	if err != nil {
+		return nil, fmt.Errorf("diff pods: %w", err)
+	}
+	resp := &admissionv1.AdmissionResponse{Allowed: true}
+	if len(ops) == 0 {
+		return resp, nil
+	}
+	if resp.Patch, err = json.Marshal(ops); err != nil {
+		return nil, fmt.Errorf("marshal patch: %w", err)
+	}
+	pt := admissionv1.PatchTypeJSONPatch
+	resp.PatchType = &pt
+	return resp, nil
 }

@@ -11,10 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
 // Options are the webhook command's flags.
@@ -69,11 +67,8 @@ func NewServer(opts Options, log *slog.Logger) (*Server, error) {
 // own certificates.
 func newServer(h *Handler, reg *prometheus.Registry, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), log *slog.Logger) *Server {
 	s := &Server{log: log, tls: &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: getCert}}
-	wh, _ := admission.StandaloneWebhook(&admission.Webhook{Handler: h}, admission.StandaloneOptions{
-		Logger: logr.FromSlogHandler(log.Handler()),
-	}) // cannot fail without a MetricsPath
 	mux := http.NewServeMux()
-	mux.Handle("POST /mutate", wh)
+	mux.Handle("POST /mutate", serveReviews(h.Review, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {

@@ -29,8 +29,9 @@ var (
 	buildErr  error
 )
 
-// agentBinary builds cmd/fig-injector once (or uses $E2E_AGENT_BINARY) and
-// checks that `fig-injector agent --help` works.
+// agentBinary builds cmd/fig-injector once as the agent image does (the
+// agentonly tag; or uses $E2E_AGENT_BINARY) and checks that `fig-injector
+// agent --help` works.
 func agentBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -38,10 +39,10 @@ func agentBinary(t *testing.T) string {
 			binary = b
 		} else {
 			binary = filepath.Join(env.dir, "bin", "fig-injector")
-			cmd := exec.Command("go", "build", "-o", binary, "./cmd/fig-injector")
+			cmd := exec.Command("go", "build", "-tags", "agentonly", "-trimpath", "-ldflags", "-s -w", "-o", binary, "./cmd/fig-injector")
 			cmd.Dir = "../.."
 			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build ./cmd/fig-injector: %v\n%s", err, out)
+				buildErr = fmt.Errorf("go build -tags agentonly ./cmd/fig-injector: %v\n%s", err, out)
 				return
 			}
 		}

@@ -43,7 +43,7 @@ app.kubernetes.io/component: webhook
 {{- end }}
 
 {{- define "fig-injector.agentImage" -}}
-{{- $repo := default .Values.image.repository .Values.agent.image.repository }}
+{{- $repo := default (printf "%s-agent" .Values.image.repository) .Values.agent.image.repository }}
 {{- $tag := default (default .Chart.AppVersion .Values.image.tag) .Values.agent.image.tag }}
 {{- printf "%s:%s" $repo $tag }}
 {{- end }}

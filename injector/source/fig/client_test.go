@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -237,8 +238,9 @@ func TestLimitCustomProperties(t *testing.T) {
 		many = append(many, CustomProperty{Name: fmt.Sprintf("p%02d", i), ValueType: CustomString, Value: "v"})
 	}
 	got, warnings = LimitCustomProperties(many)
-	if len(got) != MaxCustomProperties || len(warnings) != 5 {
-		t.Errorf("count limit: kept %d, %d warnings", len(got), len(warnings))
+	want := []string{`5 custom properties dropped ("p25" … "p29"): Fig accepts at most 25, in at most 4096 bytes of JSON`}
+	if len(got) != MaxCustomProperties || !slices.Equal(warnings, want) {
+		t.Errorf("count limit: kept %d, warnings %q, want one summing up the dropped: %q", len(got), warnings, want)
 	}
 	var big []CustomProperty
 	for i := 0; i < 5; i++ {
@@ -248,7 +250,7 @@ func TestLimitCustomProperties(t *testing.T) {
 	got, warnings = LimitCustomProperties(big)
 	var w jsonWriter
 	writeCustomProperties(&w, got)
-	if len(got) != 1 || got[0].Name != "b0" || len(w.b) > MaxCustomPropertiesBytes || len(warnings) != 6 {
+	if len(got) != 1 || got[0].Name != "b0" || len(w.b) > MaxCustomPropertiesBytes || len(warnings) != 2 {
 		t.Errorf("size limit: kept %d properties, %d bytes, warnings %q", len(got), len(w.b), warnings)
 	}
 	got, _ = LimitCustomProperties(big[5:])

@@ -66,13 +66,16 @@ var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
 // or a value that does not suit it are dropped; names over 64 characters
 // and display names or string values over 2048 are truncated; an invalid
 // TextColor is cleared; a property that would be the 26th, or would make the
-// JSON exceed 4 KB, is dropped. Each change is described in a
-// warning that names the property, never its value.
+// JSON exceed 4 KB, is dropped. Each change is described in a warning that
+// names the property, never its value; the properties dropped for room are
+// summed up in one warning, since an agent with many Key Vault-backed keys
+// drops dozens.
 func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) {
 	var warnings []string
 	warn := func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
 	out := make([]CustomProperty, 0, min(len(props), MaxCustomProperties))
 	names := map[string]bool{}
+	var noRoom []string // dropped for Fig's count or size limit
 	for i, p := range props {
 		if strings.TrimSpace(p.Name) == "" {
 			warn("custom property %d dropped: it has no name", i)
@@ -110,19 +113,31 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 		}
 		p.Value = v
 		if len(out) == MaxCustomProperties {
-			warn("custom property %q dropped: Fig accepts at most %d", p.Name, MaxCustomProperties)
+			noRoom = append(noRoom, p.Name)
 			continue
 		}
 		var w jsonWriter
 		writeCustomProperties(&w, append(out, p))
 		if len(w.b) > MaxCustomPropertiesBytes {
-			warn("custom property %q dropped: with it the properties' JSON would exceed Fig's %d bytes", p.Name, MaxCustomPropertiesBytes)
+			noRoom = append(noRoom, p.Name)
 			continue
 		}
 		names[low] = true
 		out = append(out, p)
 	}
+	if len(noRoom) > 0 {
+		warn("%d custom properties dropped (%s): Fig accepts at most %d, in at most %d bytes of JSON",
+			len(noRoom), nameRange(noRoom), MaxCustomProperties, MaxCustomPropertiesBytes)
+	}
 	return out, warnings
+}
+
+// nameRange names the first and last of names, quoted, for a warning.
+func nameRange(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("%q", names[0])
+	}
+	return fmt.Sprintf("%q … %q", names[0], names[len(names)-1])
 }
 
 // checkCustomValue checks v against t as Fig's validator does. It returns
