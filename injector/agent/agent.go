@@ -95,6 +95,7 @@ type state struct {
 	fig       []source.Entry
 	figLoaded bool
 	refs      map[string][]keyvault.Ref    // references in Fig values, by vault URL
+	refused   []refusal                    // references in Fig values to vaults outside the allowlist
 	snaps     map[string]keyvault.Snapshot // by vault URL
 	reqs      map[string]keyvault.Request  // the request each snapshot answers
 	conflicts map[string]bool              // keys already reported as conflicting
@@ -111,9 +112,13 @@ type target struct {
 }
 
 // New builds an agent from a validated configuration: the one HTTP client,
-// the Fig client, the vaults and the outputs. Nothing is fetched yet.
+// the Fig client, the vaults and the outputs. Nothing is fetched yet. A URI
+// outside cfg.Allowlist is an error here too.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) {
 	opts = withDefaults(opts)
+	if err := cfg.CheckAllowlist(); err != nil {
+		return nil, err // Complete checked it already, unless cfg did not come through it
+	}
 	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, sched: *opts.Schedule, rng: opts.Rand,
 		health: newHealth(opts.Now, opts.Metrics),
 		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},

@@ -56,14 +56,15 @@ func (a *Agent) loadFig(ctx context.Context) error {
 	for i, e := range entries {
 		keys[i], values[i] = e.Key, e.Value.Reveal()
 	}
-	refs, err := a.vaults.references(keys, values)
+	refs, refused, err := a.vaults.references(keys, values)
 	if err != nil {
 		err = &source.Error{Source: "fig", Op: "read Key Vault references", Err: err,
 			Fix: "write references as @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>) or @Microsoft.KeyVault(VaultName=<vault>;SecretName=<name>)"}
 		a.health.failed(status.SourceFig, err)
 		return err
 	}
-	a.state.fig, a.state.refs, a.state.figLoaded = entries, refs, true
+	a.state.fig, a.state.refs, a.state.refused, a.state.figLoaded = entries, refs, refused, true
+	a.reportRefused(refused)
 	a.health.succeeded(status.SourceFig)
 	return nil
 }

@@ -105,7 +105,7 @@ func (a *Agent) restoreHandover(dir string) bool {
 	}
 	if err != nil {
 		a.log.Info("not using the init container's handover; fetching everything", "reason", err.Error())
-		a.state.fig, a.state.figLoaded = nil, false
+		a.state.fig, a.state.refused, a.state.figLoaded = nil, nil, false
 		clear(a.state.snaps)
 		clear(a.state.reqs)
 		return false
@@ -122,11 +122,12 @@ func (a *Agent) applyHandover(h handover) error {
 			entries[i] = source.Entry{Key: e.Key, Value: secret.New(e.Value), Secret: e.Secret, Origin: source.OriginFig}
 			keys[i], values[i] = e.Key, e.Value
 		}
-		refs, err := a.vaults.references(keys, values)
+		refs, refused, err := a.vaults.references(keys, values)
 		if err != nil {
 			return err
 		}
-		a.state.fig, a.state.refs, a.state.figLoaded = entries, refs, true
+		a.state.fig, a.state.refs, a.state.refused, a.state.figLoaded = entries, refs, refused, true
+		a.reportRefused(refused)
 		a.fig.lastLoad = h.Fig.LastLoad
 	}
 	for _, vh := range h.Vaults {

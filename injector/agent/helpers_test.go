@@ -37,11 +37,18 @@ type fixture struct {
 // and its own output directory.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, dev.Options{Seed: dev.ExampleSeed()})
+}
+
+// newFixtureWith is newFixture with the emulators started from opts (a seed
+// of its own, extra certificate names); Dir and AgentListen are set here.
+func newFixtureWith(t *testing.T, opts dev.Options) *fixture {
+	t.Helper()
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	dir := t.TempDir()
-	env, err := dev.Start(ctx, dev.Options{Dir: dir, Seed: dev.ExampleSeed(), AgentListen: "127.0.0.1:0"})
+	opts.Dir, opts.AgentListen = t.TempDir(), "127.0.0.1:0"
+	env, err := dev.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +58,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	cfg.Fig.PollInterval = config.Dur(time.Second)
-	cfg.KeyVaults[0].PollInterval = config.Dur(time.Second)
+	for i := range cfg.KeyVaults {
+		cfg.KeyVaults[i].PollInterval = config.Dur(time.Second)
+	}
 	cfg.InitTimeout = config.Dur(10 * time.Second)
 	cfg.Listen = ""
 	f := &fixture{t: t, env: env, cfg: cfg, out: cfg.Outputs[0].Path, logs: &syncBuffer{}}

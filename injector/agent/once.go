@@ -35,8 +35,10 @@ func (a *Agent) RenderOnce(ctx context.Context) error {
 				a.health.setReady()
 				return nil
 			}
-			if !errors.Is(err, errUnresolved) {
-				return OneLine(err) // a bad template or an unwritable file: retrying will not help
+			if !errors.Is(err, errUnresolved) || errors.Is(err, errRefused) {
+				// A bad template, an unwritable file, a reference to a vault
+				// outside the allowlist: retrying will not help.
+				return OneLine(err)
 			}
 		}
 		if ctx.Err() == nil || lastErr == nil {

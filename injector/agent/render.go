@@ -42,11 +42,16 @@ func (a *Agent) merged() (merge.Result, error) {
 				"key", c.Key, "sources", fmt.Sprint(c.Origins), "winner", string(c.Winner))
 		}
 	}
-	if len(res.Unresolved) > 0 {
-		return res, fmt.Errorf("%w: keys %s; fix: check that the referenced secrets exist and the pod's identity may read them",
-			errUnresolved, strings.Join(res.Unresolved, ", "))
+	unresolved, refused := a.refusedErr(res.Unresolved)
+	var errs []error
+	if refused != nil {
+		errs = append(errs, refused)
 	}
-	return res, nil
+	if len(unresolved) > 0 {
+		errs = append(errs, fmt.Errorf("%w: keys %s; fix: check that the referenced secrets exist and the pod's identity may read them",
+			errUnresolved, strings.Join(unresolved, ", ")))
+	}
+	return res, errors.Join(errs...)
 }
 
 // render merges and writes every output, then tells the application once if

@@ -114,12 +114,13 @@ func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{
 			for i, e := range ev.fig {
 				keys[i], values[i] = e.Key, e.Value.Reveal()
 			}
-			refs, err := a.vaults.references(keys, values)
+			refs, refused, err := a.vaults.references(keys, values)
 			if err != nil {
 				a.log.Error("Fig values rejected; keeping the last good ones", "error", err.Error())
 				continue
 			}
-			a.state.fig, a.state.refs = ev.fig, refs
+			a.state.fig, a.state.refs, a.state.refused = ev.fig, refs, refused
+			a.reportRefused(refused)
 		case vaultChanged:
 			if reflect.DeepEqual(ev.req, a.vaults.get(ev.url).request(a.state.refs[ev.url])) {
 				a.state.snaps[ev.url], a.state.reqs[ev.url] = ev.snap, ev.req

@@ -45,9 +45,16 @@ func (s Schedule) AfterFailure(n int, retryAfter time.Duration, r *rand.Rand) ti
 }
 
 // Startup returns the random delay before a source's first poll after the
-// initial render, spreading a rollout's polls across one interval.
+// initial render (which fetched everything), uniform in [interval/2,
+// 3·interval/2]. The mean is one interval, so a rollout costs no more
+// requests than without the spread; and the first poll never comes sooner
+// than half an interval after the render, so the first polls of a fleet
+// that starts within half an interval all come after its first renders
+// instead of adding to their peak (a draw from [0, interval] made the
+// rollout's peak worse than no jitter at all: docs/benchmarks.md).
 func (s Schedule) Startup(interval time.Duration, r *rand.Rand) time.Duration {
-	return s.floor(time.Duration(r.Int64N(int64(interval) + 1)))
+	half := interval / 2
+	return s.floor(half + time.Duration(r.Int64N(int64(interval)+1)))
 }
 
 func (s Schedule) floor(d time.Duration) time.Duration { return max(d, s.Min) }

@@ -56,23 +56,54 @@ func TestScheduleNeverTightLoops(t *testing.T) {
 	if d := s.AfterSuccess(0, r); d < s.Min {
 		t.Errorf("AfterSuccess = %s, below the floor %s", d, s.Min)
 	}
+	if d := s.Startup(0, r); d < s.Min {
+		t.Errorf("Startup = %s, below the floor %s", d, s.Min)
+	}
 }
 
-func TestScheduleStartupSpreadsAcrossInterval(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	var early, late int
-	for range 1000 {
-		d := DefaultSchedule.Startup(time.Minute, r)
-		if d > time.Minute {
-			t.Fatalf("Startup = %s, beyond the interval", d)
-		}
-		if d < 20*time.Second {
-			early++
-		} else if d > 40*time.Second {
-			late++
-		}
+// TestScheduleStartup checks the first poll after the initial render: never
+// sooner than half an interval (so it cannot pile onto a rollout's first
+// renders), never later than one and a half, spread over that whole range
+// and one interval on average (so the spread adds no requests).
+func TestScheduleStartup(t *testing.T) {
+	tests := []struct {
+		name     string
+		s        Schedule
+		interval time.Duration
+	}{
+		{"default schedule, default interval", DefaultSchedule, time.Minute},
+		{"default schedule, 1 s interval", DefaultSchedule, time.Second},
+		{"no floor", Schedule{}, 30 * time.Second},
 	}
-	if early < 200 || late < 200 {
-		t.Errorf("start-up delays not spread: %d early, %d late of 1000", early, late)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const n = 10_000
+			r := rand.New(rand.NewPCG(7, 8))
+			lo, hi := tt.interval/2, tt.interval*3/2
+			lowest, highest := time.Duration(1<<62), time.Duration(0)
+			var sum time.Duration
+			var buckets [4]int // quarters of [lo, hi]
+			for range n {
+				d := tt.s.Startup(tt.interval, r)
+				if d < lo || d > hi {
+					t.Fatalf("Startup(%s) = %s, want in [%s, %s]", tt.interval, d, lo, hi)
+				}
+				lowest, highest, sum = min(lowest, d), max(highest, d), sum+d
+				buckets[min(int((d-lo)*4/tt.interval), 3)]++
+			}
+			// The draws reach both ends of the range and fill every quarter
+			// of it (uniform: n/4 each; far more than noise allows below).
+			if lowest > lo+tt.interval/20 || highest < hi-tt.interval/20 {
+				t.Errorf("draws span only [%s, %s] of [%s, %s]", lowest, highest, lo, hi)
+			}
+			for q, c := range buckets {
+				if c < n/5 {
+					t.Errorf("quarter %d of [%s, %s] got %d of %d draws, want about %d", q, lo, hi, c, n, n/4)
+				}
+			}
+			if mean := sum / n; mean < tt.interval*98/100 || mean > tt.interval*102/100 {
+				t.Errorf("mean start-up delay %s, want about one interval (%s)", mean, tt.interval)
+			}
+		})
 	}
 }

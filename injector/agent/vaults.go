@@ -23,6 +23,7 @@ import (
 // needs no Azure identity.
 type vaultSet struct {
 	azure  config.Azure
+	allow  *config.Allowlist // nil: any vault
 	hc     *http.Client
 	logger *slog.Logger
 	now    func() time.Time
@@ -45,7 +46,7 @@ type vault struct {
 }
 
 func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time) (*vaultSet, error) {
-	s := &vaultSet{azure: cfg.Azure, hc: hc, logger: logger, now: now, vaults: map[string]*vault{}}
+	s := &vaultSet{azure: cfg.Azure, allow: cfg.Allowlist, hc: hc, logger: logger, now: now, vaults: map[string]*vault{}}
 	var kvs []*keyvault.Vault
 	for i, c := range cfg.KeyVaults {
 		v, err := s.add(c.URL, c.Name, c.PollInterval.D())
@@ -79,7 +80,18 @@ func (s *vaultSet) credential() (azcore.TokenCredential, error) {
 	return s.cred, s.credErr
 }
 
-// add registers a vault, or returns the one already registered for url.
+// permit refuses a vault outside the cluster's allowlist. It runs before a
+// vault is registered, so nothing (no challenge, no token) is ever sent to a
+// refused one.
+func (s *vaultSet) permit(url string) error {
+	if err := s.allow.CheckKeyVaultURL(url); err != nil {
+		return &notAllowedError{vault: url, err: err}
+	}
+	return nil
+}
+
+// add registers a vault the allowlist permits, or returns the one already
+// registered for url.
 func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -87,6 +99,9 @@ func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error)
 		if v.kv.URL() == url || v.kv.URL() == url+"/" {
 			return v, nil
 		}
+	}
+	if err := s.permit(url); err != nil {
+		return nil, err
 	}
 	cred, err := s.credential()
 	if err != nil {
@@ -124,27 +139,33 @@ func (s *vaultSet) urls() []string {
 
 // references finds the Key Vault references among values and groups them
 // by vault, registering vaults that only references name. A malformed
-// reference is an error naming the key that holds it.
-func (s *vaultSet) references(keys, values []string) (map[string][]keyvault.Ref, error) {
+// reference is an error naming the key that holds it. A reference to a vault
+// outside the allowlist is not: it is left out (its key stays unresolved)
+// and returned in refused, and its vault is never contacted.
+func (s *vaultSet) references(keys, values []string) (refs map[string][]keyvault.Ref, refused []refusal, err error) {
 	out := map[string][]keyvault.Ref{}
 	for i, text := range values {
 		ref, ok, err := s.parser.Parse(text)
 		if err != nil {
-			return nil, fmt.Errorf("setting %s from Fig: %w", keys[i], err)
+			return nil, nil, fmt.Errorf("setting %s from Fig: %w", keys[i], err)
 		}
 		if !ok {
 			continue
 		}
+		if err := s.allow.CheckKeyVaultURL(ref.VaultURL); err != nil {
+			refused = append(refused, refusal{key: keys[i], vault: ref.VaultURL, err: err})
+			continue
+		}
 		v, err := s.add(ref.VaultURL, ref.VaultName, 0)
 		if err != nil {
-			return nil, fmt.Errorf("setting %s from Fig references %s: %w", keys[i], ref.VaultURL, err)
+			return nil, nil, fmt.Errorf("setting %s from Fig references %s: %w", keys[i], ref.VaultURL, err)
 		}
 		url := v.kv.URL()
 		if !slices.ContainsFunc(out[url], func(r keyvault.Ref) bool { return r.Raw == ref.Raw }) {
 			out[url] = append(out[url], ref)
 		}
 	}
-	return out, nil
+	return out, refused, nil
 }
 
 // readSecretURI fetches one secret by its URI (fig.clientSecret.keyVault).

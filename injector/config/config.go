@@ -32,6 +32,10 @@ type Config struct {
 	// InitTimeout bounds how long init mode (and the first render of a sidecar)
 	// retries failing sources before it gives up with a one-line reason.
 	InitTimeout Duration `json:"initTimeout,omitzero"`
+
+	// Allowlist is not part of the file: Complete reads it from the
+	// environment the webhook sets (see Allowlist); nil restricts nothing.
+	Allowlist *Allowlist `json:"-"`
 }
 
 // Fig configures the Fig client, mirroring Fig.Client's own settings.

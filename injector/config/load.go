@@ -27,13 +27,16 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	return cfg, nil
 }
 
-// Complete applies the environment and the defaults, then validates: what
+// Complete applies the environment and the defaults, reads the webhook's
+// allowlists (c.Allowlist), then validates, the allowlists included: what
 // Load does after parsing, for configurations that come from elsewhere (an
 // environment variable, flags).
 func (c *Config) Complete(getenv func(string) string) error {
 	c.ApplyEnv(getenv)
 	c.ApplyDefaults()
-	return c.Validate()
+	var errs []error
+	c.Allowlist, errs = allowlistFromEnv(getenv)
+	return errors.Join(append(errs, c.Validate())...)
 }
 
 // Parse decodes YAML (or JSON) strictly: unknown and duplicate fields are

@@ -39,8 +39,8 @@ func (v *validator) add(path, problem, fix string) {
 	v.errs = append(v.errs, &FieldError{Path: path, Problem: problem, Fix: fix})
 }
 
-// Validate checks every rule. The returned error joins one *FieldError per
-// problem.
+// Validate checks every rule, and every URI against c.Allowlist when it is
+// set. The returned error joins one *FieldError per problem.
 func (c *Config) Validate() error {
 	v := &validator{}
 	if c.Fig == nil && len(c.KeyVaults) == 0 {
@@ -61,6 +61,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	v.duration("initTimeout", c.InitTimeout, time.Second)
+	v.allowlist(c)
 	return errors.Join(v.errs...)
 }
 

@@ -31,6 +31,7 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if r.ConfigMap != nil {
 		return configMapConfig(r, s)
 	}
+	allowed := s.allowlist()
 	uris, annotation := r.FigAPIURIs, FigAPIURIAnnotation
 	if len(uris) == 0 {
 		uris = config.SplitURIs(s.FigAPIURI)
@@ -39,7 +40,7 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 		}
 	}
 	for _, u := range uris {
-		if err := s.checkFigURI(u); err != nil {
+		if err := allowed.CheckFigURI(u); err != nil {
 			return nil, annotationErr(annotation, "use an allowed Fig API URI, or ask the cluster admin to extend allowlists.figUris", "%q %v", u, err)
 		}
 	}
@@ -66,13 +67,13 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 	case cs.SecretName != "":
 		cfg.Fig.ClientSecret.File = path.Join(ClientSecretMountPath, cs.SecretKey)
 	case cs.KeyVault != "":
-		if err := s.checkKeyVaultSecretURI(cs.KeyVault); err != nil {
+		if err := allowed.CheckKeyVaultSecretURI(cs.KeyVault); err != nil {
 			return nil, annotationErr(ClientSecretAnnotation, "use a secret in an allowed vault, or ask the cluster admin to extend allowlists.keyVaultSuffixes", "%q %v", cs.KeyVault, err)
 		}
 		cfg.Fig.ClientSecret.KeyVault = cs.KeyVault
 	}
 	if kv := r.KeyVault; kv != nil {
-		if err := s.checkKeyVaultURL(kv.URL); err != nil {
+		if err := allowed.CheckKeyVaultURL(kv.URL); err != nil {
 			return nil, annotationErr(KeyVaultAnnotation, "use an allowed vault URL such as https://orders-kv.vault.azure.net/, or ask the cluster admin to extend allowlists.keyVaultSuffixes", "%q %v", kv.URL, err)
 		}
 		v := *kv
@@ -111,13 +112,14 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("mutate: %s is set but its config was not loaded", ConfigConfigMapAnnotation)
 	}
+	allowed := s.allowlist()
 	fail := func(fix, format string, args ...any) (*agentPlan, error) {
 		where := fmt.Sprintf("ConfigMap %s key %s: ", r.ConfigMap.Name, r.ConfigMap.Key)
 		return nil, annotationErr(ConfigConfigMapAnnotation, fix, where+format, args...)
 	}
 	if f := cfg.Fig; f != nil {
 		for _, u := range config.SplitURIs(f.APIURI) {
-			if err := s.checkFigURI(u); err != nil {
+			if err := allowed.CheckFigURI(u); err != nil {
 				return fail("use an allowed Fig API URI, leave fig.apiUri out for the cluster default, or ask the cluster admin to extend allowlists.figUris", "fig.apiUri %q %v", u, err)
 			}
 		}
@@ -125,13 +127,13 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 			return fail("add "+ClientSecretAnnotation+": <secret>/<key>, which mounts the Secret's key at "+ClientSecretMountPath+"/<key>", "fig.clientSecret.file %q is under %s, but the pod names no client Secret", file, ClientSecretMountPath)
 		}
 		if kv := f.ClientSecret.KeyVault; kv != "" {
-			if err := s.checkKeyVaultSecretURI(kv); err != nil {
+			if err := allowed.CheckKeyVaultSecretURI(kv); err != nil {
 				return fail("use a secret in an allowed vault", "fig.clientSecret.keyVault %q %v", kv, err)
 			}
 		}
 	}
 	for i, kv := range cfg.KeyVaults {
-		if err := s.checkKeyVaultURL(kv.URL); err != nil {
+		if err := allowed.CheckKeyVaultURL(kv.URL); err != nil {
 			return fail("use an allowed vault, or ask the cluster admin to extend allowlists.keyVaultSuffixes", "keyVaults[%d].url %q %v", i, kv.URL, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package inject_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -99,7 +100,7 @@ func TestWorkloadIdentityNone(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range agentContainer(t, pod).Env {
-		if e.Name != inject.ConfigEnvVar {
+		if strings.HasPrefix(e.Name, "AZURE_") {
 			t.Errorf("unexpected env %s", e.Name)
 		}
 	}

@@ -33,7 +33,10 @@ type plan struct {
 //     Secret and token volumes the plan needs; injected volumes the plan no
 //     longer needs are removed.
 //  3. Agent containers for the mode, first among initContainers or last
-//     among containers, each passing the restricted Pod Security Standard.
+//     among containers, each passing the restricted Pod Security Standard
+//     and carrying the allowlists in its environment, so the agent enforces
+//     them on what changes after admission (its ConfigMap config, Key Vault
+//     references in Fig values).
 //  4. A read-only mount of the shared volume in each selected app container.
 //  5. Pod: supplementalGroups gains the agent's GID, so app containers can
 //     read the 0440 file; shareProcessNamespace for signal notifications.

@@ -117,6 +117,14 @@ const (
 	// ConfigMap config so the file may leave fig.apiUri out.
 	FigAPIURIEnvVar = "FIG_API_URI"
 
+	// AllowedFigAPIURIsEnvVar and AllowedKeyVaultSuffixesEnvVar hand the
+	// chart's allowlists to the agent (comma-separated; "none" for an empty
+	// list), which enforces them on a configuration loaded or reloaded after
+	// admission and on Key Vault references in Fig values. The agent reads
+	// them under the same names (config.AllowedFigAPIURIsEnv, …).
+	AllowedFigAPIURIsEnvVar       = "FIG_INJECTOR_ALLOWED_FIG_API_URIS"
+	AllowedKeyVaultSuffixesEnvVar = "FIG_INJECTOR_ALLOWED_KEY_VAULT_SUFFIXES"
+
 	AzureClientIDEnvVar      = "AZURE_CLIENT_ID"
 	AzureTenantIDEnvVar      = "AZURE_TENANT_ID"
 	AzureTokenFileEnvVar     = "AZURE_FEDERATED_TOKEN_FILE"

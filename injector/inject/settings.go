@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/fig-injector/fig-injector/injector/allowlist"
 	"github.com/fig-injector/fig-injector/injector/config"
 )
 
@@ -46,10 +47,13 @@ type Settings struct {
 
 	// AllowedFigURIs are URL prefixes a pod may point the agent at, in
 	// addition to FigAPIURI. Scheme, host and port must equal the entry's and
-	// the path must be the entry's path or below it.
+	// the path must be the entry's path or below it. With FigAPIURI, they
+	// are handed to the agent in AllowedFigAPIURIsEnvVar.
 	AllowedFigURIs []string `json:"allowedFigUris,omitempty"`
 	// AllowedKeyVaultSuffixes are DNS suffixes of the vaults a pod may name
 	// (e.g. vault.azure.net matches orders-kv.vault.azure.net). Empty: none.
+	// They are handed to the agent in AllowedKeyVaultSuffixesEnvVar, which
+	// also holds the Key Vault references in Fig values to them.
 	AllowedKeyVaultSuffixes []string `json:"allowedKeyVaultSuffixes,omitempty"`
 	// AllowHTTP accepts http:// Fig URIs (in-cluster Fig without TLS, tests).
 	AllowHTTP bool `json:"allowHttp,omitempty"`
@@ -189,17 +193,17 @@ func (s *Settings) Validate() error {
 		}
 	}
 	for _, u := range config.SplitURIs(s.FigAPIURI) {
-		if err := s.checkURL(u, s.AllowHTTP); err != nil {
+		if err := allowlist.CheckURL(u, s.AllowHTTP, s.AllowIPLiterals); err != nil {
 			add("figApiUri", "use the Fig API base URI, e.g. https://fig-api.fig.svc:8080", "%q: %v", u, err)
 		}
 	}
 	for i, u := range s.AllowedFigURIs {
-		if err := s.checkURL(u, s.AllowHTTP); err != nil {
+		if err := allowlist.CheckURL(u, s.AllowHTTP, s.AllowIPLiterals); err != nil {
 			add(fmt.Sprintf("allowedFigUris[%d]", i), "use a URL prefix such as https://fig-api.fig.svc:8080", "%q: %v", u, err)
 		}
 	}
 	for i, sfx := range s.AllowedKeyVaultSuffixes {
-		if err := checkSuffix(sfx, s.AllowIPLiterals); err != nil {
+		if err := allowlist.CheckSuffix(sfx, s.AllowIPLiterals); err != nil {
 			add(fmt.Sprintf("allowedKeyVaultSuffixes[%d]", i), "use a DNS suffix such as vault.azure.net", "%q: %v", sfx, err)
 		}
 	}

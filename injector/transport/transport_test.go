@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/transport"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 func TestNewCAFileErrors(t *testing.T) {
@@ -204,10 +205,8 @@ func TestObserveReportsHostAndStatusOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := serve(t, ca, http.NotFoundHandler(), false, nil)
-	closed.Close()
-	if _, _, err := get(ctx, failing, closed.URL+"/secrets/x", nil); err == nil {
-		t.Fatal("request to a closed server succeeded")
+	if _, _, err := get(ctx, failing, "https://"+testutil.DroppingAddr(t)+"/secrets/x", nil); err == nil {
+		t.Fatal("request to a server that drops connections succeeded")
 	}
 
 	mu.Lock()

@@ -24,8 +24,9 @@ const clockTicks = 100
 // poll intervals dev writes into agent.yaml (Fig 2 s, Key Vault 5 s: busier
 // than the 30 s / 60 s defaults). It measures, from /proc:
 //
-//   - idle: VmRSS at the end of a 10 s window without changes, and CPU
-//     time per second over that window;
+//   - idle: VmRSS at the end of a 10 s window without changes (and its
+//     split: RssAnon, the heap and stacks; RssFile, the binary's own pages),
+//     and CPU time per second over that window;
 //   - storm: 100 Fig changes per second for 10 s, then VmHWM (peak RSS) and
 //     CPU time per second over the storm.
 //
@@ -61,6 +62,7 @@ func BenchmarkAgentProcess(b *testing.B) {
 		time.Sleep(window) // the measurement window itself, not synchronisation
 		idleCPU := float64(cpuTicks(b, pid)-cpu0) * 1000 / clockTicks / window.Seconds()
 		idleRSS := procStatus(b, pid, "VmRSS")
+		idleAnon, idleFile := procStatus(b, pid, "RssAnon"), procStatus(b, pid, "RssFile")
 		idleLogs := stderr.count() - logs0
 
 		cpu1 := cpuTicks(b, pid)
@@ -81,6 +83,8 @@ func BenchmarkAgentProcess(b *testing.B) {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 		b.ReportMetric(idleRSS/1024, "idle-RSS-MiB")
+		b.ReportMetric(idleAnon/1024, "idle-RSS-anon-MiB")
+		b.ReportMetric(idleFile/1024, "idle-RSS-file-MiB")
 		b.ReportMetric(idleCPU, "idle-CPU-ms/s")
 		b.ReportMetric(peakRSS/1024, "peak-RSS-MiB")
 		b.ReportMetric(stormCPU, "storm-CPU-ms/s")

@@ -1,14 +1,14 @@
 package entra
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/fig-injector/fig-injector/injector/dev/internal/azjson"
 )
 
 // aadError is an error in Entra's format. The codes and wording follow what
@@ -57,15 +57,11 @@ func writeError(w http.ResponseWriter, r *http.Request, ev *Event, now time.Time
 
 // writeJSON writes v with Entra's content type and no-cache headers.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	// No HTML escaping: the service writes "&" in nextLinks literally.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil { // only plain structs and maps reach here
+	b, err := azjson.Marshal(v)
+	if err != nil { // only plain structs and maps reach here
 		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store, no-cache")

@@ -1,9 +1,7 @@
 package entra
 
 import (
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
@@ -39,23 +37,8 @@ func (s *Server) ClearFaults() { s.faults.Clear() }
 // applyFault waits out f.Delay and writes f's response when it has a status.
 // It reports whether the request is answered.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, ev *Event, f Fault) bool {
-	if !faults.Delay(r.Context(), f.Delay) {
-		return true // the client gave up
-	}
-	if f.Status == 0 {
-		return false
-	}
-	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
-	}
-	if f.Body != "" {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(f.Status)
-		_, _ = w.Write([]byte(f.Body))
-		return true
-	}
-	writeError(w, r, ev, s.now(), faultError(f.Status))
-	return true
+	answer := faults.Response{Status: f.Status, RetryAfter: faults.Seconds(f.RetryAfter), Body: f.Body, Delay: f.Delay}
+	return answer.Answer(w, r, func() { writeError(w, r, ev, s.now(), faultError(f.Status)) })
 }
 
 // faultError is the default body of an injected status. The wording is

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -52,7 +52,7 @@ func newRig(t *testing.T, opts entra.Options) *rig {
 	}
 	r := &rig{logs: &syncBuffer{}, events: &eventLog{}}
 	opts.Logger = slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts.Observe = r.events.add
+	opts.Observe = r.events.Add
 	r.srv = entra.New(opts)
 	if err := r.srv.AddFederatedCredential(entra.FederatedCredential{
 		TenantID: tenantID, ClientID: clientID, Issuer: issuer, Subject: subject,
@@ -148,37 +148,4 @@ func goodForm(assertion string) url.Values {
 type syncBuffer = testutil.Buffer
 
 // eventLog collects observer events.
-type eventLog struct {
-	mu sync.Mutex
-	ev []entra.Event
-}
-
-func (l *eventLog) add(e entra.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ev = append(l.ev, e)
-}
-
-func (l *eventLog) all() []entra.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]entra.Event(nil), l.ev...)
-}
-
-// clock is a settable time source for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type eventLog = devtest.Events[entra.Event]

@@ -3,7 +3,6 @@ package entra
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 )
 
@@ -37,9 +36,6 @@ type Event struct {
 
 // finish logs the request and hands its event to the observer.
 func (s *Server) finish(ctx context.Context, ev *Event, status int, start time.Time) {
-	if status == 0 {
-		status = http.StatusOK
-	}
 	ev.Status = status
 	ev.Duration = s.now().Sub(start)
 	level := slog.LevelDebug
@@ -52,24 +48,4 @@ func (s *Server) finish(ctx context.Context, ev *Event, status int, start time.T
 	if s.opts.Observe != nil {
 		s.opts.Observe(*ev)
 	}
-}
-
-// statusWriter remembers the status written, for the event.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }

@@ -49,7 +49,7 @@ func TestWorkloadIdentityCredentialGetsAndCachesToken(t *testing.T) {
 		}
 	}
 
-	events := r.events.all()
+	events := r.events.All()
 	var tokenEvents []entra.Event
 	for _, e := range events {
 		if e.Route == entra.RouteToken {
@@ -123,7 +123,7 @@ func TestFaultsOnTokenEndpoint(t *testing.T) {
 				t.Errorf("Requests(token) = %d, want %d", got, tt.wantPOSTs)
 			}
 			var first *entra.Event
-			for _, e := range r.events.all() {
+			for _, e := range r.events.All() {
 				if e.Route == entra.RouteToken {
 					first = &e
 					break

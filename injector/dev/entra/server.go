@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/observe"
 )
 
 // Routes name the emulated endpoints, for Requests, Inject and Event.Route.
@@ -58,7 +59,7 @@ type Server struct {
 	creds  []FederatedCredential
 	tokens map[string]grant
 	faults faults.Queue[Fault]
-	counts map[string]int
+	counts observe.Counter
 }
 
 // New returns an emulator with no federated credentials registered.
@@ -68,7 +69,6 @@ func New(opts Options) *Server {
 		now:    opts.Now,
 		log:    opts.Logger,
 		tokens: map[string]grant{},
-		counts: map[string]int{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -96,8 +96,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(parts) > 0 {
 		ev.Tenant = parts[0]
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	defer func() { s.finish(r.Context(), ev, sw.status, start) }()
+	sw := observe.NewStatusWriter(w)
+	defer func() { s.finish(r.Context(), ev, sw.Status(), start) }()
 
 	switch {
 	case route == "":
@@ -110,7 +110,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(sw, r, ev, s.now(), errUnknownTenant(ev.Tenant))
 		return
 	}
-	s.count(route)
+	s.counts.Add(route)
 	if f, ok := s.faults.Take(route); ok {
 		ev.Fault = true
 		if done := s.applyFault(sw, r, ev, f); done {
@@ -143,15 +143,7 @@ func routeOf(p []string) (route, method string) {
 // Requests returns how many requests reached route (including ones answered
 // by an injected fault), so tests can assert exact call counts.
 func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
-}
-
-func (s *Server) count(route string) {
-	s.mu.Lock()
-	s.counts[route]++
-	s.mu.Unlock()
+	return s.counts.Get(route)
 }
 
 // baseURL is the scheme and host the emulator calls itself by for r.

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
 )
 
 func TestTokenErrors(t *testing.T) {
@@ -86,7 +87,7 @@ func TestTokenResponseAndValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{t: time.Now()}
+			clk := devtest.NewClock(time.Now())
 			opts := tt.opts
 			opts.Now = clk.Now
 			r := newRig(t, opts)

@@ -68,7 +68,7 @@ func TestSeedUpdates(t *testing.T) {
 	seed(t, e, base)
 	wantBody(t, e.status("Seeded", "", secret, since), statusNoChange)
 
-	e.clock.Advance(time.Second)
+	e.clock.Add(time.Second)
 	next := base
 	next.Secret = ""
 	next.Settings = []figapi.SettingSeed{

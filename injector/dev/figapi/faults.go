@@ -40,26 +40,14 @@ func (s *Server) ClearFaults() { s.faults.Clear() }
 // applyFault waits out f.Delay and writes f's response when it has a
 // status. It reports whether the request is answered.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
-	if !faults.Delay(r.Context(), f.Delay) {
-		return true // the client gave up
-	}
-	if f.Status == 0 {
-		return false
-	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
-	}
-	switch {
-	case f.Body != "":
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(f.Status)
-		_, _ = w.Write([]byte(f.Body))
-	case f.Status == http.StatusTooManyRequests:
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(f.Status)
-		_, _ = w.Write([]byte(rateLimitText))
-	default:
+	answer := faults.Response{Status: f.Status, RetryAfter: f.RetryAfter, Body: f.Body, Delay: f.Delay}
+	return answer.Answer(w, r, func() {
+		if f.Status == http.StatusTooManyRequests {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(f.Status)
+			_, _ = w.Write([]byte(rateLimitText))
+			return
+		}
 		writeFigError(w, f.Status, "Injected fault: "+http.StatusText(f.Status))
-	}
-	return true
+	})
 }

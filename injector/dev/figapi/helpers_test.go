@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -29,47 +29,20 @@ const (
 	runID       = "6a1f7c2e-0b9d-4a57-9a55-2c6f0d7f4e11"
 )
 
-// clock is a settable clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is an emulator behind a real HTTP server with a fake clock.
 type env struct {
 	t      *testing.T
 	srv    *figapi.Server
 	url    string
-	clock  *clock
-	mu     sync.Mutex
-	events []figapi.Event
+	clock  *devtest.Clock
+	events devtest.Events[figapi.Event]
 }
 
 func newEnv(t *testing.T, opts figapi.Options) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock()}
+	e := &env{t: t, clock: devtest.NewClock(time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC))}
 	opts.Now = e.clock.Now
-	opts.Observe = func(ev figapi.Event) {
-		e.mu.Lock()
-		e.events = append(e.events, ev)
-		e.mu.Unlock()
-	}
+	opts.Observe = e.events.Add
 	e.srv = figapi.New(opts)
 	ts := httptest.NewServer(e.srv)
 	t.Cleanup(ts.Close)
@@ -77,11 +50,7 @@ func newEnv(t *testing.T, opts figapi.Options) *env {
 	return e
 }
 
-func (e *env) Events() []figapi.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]figapi.Event(nil), e.events...)
-}
+func (e *env) Events() []figapi.Event { return e.events.All() }
 
 // response is one HTTP exchange's result.
 type response struct {

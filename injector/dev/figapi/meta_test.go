@@ -57,13 +57,13 @@ func TestProbes(t *testing.T) {
 // TestAPIVersionMovesOnChanges checks the global LastSettingChange stamp.
 func TestAPIVersionMovesOnChanges(t *testing.T) {
 	e := newEnv(t, figapi.Options{})
-	e.clock.Advance(1500 * time.Millisecond)
+	e.clock.Add(1500 * time.Millisecond)
 	e.register(secret, fixtureB)
 	want := regexp.MustCompile(`"lastSettingChange":"2025-01-01T10:00:01\.5Z"\}$`)
 	if r := e.do("GET", "/apiversion", nil, nil); !want.MatchString(r.body) {
 		t.Errorf("after registration: %s", r.body)
 	}
-	e.clock.Advance(time.Second)
+	e.clock.Add(time.Second)
 	if err := e.srv.SetValue("MyApp", "", "RetryCount", figapi.Int(9)); err != nil {
 		t.Fatal(err)
 	}

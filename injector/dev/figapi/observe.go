@@ -44,11 +44,7 @@ func redactHeader(h http.Header) http.Header {
 }
 
 // finish logs the request and hands its event to the observer.
-func (s *Server) finish(r *http.Request, ev *Event, sw *statusWriter, start time.Time) {
-	status := sw.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+func (s *Server) finish(r *http.Request, ev *Event, status int, start time.Time) {
 	ev.Status = status
 	ev.Duration = time.Since(start)
 	level := slog.LevelDebug
@@ -60,24 +56,4 @@ func (s *Server) finish(r *http.Request, ev *Event, sw *statusWriter, start time
 	if s.opts.Observe != nil {
 		s.opts.Observe(*ev)
 	}
-}
-
-// statusWriter remembers the status written, for the event.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }

@@ -177,7 +177,7 @@ func TestRegisterUpdatedKeepsValuesOfSameNameAndType(t *testing.T) {
       "Name": "RetryCount"`)
 	next = next[:start] + `    {"Name":"Timeout","Description":"Timeout","ValueType":"System.TimeSpan","DefaultValue":{"$type":"Fig.Contracts.Settings.TimeSpanSettingDataContract, Fig.Contracts","Value":"00:00:30"}},
 ` + next[end:]
-	e.clock.Advance(time.Minute)
+	e.clock.Add(time.Minute)
 	if r := e.register(secret, next); r.status != 200 {
 		t.Fatalf("updated registration: %d %s", r.status, r.body)
 	}
@@ -211,7 +211,7 @@ func TestRegisterIdenticalOnlyTouchesLastRegistration(t *testing.T) {
 	}
 	version := e.do(http.MethodGet, "/apiversion", nil, nil).body
 	before := e.srv.Clients()[0]
-	e.clock.Advance(time.Hour)
+	e.clock.Add(time.Hour)
 	// Member order, casing and explicit nulls do not make a definition differ.
 	same := strings.Replace(fixtureB, `"IsSecret": false,
       "ValueType": "System.String",

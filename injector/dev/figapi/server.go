@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/observe"
 )
 
 // Routes name the emulated operations, for Inject, Requests and Event.Route.
@@ -101,7 +102,7 @@ type Server struct {
 	lastStamp         time.Time
 	lastSettingChange time.Time // zero: DateTime.MinValue
 	faults            faults.Queue[Fault]
-	counts            map[string]int
+	counts            observe.Counter
 }
 
 // New returns an empty server.
@@ -112,7 +113,6 @@ func New(opts Options) *Server {
 		log:           opts.Logger,
 		clients:       map[string]*clientGroup{},
 		registrations: map[string]*Registration{},
-		counts:        map[string]int{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -214,11 +214,11 @@ func route(method, escapedPath string, dev bool) (req request, ok bool, allowed 
 // answers it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := observe.NewStatusWriter(w)
 	req, ok, allowed := route(r.Method, r.URL.EscapedPath(), s.opts.DevAdmin)
 	ev := &Event{Route: req.route, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redactHeader(r.Header), Client: req.client}
-	defer func() { s.finish(r, ev, sw, start) }()
+	defer func() { s.finish(r, ev, sw.Status(), start) }()
 
 	if !ok {
 		if allowed != "" {
@@ -229,7 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sw.WriteHeader(http.StatusNotFound)
 		return
 	}
-	s.count(req.route)
+	s.counts.Add(req.route)
 	if f, ok := s.faults.Take(req.route); ok {
 		ev.Fault = true
 		if done := s.applyFault(sw, r, f); done {
@@ -259,15 +259,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Requests returns how many requests reached route, including ones an
 // injected fault answered.
 func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
-}
-
-func (s *Server) count(route string) {
-	s.mu.Lock()
-	s.counts[route]++
-	s.mu.Unlock()
+	return s.counts.Get(route)
 }
 
 // writeJSON writes a 200 with a JSON body, as MVC's Ok(object) does.

@@ -251,7 +251,7 @@ func TestSettingsFetchMarksTheRunSession(t *testing.T) {
 	seed(t, e, figapi.ClientSeed{Name: "MyApp", Settings: []figapi.SettingSeed{{Name: "A", Value: figapi.Int(1)}}})
 	e.status("MyApp", "", secret, e.clock.Now())
 	created := e.clock.Now()
-	e.clock.Advance(time.Minute)
+	e.clock.Add(time.Minute)
 	e.settings("MyApp", "", secret)
 	rs := e.srv.RunSessions("MyApp")
 	if len(rs) != 1 || !rs[0].LastSettingLoad.Equal(created.Add(time.Minute)) {

@@ -45,11 +45,11 @@ func TestStatusUpdateSequence(t *testing.T) {
 	e.settings("MyApp", "", secret)
 	wantBody(t, e.status("MyApp", "", secret, loaded), statusNoChange)
 
-	e.clock.Advance(10 * time.Second)
+	e.clock.Add(10 * time.Second)
 	if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("Sydney")); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(10 * time.Second)
+	e.clock.Add(10 * time.Second)
 	wantBody(t, e.status("MyApp", "", secret, loaded), statusLocation)
 
 	if r := e.settings("MyApp", "", secret); !strings.Contains(r.body, `"Sydney"`) {
@@ -93,7 +93,7 @@ func TestStatusChangesInOneClockTick(t *testing.T) {
 func TestStatusCursorCompare(t *testing.T) {
 	e := newEnv(t, figapi.Options{})
 	seedMyApp(t, e)
-	e.clock.Advance(123456789 * time.Nanosecond)
+	e.clock.Add(123456789 * time.Nanosecond)
 	if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("B")); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestStatusRecordsRunSession(t *testing.T) {
 		`"pollIntervalMs":15000,"figVersion":"4.0.0.0","applicationVersion":"2.1.0","offlineSettingsEnabled":true,"supportsRestart":true,` +
 		`"runningUser":"app","memoryUsageBytes":1024,"health":{"status":1,"components":[{"name":"Registration","status":"Unhealthy","message":"no"}]},` +
 		`"customProperties":{"Properties":[]}}`
-	e.clock.Advance(time.Second)
+	e.clock.Add(time.Second)
 	r := e.do(http.MethodPut, "/statuses/MyApp?instance=Dev", map[string]string{"clientSecret": secret, "Fig_Hostname": "pod-7"}, []byte(body))
 	if r.status != 200 {
 		t.Fatalf("status: %d %s", r.status, r.body)

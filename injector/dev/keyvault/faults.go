@@ -1,9 +1,7 @@
 package keyvault
 
 import (
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,26 +40,17 @@ func (s *Server) ClearFaults() { s.faults.Clear() }
 // applyFault waits out f.Delay and writes f's response when it has a status.
 // It reports whether the request is answered.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, ev *Event, f Fault) bool {
-	if !faults.Delay(r.Context(), f.Delay) {
-		return true // the client gave up
+	answer := faults.Response{Status: f.Status, RetryAfter: faults.Seconds(f.RetryAfter), Body: f.Body, Delay: f.Delay}
+	return answer.Answer(w, r, func() { s.writeError(w, ev, faultError(f.Status)) })
+}
+
+// faultError is the default body of an injected status: what the service
+// answers when it throttles (429), an error named after the status
+// otherwise.
+func faultError(status int) kvError {
+	if status == http.StatusTooManyRequests {
+		return errThrottled()
 	}
-	if f.Status == 0 {
-		return false
-	}
-	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
-	}
-	if f.Body != "" {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(f.Status)
-		_, _ = w.Write([]byte(f.Body))
-		return true
-	}
-	if f.Status == http.StatusTooManyRequests {
-		s.writeError(w, ev, errThrottled())
-		return true
-	}
-	s.writeError(w, ev, kvError{status: f.Status, code: strings.ReplaceAll(http.StatusText(f.Status), " ", ""),
-		message: "Injected fault: " + http.StatusText(f.Status) + "."})
-	return true
+	return kvError{status: status, code: strings.ReplaceAll(http.StatusText(status), " ", ""),
+		message: "Injected fault: " + http.StatusText(status) + "."}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
@@ -74,7 +75,7 @@ func newEnv(t *testing.T, opts keyvault.Options) *env {
 	if err := e.idp.AddFederatedCredential(entra.FederatedCredential{TenantID: tenantID, ClientID: clientID, Issuer: issuer, Subject: subject}); err != nil {
 		t.Fatal(err)
 	}
-	opts.Name, opts.TenantID, opts.Validator, opts.Logger, opts.Observe = vaultName, tenantID, e.idp, logger, e.events.add
+	opts.Name, opts.TenantID, opts.Validator, opts.Logger, opts.Observe = vaultName, tenantID, e.idp, logger, e.events.Add
 	if e.kv, err = keyvault.New(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -234,41 +235,8 @@ func compactJSON(t *testing.T, s string) string {
 
 type syncBuffer = testutil.Buffer
 
-// eventLog collects vault observer events.
-type eventLog struct {
-	mu sync.Mutex
-	ev []keyvault.Event
-}
-
-func (l *eventLog) add(e keyvault.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ev = append(l.ev, e)
-}
-
-func (l *eventLog) all() []keyvault.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]keyvault.Event(nil), l.ev...)
-}
-
-// clock is a settable time source for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// eventLog collects observer events.
+type eventLog = devtest.Events[keyvault.Event]
 
 // offlineDialer routes the real Azure host names to local listeners and
 // refuses everything else (contracts/azure.md §1.2, §3), recording refusals

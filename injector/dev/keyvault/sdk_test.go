@@ -313,7 +313,7 @@ func TestSDKNothingSecretRecorded(t *testing.T) {
 	if _, err := pager.NextPage(ctx); err != nil {
 		t.Fatal(err)
 	}
-	events := e.events.all()
+	events := e.events.All()
 	recorded := e.logs.String() + fmt.Sprintf("%+v", events)
 	for _, leak := range []string{"hunter2-plaintext", "eyJ"} {
 		if strings.Contains(recorded, leak) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev/internal/faults"
+	"github.com/fig-injector/fig-injector/injector/dev/internal/observe"
 )
 
 // Routes name the emulated operations, for Requests, Inject and Event.Route.
@@ -74,7 +75,7 @@ type Server struct {
 	denyList   bool
 	denied     map[string]bool // lower-case secret names
 	faults     faults.Queue[Fault]
-	counts     map[string]int
+	counts     observe.Counter
 	challenges int
 }
 
@@ -102,7 +103,6 @@ func New(opts Options) (*Server, error) {
 		log:     opts.Logger,
 		secrets: map[string]*secretEntry{},
 		denied:  map[string]bool{},
-		counts:  map[string]int{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -161,10 +161,10 @@ func parsePath(path string) (request, bool) {
 // any injected fault and access denial, and answers the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := observe.NewStatusWriter(w)
 	req, known := parsePath(r.URL.Path)
 	ev := &Event{Route: req.route, Method: r.Method, Secret: req.name, Version: req.version}
-	defer func() { s.finish(r.Context(), ev, sw.status, start) }()
+	defer func() { s.finish(r.Context(), ev, sw.Status(), start) }()
 
 	switch {
 	case !known:
@@ -184,7 +184,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.count(req.route)
+	s.counts.Add(req.route)
 	if f, ok := s.faults.Take(req.route); ok {
 		ev.Fault = true
 		if done := s.applyFault(sw, r, ev, f); done {
@@ -210,9 +210,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // not counted here, so a test can assert exactly "3 list calls for 3 pages";
 // see Challenges for those.
 func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
+	return s.counts.Get(route)
 }
 
 // Challenges returns how many requests were answered 401 (no token or an
@@ -221,12 +219,6 @@ func (s *Server) Challenges() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.challenges
-}
-
-func (s *Server) count(route string) {
-	s.mu.Lock()
-	s.counts[route]++
-	s.mu.Unlock()
 }
 
 // origin is the scheme and host the client used, for ids and nextLinks.

@@ -1,13 +1,13 @@
 package keyvault
 
 import (
-	"bytes"
-	"encoding/json"
 	"maps"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/fig-injector/fig-injector/injector/dev/internal/azjson"
 )
 
 // The JSON shapes of contracts/azure.md §4.3. Field order follows the
@@ -79,15 +79,12 @@ func (s *Server) item(id string, v *version) wireItem {
 
 // writeJSON writes v with the headers the service sends on every response.
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	// No HTML escaping: the service writes "&" in nextLinks literally.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil { // only plain structs and maps reach here
+	b, err := azjson.Marshal(v) // "&" in nextLinks stays literal, as the service writes it
+	if err != nil {
+		// Only plain structs and maps reach here.
 		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")

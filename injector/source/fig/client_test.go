@@ -18,6 +18,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 func TestSettingsRequest(t *testing.T) {
@@ -439,10 +440,10 @@ func TestErrorsNeverEchoTheSecret(t *testing.T) {
 }
 
 func TestTransportErrors(t *testing.T) {
-	t.Run("connection refused", func(t *testing.T) {
+	t.Run("server down", func(t *testing.T) {
 		srv := newFigServer(t, respond(200, `[]`, nil))
-		c := newTestClient(t, srv, nil)
-		srv.Close()
+		down := "https://" + testutil.DroppingAddr(t)
+		c := newTestClient(t, srv, func(o *Options) { o.URIs = []string{down} })
 		_, err := c.Settings(context.Background())
 		var se *source.Error
 		if !errors.As(err, &se) || !se.Temporary || se.StatusCode != 0 || !strings.Contains(err.Error(), "cannot reach the Fig API") {

@@ -3,7 +3,6 @@ package keyvault_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/transport"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // fetchErr fetches one required secret and returns the *source.Error.
@@ -114,9 +114,7 @@ func TestErrorUntrustedCertificate(t *testing.T) {
 
 func TestErrorNetwork(t *testing.T) {
 	e := newEnv(t)
-	closed := serveTLS(t, e.ca, http.NotFoundHandler())
-	closed.Close()
-	v, err := keyvault.NewVault(closed.URL, e.cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
+	v, err := keyvault.NewVault("https://"+testutil.DroppingAddr(t), e.cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 // Package faults is the fault-injection machinery the three emulators share:
-// a queue of faults per route, each applied a number of times, and the
-// delay that slows a response down. What a fault answers with is each
-// emulator's own business (Fig, Entra ID and Key Vault errors differ).
+// a queue of faults per route, each applied a number of times, the delay
+// that slows a response down, and the answer (status, Retry-After, a body
+// given verbatim). The error a fault answers with when it names no body is
+// each emulator's own business (Fig, Entra ID and Key Vault errors differ).
 package faults
 
 import (
