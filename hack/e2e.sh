@@ -3,7 +3,8 @@
 #
 # Builds kube-apiserver, etcd, kubectl and helm from the Go module proxy into a
 # version-keyed cache (hack/k8s-assets.sh; about 6 minutes the first time, a
-# fraction of a second after), then runs `go test -tags e2e ./test/e2e/...`
+# fraction of a second after), and Helm v3 next to it for a second lint of the
+# chart, then runs `go test -tags e2e ./test/e2e/...`
 # with KUBEBUILDER_ASSETS and PATH pointing at them. The suite starts its own
 # etcd and kube-apiserver on free loopback ports and always stops them.
 #
@@ -15,9 +16,13 @@ cd "$(dirname "$0")/.."
 export K8S_VERSION=${K8S_VERSION:-v1.37.2}
 export ETCD_VERSION=${ETCD_VERSION:-v3.7.3}
 export HELM_VERSION=${HELM_VERSION:-v4.3.1}
+HELM3_VERSION=${HELM3_VERSION:-v3.22.0}
 CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
 ASSETS=$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION
 bash hack/k8s-assets.sh "$ASSETS"
+HELM3_DIR=$CACHE/helm-$HELM3_VERSION
+HELM_VERSION=$HELM3_VERSION WITH_CLUSTER=0 bash hack/k8s-assets.sh "$HELM3_DIR"
+export E2E_HELM3=$HELM3_DIR/helm   # TestHelmChartV3
 export KUBEBUILDER_ASSETS=$ASSETS
 export PATH=$ASSETS:$PATH
 echo "[e2e] assets: $ASSETS"

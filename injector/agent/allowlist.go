@@ -8,9 +8,12 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 )
 
-// The webhook's allowlists (config.Allowlist) reach the agent in two places:
-// config.Complete checks the configuration at load and on every reload (an
-// invalid reload keeps the running configuration, see fileChanged), and
+// The webhook's allowlists and cluster rules (config.Allowlist) reach the
+// agent in two places: config.Complete checks the configuration at load and
+// on every reload, the URIs and the rules for azure.authorityHost,
+// azure.disableChallengeResourceVerification, notify.http.url and the
+// outputs (an invalid reload keeps the running configuration, see
+// fileChanged), and
 // vaultSet.permit checks every vault before anything is sent to it, which
 // covers the Key Vault references in Fig values. A refused reference leaves
 // its key unresolved: the render that needs it fails with errRefused and the

@@ -22,6 +22,10 @@ type Schedule struct {
 	Initial time.Duration // first backoff after a failure
 	Max     time.Duration // backoff cap
 	Min     time.Duration // floor for every wait
+	// FixedStartup puts the first poll exactly one interval after the
+	// initial render, without Startup's spread. The agent never sets it;
+	// benchmarks do, to measure what the spread buys (docs/benchmarks.md).
+	FixedStartup bool
 }
 
 // DefaultSchedule is what the agent uses.
@@ -52,7 +56,12 @@ func (s Schedule) AfterFailure(n int, retryAfter time.Duration, r *rand.Rand) ti
 // that starts within half an interval all come after its first renders
 // instead of adding to their peak (a draw from [0, interval] made the
 // rollout's peak worse than no jitter at all: docs/benchmarks.md).
+//
+// With FixedStartup it is exactly the interval (still at least Min).
 func (s Schedule) Startup(interval time.Duration, r *rand.Rand) time.Duration {
+	if s.FixedStartup {
+		return s.floor(interval)
+	}
 	half := interval / 2
 	return s.floor(half + time.Duration(r.Int64N(int64(interval)+1)))
 }

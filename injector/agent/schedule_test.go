@@ -107,3 +107,36 @@ func TestScheduleStartup(t *testing.T) {
 		})
 	}
 }
+
+// TestScheduleFixedStartup: FixedStartup with no jitter is the "every pod
+// polls exactly every interval" baseline the rollout benchmark compares
+// the product against; DefaultSchedule does not set it.
+func TestScheduleFixedStartup(t *testing.T) {
+	if DefaultSchedule.FixedStartup {
+		t.Fatal("DefaultSchedule has FixedStartup set: the agent would lose its start-up spread")
+	}
+	s := DefaultSchedule
+	s.Jitter, s.FixedStartup = 0, true
+	r := rand.New(rand.NewPCG(9, 10))
+	tests := []struct {
+		name     string
+		interval time.Duration
+		want     time.Duration
+	}{
+		{"default interval", time.Minute, time.Minute},
+		{"scaled interval", 6 * time.Second, 6 * time.Second},
+		{"below the floor", 10 * time.Millisecond, s.Min},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 100 {
+				if d := s.Startup(tt.interval, r); d != tt.want {
+					t.Fatalf("Startup(%s) = %s, want exactly %s", tt.interval, d, tt.want)
+				}
+				if d := s.AfterSuccess(tt.interval, r); d != tt.want {
+					t.Fatalf("AfterSuccess(%s) without jitter = %s, want exactly %s", tt.interval, d, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -3,14 +3,18 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
+	"strconv"
 	"strings"
 
 	"github.com/fig-injector/fig-injector/injector/allowlist"
 )
 
 // The environment variables in which the webhook hands the chart's
-// allowlists to the agent (injector/inject sets them under the same names).
-// They are read by Complete, not ApplyEnv: they fill no field of the file.
+// allowlists, and what its ClusterRules compare against, to the agent
+// (injector/inject sets them under the same names). They are read by
+// Complete, not ApplyEnv: they fill no field of the file.
 const (
 	// AllowedFigAPIURIsEnv lists, comma-separated, the URL prefixes of the Fig
 	// APIs the agent may use.
@@ -18,6 +22,16 @@ const (
 	// AllowedKeyVaultSuffixesEnv lists, comma-separated, the DNS suffixes of
 	// the vaults the agent may read.
 	AllowedKeyVaultSuffixesEnv = "FIG_INJECTOR_ALLOWED_KEY_VAULT_SUFFIXES"
+	// AllowedAzureAuthorityHostEnv is the only azure.authorityHost the file
+	// may name (the chart's azureAuthorityHost), ClusterRules.AuthorityHost.
+	AllowedAzureAuthorityHostEnv = "FIG_INJECTOR_ALLOWED_AZURE_AUTHORITY_HOST"
+	// AllowDisableChallengeResourceVerificationEnv is "true" when the file
+	// may set azure.disableChallengeResourceVerification (the chart allows
+	// it), "false" when it may not.
+	AllowDisableChallengeResourceVerificationEnv = "FIG_INJECTOR_ALLOW_DISABLE_CHALLENGE_RESOURCE_VERIFICATION"
+	// AllowedOutputDirEnv is the directory every output must stay in or
+	// below: the shared volume's mount path, ClusterRules.OutputDir.
+	AllowedOutputDirEnv = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
 	// AllowlistNone is the value of an empty list: nothing of that kind is
 	// allowed. An unset (or empty) variable restricts nothing.
 	AllowlistNone = "none"
@@ -39,6 +53,17 @@ type Allowlist struct {
 	// AnyFigURI and AnyKeyVault are set when the variable of that kind is
 	// unset: that kind is not restricted.
 	AnyFigURI, AnyKeyVault bool
+	// Rules are the admission's other rules, from the variables that hand
+	// over what they compare against (a rule whose variable is unset
+	// restricts nothing). LoopbackNotify compares against nothing, so it
+	// holds whenever any of the variables is set: every webhook that sets
+	// them requires notify.http.url on the pod's loopback.
+	Rules ClusterRules
+	// envAuthorityHost is AZURE_AUTHORITY_HOST. An azure.authorityHost equal
+	// to it is not compared with Rules.AuthorityHost: it is the value the
+	// agent uses when the file names none, which admission allowed, set in
+	// the pod's spec at admission (by the webhooks), where it cannot change.
+	envAuthorityHost string
 }
 
 // CheckFigURI reports why a Fig API URI is not allowed, or nil.
@@ -73,13 +98,16 @@ const (
 		AllowedKeyVaultSuffixesEnv + ")"
 )
 
-// allowlistFromEnv reads the two variables. It returns nil when neither is
-// set, and an error per malformed entry: the agent then refuses to start
-// rather than guess what the webhook meant.
+// allowlistFromEnv reads the variables. It returns nil when none is set,
+// and an error per malformed entry or value: the agent then refuses to
+// start rather than guess what the webhook meant.
 func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 	figRaw := strings.TrimSpace(getenv(AllowedFigAPIURIsEnv))
 	kvRaw := strings.TrimSpace(getenv(AllowedKeyVaultSuffixesEnv))
-	if figRaw == "" && kvRaw == "" {
+	authority := strings.TrimSpace(getenv(AllowedAzureAuthorityHostEnv))
+	challenge := strings.TrimSpace(getenv(AllowDisableChallengeResourceVerificationEnv))
+	outDir := strings.TrimSpace(getenv(AllowedOutputDirEnv))
+	if figRaw == "" && kvRaw == "" && authority == "" && challenge == "" && outDir == "" {
 		return nil, nil
 	}
 	var errs []error
@@ -98,7 +126,26 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 			bad(AllowedKeyVaultSuffixesEnv, e, err, `list DNS suffixes such as vault.azure.net, comma-separated, or "`+AllowlistNone+`" (the webhook sets it from the chart's allowlists)`)
 		}
 	}
-	return &Allowlist{List: allowlist.FromEntries(figs, suffixes), AnyFigURI: figRaw == "", AnyKeyVault: kvRaw == ""}, errs
+	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir}
+	const setByWebhook = " (the webhook sets it from the chart's settings)"
+	if u, err := url.Parse(authority); authority != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+		errs = append(errs, &FieldError{Path: AllowedAzureAuthorityHostEnv, Problem: fmt.Sprintf("%q is not an https URL", authority),
+			Fix: "set the cluster's authority host, e.g. https://login.microsoftonline.com/" + setByWebhook})
+	}
+	if challenge != "" {
+		allowed, err := strconv.ParseBool(challenge)
+		if err != nil {
+			errs = append(errs, &FieldError{Path: AllowDisableChallengeResourceVerificationEnv, Problem: fmt.Sprintf("%q is not true or false", challenge),
+				Fix: `set "true" or "false"` + setByWebhook})
+		}
+		rules.KeepChallengeResourceVerification = !allowed
+	}
+	if outDir != "" && (!path.IsAbs(outDir) || path.Clean(outDir) != outDir || outDir == "/") {
+		errs = append(errs, &FieldError{Path: AllowedOutputDirEnv, Problem: fmt.Sprintf("%q is not a clean absolute directory other than /", outDir),
+			Fix: "set the directory the shared volume is mounted at, e.g. /fig" + setByWebhook})
+	}
+	return &Allowlist{List: allowlist.FromEntries(figs, suffixes), AnyFigURI: figRaw == "", AnyKeyVault: kvRaw == "",
+		Rules: rules, envAuthorityHost: strings.TrimSpace(getenv("AZURE_AUTHORITY_HOST"))}, errs
 }
 
 // entries splits a comma-separated list; AllowlistNone is the empty list.
@@ -110,17 +157,19 @@ func entries(raw string) []string {
 }
 
 // CheckAllowlist checks every URI of the configuration (fig.apiUri,
-// fig.clientSecret.keyVault, keyVaults[].url) against c.Allowlist, as
-// Validate does; the agent calls it again when it is built, so a
-// configuration that did not come through Complete is held to the same
-// lists. The error joins one *FieldError per URI refused.
+// fig.clientSecret.keyVault, keyVaults[].url) against c.Allowlist, and the
+// configuration against its Rules, as Validate does; the agent calls it
+// again when it is built, so a configuration that did not come through
+// Complete is held to the same lists. The error joins one *FieldError per
+// problem.
 func (c *Config) CheckAllowlist() error {
 	v := &validator{}
 	v.allowlist(c)
 	return errors.Join(v.errs...)
 }
 
-// allowlist checks every URI of the configuration against c.Allowlist.
+// allowlist checks every URI of the configuration against c.Allowlist, and
+// the configuration against its Rules.
 func (v *validator) allowlist(c *Config) {
 	a := c.Allowlist
 	if a == nil {
@@ -145,5 +194,12 @@ func (v *validator) allowlist(c *Config) {
 		if err := a.CheckKeyVaultURL(kv.URL); err != nil {
 			refuse(fmt.Sprintf("keyVaults[%d].url", i), kv.URL, err, KeyVaultAllowlistFix)
 		}
+	}
+	rules := a.Rules
+	if a.envAuthorityHost != "" && SameAuthorityHost(c.Azure.AuthorityHost, a.envAuthorityHost) {
+		rules.AuthorityHost = "" // AZURE_AUTHORITY_HOST: fixed at admission, see envAuthorityHost
+	}
+	for _, e := range rules.Check(c) {
+		v.errs = append(v.errs, e)
 	}
 }

@@ -3,7 +3,6 @@ package inject
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -88,7 +87,7 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render agent config: %w", err)
 	}
-	if err := validateRendered(yml, nil); err != nil {
+	if err := validateRendered(yml, s.agentEnvMap(path.Dir(outPath), nil)); err != nil {
 		return nil, annotationErr("fig-injector.io annotations", "correct the annotations (charts/fig-injector/README.md)", "the agent config they describe is invalid: %v", err)
 	}
 	return &agentPlan{cfg: cfg, envYAML: string(yml), mountDir: path.Dir(outPath), port: s.Port}, nil
@@ -105,8 +104,11 @@ func applyClusterAgentSettings(cfg *config.Config, s *Settings) {
 }
 
 // configMapConfig checks a whole config from a ConfigMap: every URI against
-// the allowlists, the outputs inside one directory (the shared volume), and
-// nothing that would let the pod's token leave for another authority.
+// the allowlists, and the cluster's other rules (Settings.clusterRules: the
+// outputs inside one directory, the shared volume; notifications on the
+// loopback; nothing that would let the pod's token leave for another
+// authority). The agent gets what they compare against in its environment
+// and checks them again when the ConfigMap changes.
 func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	cfg := r.Config
 	if cfg == nil {
@@ -137,28 +139,12 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 			return fail("use an allowed vault, or ask the cluster admin to extend allowlists.keyVaultSuffixes", "keyVaults[%d].url %q %v", i, kv.URL, err)
 		}
 	}
-	if a := cfg.Azure.AuthorityHost; a != "" && strings.TrimSuffix(a, "/") != strings.TrimSuffix(s.AzureAuthorityHost, "/") {
-		return fail("leave azure.authorityHost out (the cluster sets it)", "azure.authorityHost %q is not the cluster's authority %s", a, s.AzureAuthorityHost)
-	}
-	if cfg.Azure.DisableChallengeResourceVerification && !s.AzureDisableChallengeResourceVerification {
-		return fail("remove azure.disableChallengeResourceVerification (it lets a vault outside the Key Vault DNS suffixes receive a token)", "azure.disableChallengeResourceVerification is not allowed in this cluster")
-	}
-	if h := cfg.Notify.HTTP; h != nil {
-		if u, err := url.Parse(h.URL); err != nil || u.Scheme != "http" || !loopback(u.Hostname()) {
-			return fail("use http://127.0.0.1:<port>/<path>", "notify.http.url %q is not on the pod's loopback", h.URL)
-		}
-	}
 	if len(cfg.Outputs) == 0 {
 		return fail("add outputs, e.g. [{path: /fig/appsettings.json}]", "has no outputs")
 	}
 	mountDir := path.Dir(cfg.Outputs[0].Path)
-	for i, o := range cfg.Outputs {
-		if problem := checkOutputPath(o.Path); problem != "" {
-			return fail("use files in a directory of their own, e.g. /fig/appsettings.json", "outputs[%d].path %q %s", i, o.Path, problem)
-		}
-		if d := path.Dir(o.Path); d != mountDir && !strings.HasPrefix(d, mountDir+"/") {
-			return fail("write every output below "+mountDir+" (the shared volume is mounted there)", "outputs[%d].path %q is outside %s", i, o.Path, mountDir)
-		}
+	if errs := s.clusterRules(mountDir).Check(cfg); len(errs) > 0 {
+		return fail(errs[0].Fix, "%s %s", errs[0].Path, errs[0].Problem)
 	}
 	var port int32
 	if cfg.Listen != "" {
@@ -173,7 +159,7 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render agent config: %w", err)
 	}
-	if err := validateRendered(yml, map[string]string{FigAPIURIEnvVar: s.FigAPIURI}); err != nil {
+	if err := validateRendered(yml, s.agentEnvMap(mountDir, map[string]string{FigAPIURIEnvVar: s.FigAPIURI})); err != nil {
 		return fail("correct the config", "%v", err)
 	}
 	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port}, nil
@@ -182,12 +168,27 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 // validateRendered parses the rendered config strictly and runs the agent's
 // own completion on it (env, defaults, validation), exactly as the agent
 // will, so a config the agent would reject is denied now instead of
-// crash-looping later. AZURE_* env is left out: the Azure webhook may add it
-// after us.
+// crash-looping later. The env holds what the agent containers get
+// (agentEnvMap), the allowlists and cluster rules included, so the agent's
+// own checks of them pass too. AZURE_* env is left out: the Azure webhook
+// may add it after us.
 func validateRendered(yml []byte, env map[string]string) error {
 	c, err := config.Parse(yml)
 	if err != nil {
 		return err
 	}
 	return c.Complete(func(k string) string { return env[k] })
+}
+
+// agentEnvMap is extra plus the allowlist variables the agent containers get
+// for outputs under mountDir, for validateRendered.
+func (s *Settings) agentEnvMap(mountDir string, extra map[string]string) map[string]string {
+	env := map[string]string{}
+	for k, v := range extra {
+		env[k] = v
+	}
+	for _, e := range s.allowlistEnv(mountDir) {
+		env[e.Name] = e.Value
+	}
+	return env
 }

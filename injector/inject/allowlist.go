@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,16 +24,38 @@ func (s *Settings) allowlist() allowlist.List {
 	}
 }
 
-// allowlistEnv hands the allowlists to the agent: AllowedFigAPIURIsEnvVar
-// and AllowedKeyVaultSuffixesEnvVar, comma-separated. They are always set:
-// an empty list is written config.AllowlistNone, because admission allows
-// nothing then, while an unset variable tells the agent it is not
-// restricted (an agent run by hand, or by fig-injector dev).
-func (s *Settings) allowlistEnv() []corev1.EnvVar {
-	l := s.allowlist()
+// clusterRules are the admission's other rules for a ConfigMap config
+// whose outputs must stay under mountDir (package config has the rules).
+// The agent containers get what they compare against in their environment
+// (allowlistEnv), so the agent checks them again when the ConfigMap
+// changes after admission.
+func (s *Settings) clusterRules(mountDir string) config.ClusterRules {
+	return config.ClusterRules{
+		AuthorityHost:                     s.AzureAuthorityHost,
+		KeepChallengeResourceVerification: !s.AzureDisableChallengeResourceVerification,
+		LoopbackNotify:                    true,
+		OutputDir:                         mountDir,
+	}
+}
+
+// allowlistEnv hands the allowlists and the cluster's rules to the agent:
+// AllowedFigAPIURIsEnvVar and AllowedKeyVaultSuffixesEnvVar, comma-separated;
+// AllowedAzureAuthorityHostEnvVar, AllowDisableChallengeResourceVerificationEnvVar
+// and AllowedOutputDirEnvVar, what clusterRules(mountDir) compares against
+// (the loopback rule for notifications needs no variable: the agent applies
+// it whenever the others are set). They are always set: an empty list is
+// written config.AllowlistNone, because admission allows nothing then, while
+// an unset variable tells the agent it is not restricted (an agent run by
+// hand, or by fig-injector dev). With annotations the agent's config cannot
+// change, but the same variables keep every injected agent alike.
+func (s *Settings) allowlistEnv(mountDir string) []corev1.EnvVar {
+	l, r := s.allowlist(), s.clusterRules(mountDir)
 	return []corev1.EnvVar{
 		{Name: AllowedFigAPIURIsEnvVar, Value: joinOrNone(l.FigURIs)},
 		{Name: AllowedKeyVaultSuffixesEnvVar, Value: joinOrNone(l.KeyVaultSuffixes)},
+		{Name: AllowedAzureAuthorityHostEnvVar, Value: r.AuthorityHost},
+		{Name: AllowDisableChallengeResourceVerificationEnvVar, Value: strconv.FormatBool(!r.KeepChallengeResourceVerification)},
+		{Name: AllowedOutputDirEnvVar, Value: r.OutputDir},
 	}
 }
 

@@ -74,8 +74,8 @@ func addPort(c *corev1.Container, port int32) {
 	c.Ports = []corev1.ContainerPort{{Name: AgentPortName, ContainerPort: port, Protocol: corev1.ProtocolTCP}}
 }
 
-// agentEnv is the config (or the default Fig URI), the allowlists, then the
-// identity.
+// agentEnv is the config (or the default Fig URI), the allowlists and the
+// cluster's rules, then the identity.
 func agentEnv(p *plan, s *Settings) []corev1.EnvVar {
 	var env []corev1.EnvVar
 	if p.agent.envYAML != "" {
@@ -83,7 +83,7 @@ func agentEnv(p *plan, s *Settings) []corev1.EnvVar {
 	} else if s.FigAPIURI != "" {
 		env = append(env, corev1.EnvVar{Name: FigAPIURIEnvVar, Value: s.FigAPIURI})
 	}
-	env = append(env, s.allowlistEnv()...)
+	env = append(env, s.allowlistEnv(p.agent.mountDir)...)
 	for _, e := range p.identity.env {
 		env = append(env, *e.DeepCopy())
 	}

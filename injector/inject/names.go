@@ -124,6 +124,17 @@ const (
 	// them under the same names (config.AllowedFigAPIURIsEnv, …).
 	AllowedFigAPIURIsEnvVar       = "FIG_INJECTOR_ALLOWED_FIG_API_URIS"
 	AllowedKeyVaultSuffixesEnvVar = "FIG_INJECTOR_ALLOWED_KEY_VAULT_SUFFIXES"
+	// AllowedAzureAuthorityHostEnvVar (the chart's azureAuthorityHost),
+	// AllowDisableChallengeResourceVerificationEnvVar ("true" or "false")
+	// and AllowedOutputDirEnvVar (the shared volume's mount path) hand the
+	// agent what admission compared a ConfigMap config's azure.authorityHost,
+	// azure.disableChallengeResourceVerification and outputs against, so the
+	// agent refuses an edit after admission that breaks those rules (and,
+	// with them set, a notify.http.url off the pod's loopback). The agent
+	// reads them under the same names (config.AllowedAzureAuthorityHostEnv, …).
+	AllowedAzureAuthorityHostEnvVar                 = "FIG_INJECTOR_ALLOWED_AZURE_AUTHORITY_HOST"
+	AllowDisableChallengeResourceVerificationEnvVar = "FIG_INJECTOR_ALLOW_DISABLE_CHALLENGE_RESOURCE_VERIFICATION"
+	AllowedOutputDirEnvVar                          = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
 
 	AzureClientIDEnvVar      = "AZURE_CLIENT_ID"
 	AzureTenantIDEnvVar      = "AZURE_TENANT_ID"

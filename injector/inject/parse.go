@@ -3,9 +3,7 @@ package inject
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -241,34 +239,12 @@ func (p *parser) output() (format, outPath string, tmpl *ConfigMapRef) {
 		p.fail(FormatAnnotation, "add "+TemplateConfigMapAnnotation+": <configmap>[/<key>]", "format template needs %s", TemplateConfigMapAnnotation)
 	}
 	if v, ok := p.get(OutputPathAnnotation); ok {
-		if problem := checkOutputPath(v); problem != "" {
-			p.fail(OutputPathAnnotation, "use a file in a directory of its own, e.g. /fig/appsettings.json", "%q %s", v, problem)
+		if err := config.CheckOutputPath(v); err != nil {
+			p.fail(OutputPathAnnotation, "use a file in a directory of its own, e.g. /fig/appsettings.json", "%q %v", v, err)
 		}
 		outPath = v
 	}
 	return format, outPath, tmpl
-}
-
-// checkOutputPath returns what is wrong with an output path, or "". The
-// path's directory becomes a mount point in every selected container.
-func checkOutputPath(p string) string {
-	dir := path.Dir(p)
-	switch {
-	case !path.IsAbs(p):
-		return "is not an absolute path"
-	case path.Clean(p) != p || strings.HasSuffix(p, "/"):
-		return "is not a clean file path"
-	case dir == "/":
-		return "is in the root directory, which cannot be a mount point"
-	case strings.HasPrefix(path.Base(p), "."):
-		return "is a hidden file"
-	}
-	for _, reserved := range []string{"/etc/fig-injector", "/var/run/secrets", "/run/secrets", "/dev", "/proc", "/sys"} {
-		if dir == reserved || strings.HasPrefix(dir, reserved+"/") || strings.HasPrefix(reserved, dir+"/") {
-			return "overlaps the reserved path " + reserved
-		}
-	}
-	return ""
 }
 
 func (p *parser) configMapRef(annotation, v, defaultKey string) *ConfigMapRef {
@@ -310,18 +286,10 @@ func (p *parser) notify() config.Notify {
 		return config.Notify{Signal: &config.SignalNotify{Name: sig, Process: process}}
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme != "http" || u.User != nil || u.Port() == "" || !loopback(u.Hostname()) {
+	if err != nil || config.CheckNotifyURL(v) != nil || u.User != nil || u.Port() == "" {
 		p.fail(NotifyAnnotation, fix, "%q is neither a signal nor an http URL on the pod's loopback with a port", v)
 	}
 	return config.Notify{HTTP: &config.HTTPNotify{URL: v}}
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (p *parser) containers(pod *corev1.Pod) []string {

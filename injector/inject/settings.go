@@ -106,8 +106,10 @@ var DefaultCommand = []string{"/fig-injector"}
 
 // DefaultResources are the agent's requests and limits, from measurement
 // (test/e2e TestRunInjectedAgent runs the injected agent and logs it): peak
-// RSS 37-41 MiB after the first render of a small config, about 0.15 s of CPU
-// from start to first render. The memory request covers that peak; the
+// RSS 21 MiB after the first render of a small config (23.5 MiB with 1,000
+// settings and 100 secrets, docs/benchmarks.md), about 0.15 s of CPU from
+// start to first render. The memory request covers that peak plus the
+// files on the memory volume, which are charged to the agent too; the
 // limit leaves room for large renders (SPEC §5 targets 1,000 settings and
 // 100 secrets); no CPU limit, so start-up is not throttled.
 func DefaultResources() corev1.ResourceRequirements {

@@ -7,9 +7,11 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +39,35 @@ func helm(t *testing.T, args ...string) string {
 		t.Fatalf("helm %v: %v\n%s", args, err, out.String())
 	}
 	return out.String()
+}
+
+// TestHelmChartV3: the chart is also clean for Helm v3 (hack/e2e.sh builds
+// it and sets E2E_HELM3), which many clusters' pipelines still run: lint
+// --strict, and template with the optional parts on.
+func TestHelmChartV3(t *testing.T) {
+	helm3 := os.Getenv("E2E_HELM3")
+	if helm3 == "" {
+		t.Fatal("E2E_HELM3 is not set: run the suite through hack/e2e.sh, which builds Helm v3")
+	}
+	chart, err := filepath.Abs("../../charts/fig-injector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	optional := []string{"--set", "certManager.enabled=true,serviceMonitor.enabled=true"}
+	for _, args := range [][]string{
+		{"version", "--short"},
+		{"lint", "--strict", chart},
+		append([]string{"lint", "--strict", chart}, optional...),
+		append([]string{"template", chartRelease, chart, "-n", chartNS}, optional...),
+	} {
+		out, err := exec.Command(helm3, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("helm v3 %v: %v\n%s", args, err, out)
+		}
+		if args[0] == "version" && !strings.HasPrefix(string(out), "v3.") {
+			t.Fatalf("E2E_HELM3 is %s, not Helm v3", out)
+		}
+	}
 }
 
 // TestHelmChart installs the chart into the real API server (no --wait:

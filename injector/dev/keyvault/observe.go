@@ -25,13 +25,29 @@ type Event struct {
 	ErrorCode, InnerCode string
 	// Fault is true when an injected Fault applied to this request.
 	Fault bool
+	// Arrived is when the request reached the handler (Options.Now's
+	// clock), so an observer can place it in time: benchmarks count a
+	// fleet's requests per window as Key Vault's throttling does.
+	Arrived time.Time
 	// Duration is how long the request took to answer.
 	Duration time.Duration
+}
+
+// AddObserver registers f to be called like Options.Observe: once per
+// request after the response was written, on the request goroutine. It is
+// for callers that did not build the Server (dev builds its vaults), and is
+// safe to call while the server serves; requests in flight at the time may
+// or may not be seen.
+func (s *Server) AddObserver(f func(Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.observers = append(s.observers, f)
 }
 
 // finish logs the request and hands its event to the observer.
 func (s *Server) finish(ctx context.Context, ev *Event, status int, start time.Time) {
 	ev.Status = status
+	ev.Arrived = start
 	ev.Duration = s.now().Sub(start)
 	level := slog.LevelDebug
 	if status >= 400 && status != http.StatusUnauthorized { // 401 is the normal first round trip
@@ -42,5 +58,11 @@ func (s *Server) finish(ctx context.Context, ev *Event, status int, start time.T
 		"token", ev.HasToken, "fault", ev.Fault)
 	if s.opts.Observe != nil {
 		s.opts.Observe(*ev)
+	}
+	s.mu.Lock()
+	observers := s.observers
+	s.mu.Unlock()
+	for _, f := range observers {
+		f(*ev)
 	}
 }

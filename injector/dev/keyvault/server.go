@@ -77,6 +77,7 @@ type Server struct {
 	faults     faults.Queue[Fault]
 	counts     observe.Counter
 	challenges int
+	observers  []func(Event) // AddObserver's; Options.Observe is separate
 }
 
 var (
