@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -183,9 +181,8 @@ const (
 // configuration reading only orders-kv.
 type refFixture struct {
 	*fixture
+	dialLog
 	other *keyvault.Server
-	mu    sync.Mutex
-	dials []string
 }
 
 func newRefFixture(t *testing.T) *refFixture {
@@ -210,16 +207,7 @@ func (rf *refFixture) options() agent.Options {
 	u, err := url.Parse(rf.env.VaultURLs[otherVault])
 	must(rf.t, err)
 	opts := rf.fixture.options()
-	opts.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		rf.mu.Lock()
-		rf.dials = append(rf.dials, addr)
-		rf.mu.Unlock()
-		if addr == otherHost+":443" {
-			addr = u.Host
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
+	opts.Dial = rf.dial(otherHost+":443", u.Host)
 	return opts
 }
 
@@ -230,14 +218,7 @@ func (rf *refFixture) otherContacts() int {
 	for _, r := range []string{keyvault.RouteGet, keyvault.RouteList, keyvault.RouteVersions} {
 		n += rf.other.Requests(r)
 	}
-	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	for _, a := range rf.dials {
-		if strings.HasPrefix(a, otherHost+":") {
-			n++
-		}
-	}
-	return n
+	return n + rf.dialsTo(otherHost)
 }
 
 // allowOnly sets the webhook's allowlists as the agent would read them:

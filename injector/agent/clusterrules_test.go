@@ -3,7 +3,6 @@ package agent_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,9 +31,9 @@ const otherAuthority = "login.evil.test"
 // one.
 type rulesFixture struct {
 	*fixture
-	notifyURL *url.URL // the notification server, http://127.0.0.1:<port>
-	mu        sync.Mutex
-	dials     []string
+	dialLog
+	notifyURL *url.URL       // the notification server, http://127.0.0.1:<port>
+	mu        sync.Mutex     // guards notified
 	notified  map[string]int // requests by path
 	restarts  atomic.Int32
 	current   atomic.Pointer[agent.Agent] // the agent running now
@@ -70,18 +69,6 @@ func (rf *rulesFixture) clusterEnv() func(string) string {
 	)
 }
 
-func (rf *rulesFixture) dialsTo(host string) int {
-	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	n := 0
-	for _, a := range rf.dials {
-		if strings.HasPrefix(a, host+":") {
-			n++
-		}
-	}
-	return n
-}
-
 func (rf *rulesFixture) notifications(path string) int {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
@@ -103,16 +90,7 @@ func (rf *rulesFixture) supervise(getenv func(string) string) string {
 	opts := rf.options()
 	opts.ConfigPath = path
 	opts.Reload = func() (*config.Config, error) { return config.Load(path, getenv) }
-	opts.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		rf.mu.Lock()
-		rf.dials = append(rf.dials, addr)
-		rf.mu.Unlock()
-		if addr == otherAuthority+":443" {
-			addr = entra.Host
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
+	opts.Dial = rf.dial(otherAuthority+":443", entra.Host)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	t.Cleanup(func() { cancel(); <-done })

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,4 +164,39 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// dialLog records the addresses an agent dials (Options.Dial) and routes a
+// host the test made up to an emulator, to prove what was, or was not,
+// contacted.
+type dialLog struct {
+	mu    sync.Mutex
+	dials []string
+}
+
+// dial records every address and sends from ("host:port") to to.
+func (l *dialLog) dial(from, to string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		l.mu.Lock()
+		l.dials = append(l.dials, addr)
+		l.mu.Unlock()
+		if addr == from {
+			addr = to
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
+// dialsTo counts the connections dialled to host.
+func (l *dialLog) dialsTo(host string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, a := range l.dials {
+		if strings.HasPrefix(a, host+":") {
+			n++
+		}
+	}
+	return n
 }

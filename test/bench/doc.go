@@ -6,5 +6,6 @@
 //
 // The benchmarks run nothing under plain `go test` (they need -bench), so
 // they cost CI nothing; TestRolloutModel checks the rollout model's
-// arithmetic in CI.
+// arithmetic in CI, and TestFleetCountsRequests (a few seconds) that the
+// real-agent rollout harness counts every Key Vault request.
 package bench

@@ -72,6 +72,11 @@ func (s schedule) wait(f func(time.Duration, *rand.Rand) time.Duration, interval
 // window, over the whole horizon and in the steady state (windows starting
 // 5 intervals after the last possible start or later).
 func (r rollout) peak(starts []time.Duration, c cost, s schedule, rng *rand.Rand) (all, steady int) {
+	return peaks(r.requests(starts, c, s, rng), 10*time.Second, r.window+5*r.interval)
+}
+
+// requests simulates the fleet and returns the time of every request.
+func (r rollout) requests(starts []time.Duration, c cost, s schedule, rng *rand.Rand) []time.Duration {
 	var events []time.Duration // one per request
 	add := func(at time.Duration, n int) {
 		for range n {
@@ -84,11 +89,19 @@ func (r rollout) peak(starts []time.Duration, c cost, s schedule, rng *rand.Rand
 			add(t, c.poll)
 		}
 	}
+	return events
+}
+
+// peaks returns the largest number of events (request times, in any order)
+// in any span of length window, over all of them and over the spans that
+// start at settled or later (the steady state). The simulation and the
+// measured rollout count with it alike.
+func peaks(events []time.Duration, window, settled time.Duration) (all, steady int) {
+	events = slices.Clone(events)
 	slices.Sort(events)
-	settled := r.window + 5*r.interval
 	lo := 0
 	for hi := range events {
-		for events[hi]-events[lo] >= 10*time.Second {
+		for events[hi]-events[lo] >= window {
 			lo++
 		}
 		all = max(all, hi-lo+1)
