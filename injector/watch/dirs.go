@@ -51,9 +51,10 @@ func (w *Watcher) move(f *file, res resolution) error {
 	return nil
 }
 
-// retain watches dir for one more file. Callers hold w.mu.
+// retain watches dir for one more file (a polling Watcher only counts it).
+// Callers hold w.mu.
 func (w *Watcher) retain(dir string) error {
-	if w.dirs[dir] == 0 {
+	if w.dirs[dir] == 0 && w.fs != nil {
 		if err := w.fs.Add(dir); err != nil {
 			return fmt.Errorf("watch directory %s: %w", dir, err)
 		}
@@ -70,6 +71,9 @@ func (w *Watcher) release(dir string) {
 		return
 	}
 	delete(w.dirs, dir)
+	if w.fs == nil {
+		return
+	}
 	if err := w.fs.Remove(dir); err != nil && !errors.Is(err, fsnotify.ErrNonExistentWatch) && !errors.Is(err, fsnotify.ErrClosed) {
 		w.log.Debug("stop watching directory", "dir", dir, "error", err)
 	}

@@ -20,6 +20,11 @@
 // contents (is this really new?) is the caller's job, because the caller
 // knows what it last read or wrote.
 //
+// Without an inotify instance (fs.inotify.max_user_instances is counted
+// per UID across a node), a Watcher polls instead: every DefaultPollInterval
+// it re-resolves each path and compares where it leads and the identity,
+// size and modification time of the file there.
+//
 // Limitations: an intermediate directory that is not a symlink and is
 // renamed away is not followed, and no events are delivered while the kernel
 // queue overflows (every path is then reported once, so the caller re-reads).

@@ -8,10 +8,24 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// run turns fsnotify events into coalesced Events until Close.
+// run turns fsnotify events, or what polling notices, into coalesced
+// Events until Close.
 func (w *Watcher) run() {
 	defer close(w.exited)
 	defer close(w.events)
+
+	var (
+		fsEvents <-chan fsnotify.Event
+		fsErrors <-chan error
+		poll     <-chan time.Time
+	)
+	if w.fs != nil {
+		fsEvents, fsErrors = w.fs.Events, w.fs.Errors
+	} else {
+		t := time.NewTicker(w.pollEvery)
+		defer t.Stop()
+		poll = t.C
+	}
 
 	pending := newCoalescer(w.window)
 	var ready []string // due paths not yet delivered, each once
@@ -33,7 +47,12 @@ func (w *Watcher) run() {
 		select {
 		case <-w.done:
 			return
-		case ev, ok := <-w.fs.Events:
+		case now := <-poll:
+			for _, p := range w.polled() {
+				pending.add(p, now)
+			}
+			arm()
+		case ev, ok := <-fsEvents:
 			if !ok {
 				return
 			}
@@ -42,7 +61,7 @@ func (w *Watcher) run() {
 				pending.add(p, now)
 			}
 			arm()
-		case err, ok := <-w.fs.Errors:
+		case err, ok := <-fsErrors:
 			if !ok {
 				return
 			}

@@ -31,6 +31,23 @@ type Event struct {
 // Option adjusts a Watcher.
 type Option func(*Watcher)
 
+// WithPolling makes the Watcher poll its files every d instead of asking
+// the kernel for inotify events (DefaultPollInterval if d <= 0). New falls
+// back to it by itself when no inotify instance can be had.
+func WithPolling(d time.Duration) Option {
+	return func(w *Watcher) {
+		w.polling = true
+		if d > 0 {
+			w.pollEvery = d
+		}
+	}
+}
+
+// withNotify replaces fsnotify.NewWatcher, so tests can make it fail.
+func withNotify(f func() (*fsnotify.Watcher, error)) Option {
+	return func(w *Watcher) { w.newNotify = f }
+}
+
 // WithWindow sets the coalescing window (DefaultWindow if d <= 0). Tests use
 // a short one; a longer one trades latency for fewer events.
 func WithWindow(d time.Duration) Option {
@@ -45,12 +62,15 @@ func WithWindow(d time.Duration) Option {
 // concurrent use. Events must be drained: a Watcher never drops an Event, it
 // waits for the reader (paths that change again meanwhile are reported once).
 type Watcher struct {
-	log    *slog.Logger
-	window time.Duration
-	fs     *fsnotify.Watcher
-	events chan Event
-	done   chan struct{} // closed by Close
-	exited chan struct{} // closed when run returns
+	log       *slog.Logger
+	window    time.Duration
+	fs        *fsnotify.Watcher // nil when polling
+	polling   bool
+	pollEvery time.Duration
+	newNotify func() (*fsnotify.Watcher, error)
+	events    chan Event
+	done      chan struct{} // closed by Close
+	exited    chan struct{} // closed when run returns
 
 	closeOnce sync.Once
 	closeErr  error
@@ -63,32 +83,45 @@ type Watcher struct {
 
 // file is one watched path.
 type file struct {
-	name string // as given to Add; what Events report
-	abs  string
-	res  resolution
+	name  string // as given to Add; what Events report
+	abs   string
+	res   resolution
+	stamp stamp // what polling last saw
 }
 
 // New starts a Watcher. Close it to release its inotify descriptor.
+//
+// Without an inotify instance (the kernel's fs.inotify.max_user_instances
+// counts per UID across a node, and every agent runs as the same UID), it
+// logs a warning and polls instead: a busy node degrades the agent to
+// noticing file changes within DefaultPollInterval rather than failing it.
 func New(logger *slog.Logger, opts ...Option) (*Watcher, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	fsw, err := fsnotify.NewWatcher()
-	if err != nil {
-		return nil, fmt.Errorf("start file watcher: %w", err)
-	}
 	w := &Watcher{
-		log:    logger,
-		window: DefaultWindow,
-		fs:     fsw,
-		events: make(chan Event),
-		done:   make(chan struct{}),
-		exited: make(chan struct{}),
-		files:  make(map[string]*file),
-		dirs:   make(map[string]int),
+		log:       logger,
+		window:    DefaultWindow,
+		pollEvery: DefaultPollInterval,
+		newNotify: fsnotify.NewWatcher,
+		events:    make(chan Event),
+		done:      make(chan struct{}),
+		exited:    make(chan struct{}),
+		files:     make(map[string]*file),
+		dirs:      make(map[string]int),
 	}
 	for _, o := range opts {
 		o(w)
+	}
+	if !w.polling {
+		fsw, err := w.newNotify()
+		if err != nil {
+			w.log.Warn("file watcher: no inotify instance; polling the watched files instead",
+				"error", err.Error(), "every", w.pollEvery.String(),
+				"fix", "raise the node's fs.inotify.max_user_instances (sysctl) for prompt reloads")
+			w.polling = true
+		}
+		w.fs = fsw
 	}
 	go w.run()
 	return w, nil
@@ -134,7 +167,7 @@ func (w *Watcher) Add(path string) error {
 			return fmt.Errorf("watch %s: %w", path, err)
 		}
 	}
-	w.files[abs] = &file{name: path, abs: abs, res: res}
+	w.files[abs] = &file{name: path, abs: abs, res: res, stamp: stampOf(res)}
 	return nil
 }
 
@@ -149,7 +182,9 @@ func (w *Watcher) Close() error {
 		w.closed = true
 		w.mu.Unlock()
 		close(w.done)
-		w.closeErr = w.fs.Close()
+		if w.fs != nil {
+			w.closeErr = w.fs.Close()
+		}
 		<-w.exited
 	})
 	if w.closeErr != nil {

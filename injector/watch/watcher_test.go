@@ -1,12 +1,17 @@
 package watch
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -104,38 +109,105 @@ func TestWatcherReportsChanges(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			tt.build(t, dir)
-			w := newTestWatcher(t, 20*time.Millisecond)
-			path, sentinel := filepath.Join(dir, tt.watch), filepath.Join(dir, "sentinel")
-			for _, p := range []string{path, sentinel} {
-				if err := w.Add(p); err != nil {
-					t.Fatalf("Add: %v", err)
+	for _, mode := range modes {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
+				dir := t.TempDir()
+				tt.build(t, dir)
+				w := newTestWatcher(t, 20*time.Millisecond, mode.opts...)
+				path, sentinel := filepath.Join(dir, tt.watch), filepath.Join(dir, "sentinel")
+				for _, p := range []string{path, sentinel} {
+					if err := w.Add(p); err != nil {
+						t.Fatalf("Add: %v", err)
+					}
 				}
-			}
-			for i, step := range tt.steps {
-				write(t, filepath.Join(dir, "unwatched-sibling"), time.Now().String())
-				write(t, sentinel, time.Now().String())
-				if diff := cmp.Diff([]Event{{Path: sentinel}}, awaitEvents(t, w, sentinel)); diff != "" {
-					t.Fatalf("step %d: events up to the sentinel (-want +got):\n%s", i, diff)
+				for i, step := range tt.steps {
+					write(t, filepath.Join(dir, "unwatched-sibling"), time.Now().String())
+					write(t, sentinel, time.Now().String())
+					if diff := cmp.Diff([]Event{{Path: sentinel}}, awaitEvents(t, w, sentinel)); diff != "" {
+						t.Fatalf("step %d: events up to the sentinel (-want +got):\n%s", i, diff)
+					}
+					step(t, dir)
+					if diff := cmp.Diff([]Event{{Path: path}}, awaitEvents(t, w, path)); diff != "" {
+						t.Fatalf("step %d: events up to %s (-want +got):\n%s", i, path, diff)
+					}
 				}
-				step(t, dir)
-				if diff := cmp.Diff([]Event{{Path: path}}, awaitEvents(t, w, path)); diff != "" {
-					t.Fatalf("step %d: events up to %s (-want +got):\n%s", i, path, diff)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
+// modes are the two ways a Watcher learns of changes; the behaviour tests
+// run in both.
+var modes = []struct {
+	name string
+	opts []Option
+}{
+	{"inotify", nil},
+	{"polling", []Option{WithPolling(10 * time.Millisecond)}},
+}
+
 func TestWatcherDataSwapReportsEveryWatchedFileInTheDirectory(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) { testDataSwap(t, mode.opts) })
+	}
+}
+
+// TestWatcherFallsBackToPolling: without an inotify instance (the per-UID
+// limit of a busy node) New warns and polls, and changes are still reported.
+func TestWatcherFallsBackToPolling(t *testing.T) {
+	var logs bytes.Buffer
+	w, err := New(slog.New(slog.NewTextHandler(&logs, nil)), WithWindow(10*time.Millisecond),
+		withNotify(func() (*fsnotify.Watcher, error) { return nil, syscall.EMFILE }))
+	if err != nil {
+		t.Fatalf("New without inotify: %v", err)
+	}
+	defer w.Close()
+	if !w.polling || !strings.Contains(logs.String(), "polling the watched files instead") || !strings.Contains(logs.String(), "max_user_instances") {
+		t.Fatalf("polling=%v, log %q", w.polling, logs.String())
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	write(t, path, "a: 1")
+	if err := w.Add(path); err != nil {
+		t.Fatal(err)
+	}
+	replace(t, path, "a: 2")
+	if diff := cmp.Diff([]Event{{Path: path}}, awaitEvents(t, w, path)); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// TestPollingIgnoresUnchangedFiles: a look that finds every stamp as it was
+// reports nothing, and a changed stamp is reported once.
+func TestPollingIgnoresUnchangedFiles(t *testing.T) {
+	w := newTestWatcher(t, time.Millisecond, WithPolling(time.Hour))
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	write(t, a, "a: 1")
+	for _, p := range []string{a, b} {
+		if err := w.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := w.polled(); len(got) != 0 {
+		t.Fatalf("nothing changed, polled reports %v", got)
+	}
+	write(t, a, "a: 22")
+	write(t, b, "b: 1")
+	if diff := cmp.Diff([]string{a, b}, w.polled()); diff != "" {
+		t.Errorf("after writing both (-want +got):\n%s", diff)
+	}
+	if got := w.polled(); len(got) != 0 {
+		t.Errorf("reported twice: %v", got)
+	}
+}
+
+func testDataSwap(t *testing.T, opts []Option) {
 	dir := t.TempDir()
 	atomicWriterInit(t, dir, "..2026_01_01_00_00_00.1", map[string]string{
 		"config.yaml": "a: 1", "template.tmpl": "{{.}}", "unwatched.yaml": "c: 1",
 	})
-	w := newTestWatcher(t, 20*time.Millisecond)
+	w := newTestWatcher(t, 20*time.Millisecond, opts...)
 	config, tmpl := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "template.tmpl")
 	for _, p := range []string{config, tmpl} {
 		if err := w.Add(p); err != nil {
@@ -255,9 +327,9 @@ func TestWatcherClose(t *testing.T) {
 	}
 }
 
-func newTestWatcher(t *testing.T, window time.Duration) *Watcher {
+func newTestWatcher(t *testing.T, window time.Duration, opts ...Option) *Watcher {
 	t.Helper()
-	w, err := New(nil, WithWindow(window))
+	w, err := New(nil, append([]Option{WithWindow(window)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
