@@ -360,7 +360,11 @@ Not benchmarks, but the reliability and security half of SPEC §5 is proven by \
 only), a write refused by the kernel half-way (RLIMIT_FSIZE) and a full volume through the agent's
 Write seam, Fig / Entra ID / Key Vault down, slow, 500 and 429 with Retry-After 1 s and 120 s, the
 token file rotated and briefly missing, 1,000 rapid changes, and a scan of every log, error,
-status body and endpoint for seeded secret values.
+status body and endpoint for seeded secret values. The webhook's share is in \`injector/webhook\`:
+150 concurrent admissions (each answered for its own pod and UID, under the race detector), and TLS
+limited to 1.2+ with ECDHE AEAD suites (1.0, 1.1, CBC and RSA key exchange refused). The allowlist
+bypass attempts (user info, punycode, IP literals and addresses in disguise, \`..\` and escaped
+paths, redirects) are table tests in \`injector/allowlist\`, \`injector/inject\` and \`injector/source/fig\`.
 MD
 if [ -x "$BENCHSTAT" ]; then
   printf '\n## benchstat\n\nThe same runs summarised by benchstat (median ± spread).\n\n```\n'

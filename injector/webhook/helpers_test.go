@@ -89,26 +89,32 @@ func startServer(t testing.TB, cfgYAML string, cms ConfigMapGetter) *testServer 
 // review wraps a pod in an AdmissionReview as the API server sends it.
 func review(t testing.TB, pod *corev1.Pod, op admissionv1.Operation) []byte {
 	t.Helper()
-	raw, err := json.Marshal(pod)
+	_, body, err := reviewOf(pod, op, "uid-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ar := admissionv1.AdmissionReview{
+	return body
+}
+
+// reviewOf returns the pod as the API server sends it (raw) and wrapped in
+// an AdmissionReview with the given UID (body). It reports instead of
+// failing, for use off the test goroutine.
+func reviewOf(pod *corev1.Pod, op admissionv1.Operation, uid string) (raw, body []byte, err error) {
+	if raw, err = json.Marshal(pod); err != nil {
+		return nil, nil, err
+	}
+	body, err = json.Marshal(admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 		Request: &admissionv1.AdmissionRequest{
-			UID:       types.UID("uid-1"),
+			UID:       types.UID(uid),
 			Kind:      metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
 			Resource:  metav1.GroupVersionResource{Version: "v1", Resource: "pods"},
 			Namespace: pod.Namespace,
 			Operation: op,
 			Object:    runtime.RawExtension{Raw: raw},
 		},
-	}
-	body, err := json.Marshal(ar)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	})
+	return raw, body, err
 }
 
 // post sends a review to /mutate and decodes the response.

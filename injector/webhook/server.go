@@ -63,10 +63,23 @@ func NewServer(opts Options, log *slog.Logger) (*Server, error) {
 	return newServer(NewHandler(cfg, cms, reg, log), reg, certs.GetCertificate, log), nil
 }
 
+// modernCipherSuites are the TLS 1.2 suites the webhook accepts: forward
+// secret (ECDHE) and authenticated encryption (AES-GCM, ChaCha20-Poly1305)
+// only, what the API server itself offers first. No CBC, no RSA key
+// exchange. (TLS 1.3 suites are not configurable and all modern.)
+var modernCipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
 // newServer assembles the routes around a Handler; tests use it with their
 // own certificates.
 func newServer(h *Handler, reg *prometheus.Registry, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), log *slog.Logger) *Server {
-	s := &Server{log: log, tls: &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: getCert}}
+	s := &Server{log: log, tls: &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: modernCipherSuites, GetCertificate: getCert}}
 	mux := http.NewServeMux()
 	mux.Handle("POST /mutate", serveReviews(h.Review, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

@@ -82,11 +82,36 @@ func TestCertificateReload(t *testing.T) {
 	}
 }
 
-func TestTLSVersionFloor(t *testing.T) {
+// TestTLSOnlyModern: TLS 1.0 and 1.1 are refused, and so are TLS 1.2 suites
+// without forward secrecy or authenticated encryption; TLS 1.2 with an
+// ECDHE AEAD suite and TLS 1.3 are accepted.
+func TestTLSOnlyModern(t *testing.T) {
 	s := startServer(t, testConfig, nil)
-	_, err := tls.Dial("tcp", s.url[len("https://"):], &tls.Config{MaxVersion: tls.VersionTLS11, InsecureSkipVerify: true}) //nolint:gosec // the point of the test
-	if err == nil {
-		t.Fatal("TLS 1.1 handshake succeeded, want it refused")
+	addr := s.url[len("https://"):]
+	tests := []struct {
+		name   string
+		client *tls.Config
+		ok     bool
+	}{
+		{"TLS 1.0", &tls.Config{MaxVersion: tls.VersionTLS10}, false},
+		{"TLS 1.1", &tls.Config{MaxVersion: tls.VersionTLS11}, false},
+		{"TLS 1.2 CBC", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}}, false},
+		{"TLS 1.2 RSA key exchange", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256}}, false},
+		{"TLS 1.2 ECDHE GCM", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}, true},
+		{"TLS 1.2 ECDHE ChaCha20", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}}, true},
+		{"TLS 1.3", &tls.Config{MinVersion: tls.VersionTLS13}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.client.InsecureSkipVerify = true //nolint:gosec // the handshake's parameters are the point, not the peer
+			conn, err := tls.Dial("tcp", addr, tc.client)
+			if err == nil {
+				conn.Close()
+			}
+			if (err == nil) != tc.ok {
+				t.Errorf("handshake error %v, want success %v", err, tc.ok)
+			}
+		})
 	}
 }
 
