@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/watch"
 )
 
@@ -27,6 +28,7 @@ const agentStopGrace = 10 * time.Second
 // devFlags are the flags of `fig-injector dev`.
 type devFlags struct {
 	seed, dir, host, listenHost   string
+	agentListen                   string
 	figPort, entraPort, vaultPort int
 	sans                          listFlag
 	demo                          bool
@@ -52,6 +54,7 @@ func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.entraPort, "entra-port", 7282, "port of the Entra ID emulator (0: a free port)")
 	fs.IntVar(&f.vaultPort, "vault-port", 7283, "port of the first Key Vault; later vaults in seed order take the next ports (0: free ports)")
 	fs.Var(&f.sans, "san", "extra DNS name or IP address for the certificate (repeatable), e.g. fig-dev.fig-dev.svc")
+	fs.StringVar(&f.agentListen, "agent-listen", dev.DefaultAgentListen, "listen address written into agent.yaml for the agent's /healthz, /readyz and /metrics")
 	fs.BoolVar(&f.demo, "demo", false, "also run the agent against the emulators and print the file it writes, again on every change")
 	f.log.register(fs, "text", "info") // dev is for people at a terminal
 }
@@ -88,7 +91,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	env, err := dev.Start(ctx, dev.Options{
 		Dir: f.dir, SeedFile: seed, Host: f.host, ListenHost: f.listenHost,
 		FigPort: f.figPort, EntraPort: f.entraPort, VaultPort: f.vaultPort,
-		SANs: f.sans, Logger: log,
+		SANs: f.sans, AgentListen: f.agentListen, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -181,8 +184,11 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 	fmt.Fprintf(stdout, "Started the agent (pid %d); waiting for %s …\n", cmd.Process.Pid, rel(env.OutputPath))
 
 	var last []byte
+	var change <-chan time.Time // the demo's own change, once, after the first file
 	for {
 		select {
+		case <-change:
+			demoChange(env, stdout)
 		case <-ctx.Done():
 			fmt.Fprintln(stdout, "Stopping the agent.")
 			if err := <-exited; err != nil && ctx.Err() == nil {
@@ -204,11 +210,35 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 			}
 			fmt.Fprintf(stdout, "── %s (%s) ──\n%s\n", rel(env.OutputPath), time.Now().Format(time.TimeOnly), strings.TrimRight(string(data), "\n"))
 			if last == nil {
-				fmt.Fprintf(stdout, "\nNow edit %s (e.g. the value of Location) and save it: the file above is rewritten within seconds.\n\n", rel(env.SeedFile))
+				fmt.Fprintf(stdout, "\nIn %s the demo changes a Fig value and rotates a Key Vault secret itself; then edit %s (e.g. the value of Location) and save it: the file is rewritten within seconds.\n\n",
+					demoChangeAfter, rel(env.SeedFile))
+				change = time.After(demoChangeAfter)
 			}
 			last = data
 		}
 	}
+}
+
+// demoChangeAfter is how long the demo shows the first file before changing
+// a value itself, so that a newcomer sees the file follow without editing
+// anything.
+const demoChangeAfter = 3 * time.Second
+
+// demoChange does what an admin would: changes Location in Fig's UI and
+// rotates the api-key secret in Key Vault, both from the example seed (a
+// seed of one's own may lack them: the demo then only says so).
+func demoChange(env *dev.Env, stdout io.Writer) {
+	err := env.Fig.SetValue("OrderService", "", "Location", figapi.String("Utrecht"))
+	if kv, ok := env.Vaults["orders-kv"]; ok && err == nil {
+		_, err = kv.SetSecret("api-key", "dev-api-key-0002")
+	} else if err == nil {
+		err = errors.New("no vault orders-kv")
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "(The demo's own change needs the example seed: %v.)\n", err)
+		return
+	}
+	fmt.Fprintln(stdout, "The demo changed Location to Utrecht in Fig and rotated api-key in Key Vault (a new version, dev-api-key-0002):")
 }
 
 // rel shortens a path below the working directory, for commands a user

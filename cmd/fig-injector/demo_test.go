@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fig-injector/fig-injector/internal/testutil"
+)
+
+// TestDemo runs `fig-injector dev --demo`, the README's first command, as a
+// newcomer does (the real binary, which starts its agent as a child process)
+// and watches its output: the merged file appears, then, after the demo's
+// own change in Fig and Key Vault, appears again with both new values.
+// SIGINT (Ctrl-C) stops everything cleanly.
+func TestDemo(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "fig-injector")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var out, errOut testutil.Buffer
+	cmd := exec.Command(bin, "dev", "--demo", "--dir", filepath.Join(t.TempDir(), "demo"),
+		"--fig-port=0", "--entra-port=0", "--vault-port=0", "--agent-listen=127.0.0.1:0")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = 5 * time.Second // the demo's agent shares the pipes; never wait on them for ever
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	await := func(what string, cond func(string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !cond(out.String()) {
+			select {
+			case err := <-exited:
+				t.Fatalf("the demo exited (%v) before %s:\n%s\n%s", err, what, out.String(), errOut.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s within 60 s:\n%s\n%s", what, out.String(), errOut.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	await("first file", func(s string) bool {
+		return strings.Contains(s, `"Location": "Amsterdam"`) && strings.Contains(s, `"PaymentApiKey": "dev-api-key-0001"`)
+	})
+	await("the changed file", func(s string) bool {
+		i := strings.Index(s, "The demo changed Location")
+		return i >= 0 && strings.Contains(s[i:], `"Location": "Utrecht"`) && strings.Contains(s[i:], `"PaymentApiKey": "dev-api-key-0002"`)
+	})
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the demo exited with %v after Ctrl-C:\n%s", err, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the demo did not stop within 30 s of Ctrl-C")
+	}
+	if !strings.Contains(out.String(), "Stopping the emulators.") {
+		t.Errorf("no clean stop:\n%s", out.String())
+	}
+}

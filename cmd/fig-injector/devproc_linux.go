@@ -1,0 +1,14 @@
+//go:build !agentonly
+
+package main
+
+import "syscall"
+
+// ownProcessGroup starts a child in its own process group, so that a
+// terminal's Ctrl-C reaches only fig-injector dev, which then stops the
+// child with SIGTERM as the kubelet would, once. On Linux the child also
+// gets SIGTERM if dev itself dies (killed, crashed), so no agent outlives
+// its demo.
+func ownProcessGroup() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+}
