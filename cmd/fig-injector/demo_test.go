@@ -39,18 +39,14 @@ func TestDemo(t *testing.T) {
 	})
 	await := func(what string, cond func(string) bool) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !cond(out.String()) {
+		testutil.Eventually(t, what, 60*time.Second, func() bool {
 			select {
 			case err := <-exited:
 				t.Fatalf("the demo exited (%v) before %s:\n%s\n%s", err, what, out.String(), errOut.String())
 			default:
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s within 60 s:\n%s\n%s", what, out.String(), errOut.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return cond(out.String())
+		})
 	}
 	await("first file", func(s string) bool {
 		return strings.Contains(s, `"Location": "Amsterdam"`) && strings.Contains(s, `"PaymentApiKey": "dev-api-key-0001"`)

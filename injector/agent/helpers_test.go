@@ -136,13 +136,7 @@ func (f *fixture) key(key string) string {
 // arrive on its own schedule, and there is no event to await from outside.
 func (f *fixture) eventually(what string, cond func() bool) {
 	f.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			f.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.Eventually(f.t, what, 15*time.Second, cond)
 }
 
 func (f *fixture) assertNoSecretInLogs() {

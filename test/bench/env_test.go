@@ -74,7 +74,9 @@ const identity = `identities:
     subject: system:serviceaccount:shop:orders
 `
 
-// waitFor polls cond every millisecond until it holds or limit passes.
+// waitFor polls cond every millisecond until it holds or limit passes: the
+// benchmarks time what they wait for, so they need finer steps than
+// testutil.Eventually takes.
 func waitFor(tb testing.TB, what string, limit time.Duration, cond func() bool) {
 	tb.Helper()
 	deadline := time.Now().Add(limit)

@@ -118,13 +118,7 @@ func (f *fixture) key(key string) string {
 // request) are observed from outside.
 func (f *fixture) eventually(what string, limit time.Duration, cond func() bool) {
 	f.t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			f.t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(f.t, what, limit, cond)
 }
 
 // requestLog records when a request counter moved, by sampling it every

@@ -198,13 +198,7 @@ func fileHas(path, s string) bool {
 // eventually polls cond every 10 ms for up to 15 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, what, 15*time.Second, cond)
 }
 
 func must(t *testing.T, err error) {
