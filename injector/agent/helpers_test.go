@@ -15,6 +15,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -43,28 +44,17 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // newFixtureWith is newFixture with the emulators started from opts (a seed
-// of its own, extra certificate names); Dir and AgentListen are set here.
+// of its own, extra certificate names); devenv.Start picks Dir and
+// AgentListen.
 func newFixtureWith(t *testing.T, opts dev.Options) *fixture {
 	t.Helper()
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	opts.Dir, opts.AgentListen = t.TempDir(), "127.0.0.1:0"
-	env, err := dev.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Close() })
-	cfg, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, cfg := devenv.Start(t, opts)
 	cfg.Fig.PollInterval = config.Dur(time.Second)
 	for i := range cfg.KeyVaults {
 		cfg.KeyVaults[i].PollInterval = config.Dur(time.Second)
 	}
 	cfg.InitTimeout = config.Dur(10 * time.Second)
-	cfg.Listen = ""
 	f := &fixture{t: t, env: env, cfg: cfg, out: cfg.Outputs[0].Path, logs: &syncBuffer{}}
 	t.Cleanup(f.assertNoSecretInLogs)
 	return f

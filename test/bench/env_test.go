@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,29 +13,18 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 )
 
 // startEnv starts the emulators with seed and returns them with the agent
 // configuration dev wrote for them (status listener off).
 func startEnv(tb testing.TB, seed []byte, tune ...func(*dev.Options)) (*dev.Env, *config.Config) {
 	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	tb.Cleanup(cancel)
-	opts := dev.Options{Dir: tb.TempDir(), Seed: seed, AgentListen: "127.0.0.1:0"}
+	opts := dev.Options{Seed: seed}
 	for _, f := range tune {
 		f(&opts)
 	}
-	env, err := dev.Start(ctx, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = env.Close() })
-	cfg, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg.Listen = ""
-	return env, cfg
+	return devenv.Start(tb, opts)
 }
 
 // vaultSeed is a seed with one vault of n secrets named s0000…, no Fig

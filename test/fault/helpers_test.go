@@ -14,6 +14,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -35,21 +36,10 @@ type envOptions struct {
 
 func newFixture(t *testing.T, eo envOptions) *fixture {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	env, err := dev.Start(ctx, dev.Options{Dir: t.TempDir(), Seed: dev.ExampleSeed(), AgentListen: "127.0.0.1:0", EntraOptions: eo.entra})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Close() })
-	cfg, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, cfg := devenv.Start(t, dev.Options{Seed: dev.ExampleSeed(), EntraOptions: eo.entra})
 	cfg.Fig.PollInterval = config.Dur(time.Second)
 	cfg.KeyVaults[0].PollInterval = config.Dur(time.Second)
 	cfg.InitTimeout = config.Dur(20 * time.Second)
-	cfg.Listen = ""
 	return &fixture{t: t, env: env, cfg: cfg, out: cfg.Outputs[0].Path, logs: &testutil.Buffer{}}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -29,27 +30,17 @@ import (
 // logs, errors, /metrics, /healthz, /readyz and every status body Fig got.
 func TestAgentEmitsNoSecretInAnyPath(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	env, err := dev.Start(ctx, dev.Options{Dir: t.TempDir(), Seed: seed, AgentListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	ctx := t.Context()
+	env, cfg := devenv.Start(t, dev.Options{Seed: seed})
 	token, err := os.ReadFile(env.TokenFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values := append(sentinels(), strings.TrimSpace(string(token)))
-	cfg, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg.Fig.PollInterval = config.Dur(time.Second)
 	cfg.KeyVaults[0].PollInterval = config.Dur(time.Second)
 	cfg.KeyVaults[0].Secrets = []config.SecretMapping{{Name: "mapped-secret", Key: "Mapped:Secret"}}
 	cfg.InitTimeout = config.Dur(10 * time.Second)
-	cfg.Listen = ""
 
 	var jsonLogs, textLogs testutil.Buffer
 	logger := slog.New(teeHandler{
