@@ -110,16 +110,7 @@ func (f *fixture) file() map[string]any {
 
 // key reads a ":"-separated key from the output file ("" when absent).
 func (f *fixture) key(key string) string {
-	var v any = f.file()
-	for _, seg := range strings.Split(key, ":") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return ""
-		}
-		v = m[seg]
-	}
-	s, _ := v.(string)
-	return s
+	return testutil.JSONKey(f.file(), key)
 }
 
 // eventually polls cond until it holds or 15 s pass: the agent's changes

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,15 +91,7 @@ func (f *fixture) key(key string) string {
 	if err := json.Unmarshal(f.read(), &v); err != nil {
 		f.t.Fatalf("output is not complete JSON: %v", err)
 	}
-	for _, seg := range strings.Split(key, ":") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return ""
-		}
-		v = m[seg]
-	}
-	s, _ := v.(string)
-	return s
+	return testutil.JSONKey(v, key)
 }
 
 // eventually polls cond every 10 ms until it holds, failing the test after
@@ -112,8 +103,9 @@ func (f *fixture) eventually(what string, limit time.Duration, cond func() bool)
 }
 
 // requestLog records when a request counter moved, by sampling it every
-// millisecond: the emulators count requests but, for Key Vault, dev.Start
-// offers no per-request observer. A request is seen at most ~1 ms (plus
+// millisecond: one mechanism for both emulators, since Fig's takes its
+// observer only when built (dev builds it) and only Key Vault's can be
+// observed afterwards (keyvault.Server.AddObserver). A request is seen at most ~1 ms (plus
 // scheduling delay) after it arrived, never before, which is the safe
 // direction for "nothing was requested before Retry-After elapsed".
 type requestLog struct {
