@@ -58,6 +58,37 @@ func TestInitRenderMergesFigAndKeyVault(t *testing.T) {
 	}
 }
 
+// TestFirstStatusIsAcceptedForAClientWithPastChanges is the first status of
+// a client in real use (a value changed before the agent started): Fig
+// rejects a DateTime.MinValue cursor with 400 and rolls the run session back,
+// so the agent must send its start time, as Fig.Client does, and an
+// init-only agent must show in Fig.
+func TestFirstStatusIsAcceptedForAClientWithPastChanges(t *testing.T) {
+	f := newFixture(t)
+	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Rotterdam")))
+	started := time.Now().UTC()
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RenderOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(f.logs.String(), "first Fig status failed") {
+		t.Errorf("Fig rejected the first status:\n%s", f.logs.String())
+	}
+	sessions := f.env.Fig.RunSessions("OrderService")
+	if len(sessions) != 1 {
+		t.Fatalf("Fig sees %d run sessions of the init agent, want 1", len(sessions))
+	}
+	if cursor := sessions[0].LastSettingUpdate; cursor.Before(started.Add(-time.Second)) {
+		t.Errorf("first status cursor = %v, want the agent's start (about %v)", cursor, started)
+	}
+	if got := f.key("Location"); got != "Rotterdam" {
+		t.Errorf("Location = %q, want Rotterdam", got)
+	}
+}
+
 func TestInitFailsWithOneLineNamingSourceCauseAndFix(t *testing.T) {
 	f := newFixture(t)
 	writeFile(t, f.cfg.Fig.ClientSecret.File, "a-wrong-secret-that-is-long-enough-0123456789\n")

@@ -157,6 +157,20 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, name string
 			rs = x
 		}
 	}
+	liveReload := rs == nil || rs.liveReload // a new session starts with live reload on
+	update := liveReload && !row.lastValueUpdate.IsZero() && row.lastValueUpdate.After(p.lastSettingUpdate)
+	if update && p.lastSettingUpdate.Before(minDateTimePlusSecond) {
+		// StatusService.GetChangedSettingNames (src/api/Fig.Api/Services/StatusService.cs)
+		// computes startTime.AddSeconds(-1) from the request's LastSettingUpdate:
+		// on DateTime.MinValue that throws ArgumentOutOfRangeException, which
+		// ErrorHandlerMiddleware (src/api/Fig.Api/Middleware/ErrorHandlerMiddleware.cs)
+		// maps to 400, and TransactionMiddleware rolls back the whole request,
+		// so a new run session is never stored and an existing one is not
+		// updated. (The ClientConnected web hook Fig has already queued still
+		// fires; this emulator sends no web hooks.)
+		writeFigError(w, http.StatusBadRequest, addSecondsOutOfRange)
+		return
+	}
 	if rs == nil {
 		rs = &runSession{
 			id:              p.sessionID,
@@ -181,7 +195,6 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, name string
 	rs.lastSettingUpdate = p.lastSettingUpdate
 	rs.raw = body
 
-	update := rs.liveReload && !row.lastValueUpdate.IsZero() && row.lastValueUpdate.After(p.lastSettingUpdate)
 	poll := rs.pollIntervalMs
 	if s.cfg.PollIntervalOverride != nil {
 		poll = *s.cfg.PollIntervalOverride
@@ -200,6 +213,14 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, name string
 	o.close()
 	writeJSON(w, e.b)
 }
+
+// minDateTimePlusSecond is .NET's DateTime.MinValue plus one second: the
+// earliest LastSettingUpdate whose AddSeconds(-1) Fig can compute.
+var minDateTimePlusSecond = time.Time{}.Add(time.Second)
+
+// addSecondsOutOfRange is the message of the ArgumentOutOfRangeException
+// .NET's DateTime.AddSeconds throws below DateTime.MinValue.
+const addSecondsOutOfRange = "The added or subtracted value results in an un-representable DateTime. (Parameter 'value')"
 
 // hostOnly strips the port from a Host header, as Request.Host.Host does.
 func hostOnly(hostport string) string {

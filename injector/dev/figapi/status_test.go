@@ -109,7 +109,6 @@ func TestStatusCursorCompare(t *testing.T) {
 		{"offset after", at.Add(time.Second).In(time.FixedZone("", -5*3600)).Format(time.RFC3339Nano), false},
 		{"offset before", at.Add(-time.Second).In(time.FixedZone("", 5*3600)).Format(time.RFC3339Nano), true},
 		{"no zone is UTC", at.Add(time.Second).Format("2006-01-02T15:04:05.9999999"), false},
-		{"MinValue", "0001-01-01T00:00:00", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,6 +128,37 @@ func TestStatusCursorCompare(t *testing.T) {
 				t.Errorf("changedSettings = %v", got.ChangedSettings)
 			}
 		})
+	}
+}
+
+// TestStatusMinValueCursor is StatusService.SyncStatus with a
+// LastSettingUpdate of DateTime.MinValue: harmless while the client has never
+// had a value changed, but once it has, GetChangedSettingNames' AddSeconds(-1)
+// throws, Fig answers 400 and the transaction rolls the run session back.
+func TestStatusMinValueCursor(t *testing.T) {
+	e := newEnv(t, figapi.Options{})
+	seedMyApp(t, e)
+	send := func() response {
+		return e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret}, statusBody(runID, time.Time{}, 30000))
+	}
+	if r := send(); r.status != http.StatusOK {
+		t.Fatalf("never-changed client: %d %s, want 200", r.status, r.body)
+	}
+	if err := e.srv.DeleteClient("MyApp", ""); err != nil {
+		t.Fatal(err)
+	}
+	seedMyApp(t, e)
+	if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("B")); err != nil {
+		t.Fatal(err)
+	}
+	figError(t, send(), http.StatusBadRequest, "The added or subtracted value results in an un-representable DateTime. (Parameter 'value')")
+	if got := e.srv.RunSessions("MyApp"); len(got) != 0 {
+		t.Errorf("run sessions after the rejected status = %+v, want none (rolled back)", got)
+	}
+	e.clock.Add(time.Second)
+	r := e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret}, statusBody(runID, e.clock.Now(), 30000))
+	if r.status != http.StatusOK {
+		t.Fatalf("status with a real cursor: %d %s", r.status, r.body)
 	}
 }
 

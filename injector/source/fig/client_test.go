@@ -182,9 +182,11 @@ func TestStatusDefaultsAndExtras(t *testing.T) {
 	if diff := cmp.Diff(want, string(body)); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
-	// Defaults: 30 s, the Client's start, the process's user and memory.
+	// Defaults: 30 s, the Client's start (as StartTime and as the change
+	// cursor before the first fetch: never DateTime.MinValue, which a real
+	// Fig answers with 400), the process's user and memory.
 	body, _ = c.EncodeStatus(StatusRequest{CustomProperties: []CustomProperty{}})
-	for _, part := range []string{`"StartTime":"2025-01-01T00:00:00Z"`, `"PollIntervalMs":30000.0`, `"LastSettingUpdate":"0001-01-01T00:00:00Z"`, `"CustomProperties":{"Properties":[]}`} {
+	for _, part := range []string{`"StartTime":"2025-01-01T00:00:00Z"`, `"PollIntervalMs":30000.0`, `"LastSettingUpdate":"2025-01-01T00:00:00Z"`, `"CustomProperties":{"Properties":[]}`} {
 		if !strings.Contains(string(body), part) {
 			t.Errorf("default body %s lacks %s", body, part)
 		}

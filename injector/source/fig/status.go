@@ -46,7 +46,11 @@ type StatusRequest struct {
 	// the Client was created.
 	StartTime time.Time
 	// LastSettingUpdate is the time of the last successful settings fetch,
-	// the server's change-detection cursor. It is sent in UTC.
+	// the server's change-detection cursor. It is sent in UTC. Default
+	// (before the first fetch): when the Client was created, as
+	// Fig.Client's SettingStatusMonitor seeds it with its own start. Never
+	// DateTime.MinValue: Fig's StatusService computes AddSeconds(-1) from it
+	// and answers 400 for any client whose values have ever changed.
 	LastSettingUpdate time.Time
 	// PollInterval is the current poll interval; default 30 s.
 	PollInterval time.Duration
@@ -143,6 +147,10 @@ func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
 	if start.IsZero() {
 		start = c.started
 	}
+	lastUpdate := req.LastSettingUpdate
+	if lastUpdate.IsZero() {
+		lastUpdate = c.started
+	}
 	interval := req.PollInterval
 	if interval <= 0 {
 		interval = defaultPollInterval
@@ -166,7 +174,7 @@ func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
 	w.key("StartTime")
 	w.str(newtonsoftTime(start.UTC()))
 	w.key("LastSettingUpdate")
-	w.str(newtonsoftTime(req.LastSettingUpdate.UTC()))
+	w.str(newtonsoftTime(lastUpdate.UTC()))
 	w.key("PollIntervalMs")
 	w.double(float64(interval) / float64(time.Millisecond))
 	w.key("FigVersion")
