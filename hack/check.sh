@@ -9,6 +9,14 @@ echo "[check] gofmt"
 bad=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
 [ -z "$bad" ] || { echo "gofmt would change: $bad" >&2; exit 1; }
 
+echo "[check] no build outputs tracked"
+# A compiled binary in the tree bloats every clone and every image build
+# context; .gitignore keeps the usual ones out, this catches the rest.
+bins=$(git ls-files -z | while IFS= read -r -d '' f; do
+  [ -f "$f" ] && [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && echo "$f"
+done || true)
+[ -z "$bins" ] || { echo "compiled binaries are tracked (git rm --cached them): $bins" >&2; exit 1; }
+
 echo "[check] go vet"
 go vet ./...
 go vet -tags e2e ./test/e2e/...
