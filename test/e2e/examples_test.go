@@ -39,9 +39,10 @@ const exampleNamespace = "examples-fig-system"
 
 // Values the AKS walkthrough substitutes with envsubst.
 var aksVars = map[string]string{
-	"ACR_NAME":  "figdemoacr",
-	"KV_NAME":   "fig-demo-kv",
-	"CLIENT_ID": "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+	"ACR_SERVER": "figdemoacr.azurecr.io",
+	"KV_NAME":    "fig-demo-kv",
+	"CLIENT_ID":  "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+	"TENANT_ID":  "0a1b2c3d-0000-4000-8000-000000000001",
 }
 
 func TestExamplesKind(t *testing.T) {
@@ -119,32 +120,35 @@ func TestExamplesAKS(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) { exDryRun(t, f, aksVars, warnOK) })
 	}
 
-	settings := exChart(t, filepath.Join(dir, "values.yaml"), "--set", "image.repository="+aksVars["ACR_NAME"]+".azurecr.io/fig-injector")
-	if settings.AddWorkloadIdentity || !settings.AllowHTTP || settings.FigAPIURI != "http://fig-api.fig.svc:8080" {
+	settings := exChart(t, filepath.Join(dir, "values.yaml"), "--set", "image.repository="+aksVars["ACR_SERVER"]+"/fig-injector",
+		"--set", "workloadIdentity.tenantId="+aksVars["TENANT_ID"])
+	if !settings.AddWorkloadIdentity || !settings.AllowHTTP || settings.FigAPIURI != "http://fig-api.fig.svc:8080" {
 		t.Errorf("aks values: addWorkloadIdentity %v allowHttp %v figApiUri %q", settings.AddWorkloadIdentity, settings.AllowHTTP, settings.FigAPIURI)
 	}
 
-	t.Run("sample pod injected and admitted", func(t *testing.T) {
-		docs := exDocs(t, filepath.Join(dir, "orders.yaml"), aksVars)
-		var cm corev1.ConfigMap
-		var sa corev1.ServiceAccount
-		for _, d := range docs {
-			switch exKind(t, d) {
-			case "ConfigMap":
-				exUnmarshal(t, d, &cm)
-			case "ServiceAccount":
-				exUnmarshal(t, d, &sa)
+	t.Run("settings.yaml declares the Key Vault reference as not secret", func(t *testing.T) {
+		cm, _ := aksConfig(t, dir)
+		d, err := fig.ParseDeclaration([]byte(cm.Data["settings.yaml"]))
+		if err != nil {
+			t.Fatalf("settings.yaml (fig.register) is rejected: %v", err)
+		}
+		for _, s := range d.Settings {
+			// Fig never sends a secret setting's value to its web client: a reference declared
+			// secret would be hidden there and overwritten by whoever edits it blind.
+			if s.Name == "PaymentApiKey" && s.IsSecret {
+				t.Error("PaymentApiKey holds only a reference and must not be declared secret")
 			}
 		}
-		if _, err := fig.ParseDeclaration([]byte(cm.Data["settings.yaml"])); err != nil {
-			t.Errorf("settings.yaml (fig.register) is rejected: %v", err)
-		}
-		pod := exPod(exDeployment(t, docs, "orders"))
-		// AKS: the Azure Workload Identity webhook runs first and gives every container the identity
-		// of the ServiceAccount's client-id annotation; ours copies it into the agent.
+	})
+
+	// Narrow identity (docs/security.md): AKS's Azure webhook runs first and skips the app
+	// container (azure.workload.identity/skip-containers); ours gives the agent alone an identity.
+	t.Run("narrow identity: agent only", func(t *testing.T) {
+		cm, sa := aksConfig(t, dir)
+		pod := exPod(exDeployment(t, exDocs(t, filepath.Join(dir, "orders.yaml"), aksVars), "orders"))
 		azurewi.Mutate(pod, azurewi.Options{
 			Layout: azurewi.V16, ClientID: sa.Annotations[inject.AzureClientIDAnnotation],
-			TenantID: "0a1b2c3d-0000-4000-8000-000000000001", AuthorityHost: "https://login.microsoftonline.com/",
+			TenantID: aksVars["TENANT_ID"], AuthorityHost: "https://login.microsoftonline.com/",
 		})
 		req, err := inject.ParseRequest(pod)
 		if err != nil {
@@ -156,16 +160,73 @@ func TestExamplesAKS(t *testing.T) {
 		if err := inject.Mutate(pod, req, settings); err != nil {
 			t.Fatalf("the webhook with values.yaml denies the sample app: %v", err)
 		}
+		for _, c := range pod.Spec.Containers {
+			if c.Name != "app" {
+				continue
+			}
+			for _, e := range c.Env {
+				if strings.HasPrefix(e.Name, "AZURE_") {
+					t.Errorf("app container carries %s: it should get no Azure identity", e.Name)
+				}
+			}
+			for _, m := range c.VolumeMounts {
+				if strings.Contains(m.MountPath, "azure") {
+					t.Errorf("app container mounts %s (%s): it should get no token", m.Name, m.MountPath)
+				}
+			}
+		}
 		agent := agentIn(pod)
 		if agent == nil {
 			t.Fatal("no agent injected")
 		}
-		if got := envValue(agent, inject.AzureClientIDEnvVar); got != aksVars["CLIENT_ID"] {
-			t.Errorf("agent %s = %q, want the ServiceAccount's client ID (copied from the Azure webhook's env)", inject.AzureClientIDEnvVar, got)
+		for name, want := range map[string]string{inject.AzureClientIDEnvVar: aksVars["CLIENT_ID"], inject.AzureTenantIDEnvVar: aksVars["TENANT_ID"]} {
+			if got := envValue(agent, name); got != want {
+				t.Errorf("agent %s = %q, want %q", name, got, want)
+			}
+		}
+		if !slices.ContainsFunc(pod.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == inject.TokenVolumeName }) {
+			t.Errorf("no projected token volume %s for the agent", inject.TokenVolumeName)
 		}
 		delete(pod.Labels, azurewi.UseLabel) // mutated already: keep the suite's Azure stand-in out
 		exAdmit(t, pod)
 	})
+
+	// The walkthrough's commands live in one script; every step README.md names must exist there.
+	t.Run("README steps exist in walkthrough.sh", func(t *testing.T) {
+		readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		script, err := os.ReadFile(filepath.Join(dir, "walkthrough.sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := regexp.MustCompile(`walkthrough\.sh ([a-z]+)`).FindAllStringSubmatch(string(readme), -1)
+		if len(steps) < 10 {
+			t.Fatalf("README.md names %d walkthrough steps, want every step", len(steps))
+		}
+		for _, m := range steps {
+			if !strings.Contains(string(script), "\n"+m[1]+"() {") {
+				t.Errorf("README.md runs 'walkthrough.sh %s', which the script does not define", m[1])
+			}
+		}
+	})
+}
+
+// aksConfig returns the AKS walkthrough's agent ConfigMap and ServiceAccount, substituted.
+func aksConfig(t *testing.T, dir string) (corev1.ConfigMap, corev1.ServiceAccount) {
+	t.Helper()
+	var cm corev1.ConfigMap
+	var sa corev1.ServiceAccount
+	for _, d := range exDocs(t, filepath.Join(dir, "orders.yaml"), aksVars) {
+		switch exKind(t, d) {
+		case "ConfigMap":
+			exUnmarshal(t, d, &cm)
+		case "ServiceAccount":
+			exUnmarshal(t, d, &sa)
+		}
+	}
+	return cm, sa
 }
 
 // exampleDir is examples/<name>, absolute.
