@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -140,7 +139,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err
 	}
 	if cfg.Fig != nil {
-		if a.fig, err = a.newFigSource(ctx, cfg.Fig, hc); err != nil {
+		if a.fig, err = a.newFigSource(ctx, cfg.Fig); err != nil {
 			return nil, err
 		}
 		a.health.track(status.SourceFig, cfg.Fig.PollInterval.D())
@@ -184,7 +183,7 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-func (a *Agent) newFigSource(ctx context.Context, c *config.Fig, hc *http.Client) (*figSource, error) {
+func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, error) {
 	var declaration *fig.Definition
 	if c.Register != "" {
 		d, err := fig.LoadDeclaration(c.Register)
@@ -193,10 +192,19 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig, hc *http.Client
 		}
 		declaration = &d
 	}
+	// Fig gets its own client: its requests may take fig.requestTimeout
+	// (Fig.Client's 60 s), longer than the shared client allows.
+	figHC, err := transport.New(transport.Options{
+		CAFile: a.cfg.TLS.CAFile, Dial: a.opts.Dial, UserAgent: "fig-injector/" + a.opts.Version,
+		Observe: a.observer(a.cfg), Timeout: c.RequestTimeout.D(),
+	})
+	if err != nil {
+		return nil, err
+	}
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
 		Secret:     newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now),
-		HTTPClient: hc, ClientVersion: a.opts.Version, Logger: a.log,
+		HTTPClient: figHC, ClientVersion: a.opts.Version, Logger: a.log, Timeout: c.RequestTimeout.D(),
 	})
 	if err != nil {
 		return nil, err

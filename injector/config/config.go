@@ -57,6 +57,11 @@ type Fig struct {
 	// Register is an optional settings declaration file; when set the agent
 	// registers the client's settings with Fig as Fig.Client would.
 	Register string `json:"register,omitempty"`
+	// RequestTimeout bounds each request to the Fig API. Default: env
+	// FIG_API_REQUEST_TIMEOUT_SECONDS (a positive integer), else 60s,
+	// Fig.Client's default without an offline cache
+	// (ValidatedHttpClientFactory.cs).
+	RequestTimeout Duration `json:"requestTimeout,omitzero"`
 }
 
 // ClientSecret names exactly one source of the Fig client secret.

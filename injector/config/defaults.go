@@ -5,6 +5,8 @@ import "time"
 // Defaults, named so docs and tests can cite them.
 const (
 	DefaultFigPollInterval      = 30 * time.Second // Fig.Client's default
+	DefaultFigRequestTimeout    = 60 * time.Second // Fig.Client's default without offline settings
+	MaxFigRequestTimeout        = 10 * time.Minute
 	DefaultKeyVaultPollInterval = 60 * time.Second
 	DefaultFormat               = "json"
 	DefaultMode                 = "0440"
@@ -17,6 +19,9 @@ const (
 func (c *Config) ApplyDefaults() {
 	if c.Fig != nil && c.Fig.PollInterval.IsZero() {
 		c.Fig.PollInterval = Dur(DefaultFigPollInterval)
+	}
+	if c.Fig != nil && c.Fig.RequestTimeout.IsZero() {
+		c.Fig.RequestTimeout = Dur(DefaultFigRequestTimeout)
 	}
 	for i := range c.KeyVaults {
 		if c.KeyVaults[i].PollInterval.IsZero() {

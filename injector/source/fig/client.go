@@ -31,8 +31,10 @@ const (
 	// DefaultClientVersion is sent as ClientVersion and ApplicationVersion
 	// when the caller gives none.
 	DefaultClientVersion = "1.0.0.0"
-	// DefaultTimeout bounds each request.
-	DefaultTimeout = 10 * time.Second
+	// DefaultTimeout bounds each request: Fig.Client's default without an
+	// offline cache (ValidatedHttpClientFactory.cs), which fig-injector
+	// never keeps. A Fig that reads Key Vault while answering is slow.
+	DefaultTimeout = 60 * time.Second
 )
 
 // Size limits on response bodies: generous for settings, small for the rest.
