@@ -21,6 +21,8 @@ type figSource struct {
 	now             func() time.Time
 	log             *slog.Logger
 	supportsRestart bool
+	appHealth       *appProbe // nil: fig.appHealthUrl not set
+	restart         restartState
 
 	interval time.Duration   // current poll interval; the server may change it
 	lastLoad time.Time       // time of the last successful fetch: Fig's change cursor

@@ -108,6 +108,43 @@ func TestFigRequestTimeout(t *testing.T) {
 	}
 }
 
+// TestFigAppFields: the application's version, health endpoint, restart
+// action and overrides take their defaults and are checked, each error
+// naming the field and the fix.
+func TestFigAppFields(t *testing.T) {
+	cfg, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080', restart: {signal: {process: dotnet}}}\noutputs: [{path: /fig/a.json}]\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Fig.Restart.Signal.Name; got != "SIGTERM" {
+		t.Errorf("restart.signal.name = %q, want SIGTERM", got)
+	}
+	if got := cfg.Fig.ApplicationVersion; got != "Unknown" {
+		t.Errorf("applicationVersion = %q, want Fig.Client's Unknown", got)
+	}
+	cfg, err = load(t, "fig: {clientName: A, apiUri: 'http://fig:8080'}\noutputs: [{path: /fig/a.json}]\n", map[string]string{config.AppVersionEnv: "2.3.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Fig.ApplicationVersion; got != "2.3.1" {
+		t.Errorf("applicationVersion = %q, want 2.3.1 from %s", got, config.AppVersionEnv)
+	}
+	tests := []struct{ field, want string }{
+		{"restart: {}", "fig.restart: must set exactly one of signal and http; fix:"},
+		{"restart: {signal: {process: dotnet}, http: {url: 'http://127.0.0.1:1/r'}}", "fig.restart: must set exactly one of signal and http"},
+		{"restart: {signal: {process: ''}}", "fig.restart.signal.process: is required; fix: name the app's main process"},
+		{"restart: {http: {url: 'ftp://x'}}", `fig.restart.http.url: "ftp://x" is not an http(s) URL; fix:`},
+		{"appHealthUrl: '127.0.0.1:8080/health'", `fig.appHealthUrl: "127.0.0.1:8080/health" is not an http(s) URL; fix: use the app's health endpoint`},
+		{"applicationVersion: \"1.0\\n2\"", "fig.applicationVersion: contains a control character; fix:"},
+	}
+	for _, tt := range tests {
+		_, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080', "+tt.field+"}\noutputs: [{path: /fig/a.json}]\n", nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error = %v, want %q", tt.field, err, tt.want)
+		}
+	}
+}
+
 func TestLoadRejects(t *testing.T) {
 	tests := []struct {
 		name string

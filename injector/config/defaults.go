@@ -13,6 +13,10 @@ const (
 	DefaultInitTimeout          = 2 * time.Minute
 	DefaultKeyVaultDNSSuffix    = "vault.azure.net"
 	DefaultSignal               = "SIGHUP"
+	DefaultRestartSignal        = "SIGTERM"
+	// DefaultApplicationVersion is Fig.Client's VersionProvider answer when
+	// it cannot tell the application's version.
+	DefaultApplicationVersion = "Unknown"
 )
 
 // ApplyDefaults fills every field that has a default and is still empty.
@@ -22,6 +26,12 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Fig != nil && c.Fig.RequestTimeout.IsZero() {
 		c.Fig.RequestTimeout = Dur(DefaultFigRequestTimeout)
+	}
+	if c.Fig != nil {
+		setIfEmpty(&c.Fig.ApplicationVersion, DefaultApplicationVersion)
+		if r := c.Fig.Restart; r != nil && r.Signal != nil {
+			setIfEmpty(&r.Signal.Name, DefaultRestartSignal)
+		}
 	}
 	for i := range c.KeyVaults {
 		if c.KeyVaults[i].PollInterval.IsZero() {

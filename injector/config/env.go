@@ -25,6 +25,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 				f.PollInterval = Dur(time.Duration(ms) * time.Millisecond)
 			}
 		}
+		setIfEmpty(&f.ApplicationVersion, strings.TrimSpace(getenv(AppVersionEnv)))
 		if f.RequestTimeout.IsZero() {
 			// Fig.Client's ValidatedHttpClientFactory takes a positive
 			// int.TryParse value and ignores anything else.

@@ -19,6 +19,7 @@ type plan struct {
 	configMap    *ConfigMapRef
 	clientSecret ClientSecretRef
 	shareProcess bool
+	appVersion   string // for the agent's FIG_INJECTOR_APP_VERSION
 }
 
 // Mutate injects the agent into pod as req asks, within settings. It is pure
@@ -92,7 +93,7 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 		configMap:    r.ConfigMap,
 		clientSecret: r.ClientSecret,
 		runAsUser:    s.RunAsUser,
-		shareProcess: agent.cfg.Notify.Signal != nil,
+		shareProcess: agent.cfg.Notify.Signal != nil || (restartOf(agent.cfg) != nil && restartOf(agent.cfg).Signal != nil),
 	}
 	if p.mode == "" {
 		p.mode = s.defaultMode()
@@ -103,9 +104,13 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 	if p.mode == ModeNative && agent.port == 0 {
 		return nil, annotationErr(ConfigConfigMapAnnotation, `set listen: ":9102" in the config, or use mode classic`, "mode native needs the agent's /readyz, but the config sets no listen address")
 	}
+	if err := checkRestart(pod, agent.cfg, p.mode); err != nil {
+		return nil, err
+	}
 	if p.apps, err = selectApps(pod, r, agent.mountDir); err != nil {
 		return nil, err
 	}
+	p.appVersion = appVersion(pod, r, p.apps)
 	if p.shareProcess {
 		if p.runAsUser, err = appUser(pod, p.apps); err != nil {
 			return nil, err

@@ -31,6 +31,7 @@ var knownAnnotations = []string{
 	KeyVaultAnnotation, KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation,
 	OutputPathAnnotation, TemplateConfigMapAnnotation, ConfigConfigMapAnnotation,
 	ModeAnnotation, NotifyAnnotation, ContainersAnnotation,
+	AppVersionAnnotation, AppHealthURLAnnotation, RestartAnnotation,
 }
 
 // configAnnotations describe the agent config, so they cannot be combined
@@ -38,7 +39,7 @@ var knownAnnotations = []string{
 var configAnnotations = []string{
 	ClientNameAnnotation, InstanceAnnotation, FigAPIURIAnnotation, KeyVaultAnnotation,
 	KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation, OutputPathAnnotation,
-	TemplateConfigMapAnnotation, NotifyAnnotation,
+	TemplateConfigMapAnnotation, NotifyAnnotation, AppHealthURLAnnotation, RestartAnnotation,
 }
 
 // parser collects every problem instead of stopping at the first, so a user
@@ -79,6 +80,7 @@ func ParseRequest(pod *corev1.Pod) (Request, error) {
 		r.Format, r.OutputPath, r.Template = p.output()
 		r.Notify = p.notify()
 	}
+	p.app(&r, r.ConfigMap != nil)
 	r.ClientSecret = p.clientSecret(r.ConfigMap != nil)
 	r.Mode = p.mode()
 	if r.Mode == ModeInitOnly && (r.Notify.Signal != nil || r.Notify.HTTP != nil) {

@@ -265,9 +265,18 @@ type RunSession struct {
 	SupportsRestart        bool
 	MemoryUsageBytes       int64
 	Health                 *Health
-	CustomProperties       json.RawMessage
+	// HealthChanges counts the statuses whose health differed from the
+	// session's last (the first health counts): each is an event in Fig's
+	// log and a HealthStatusChanged web hook.
+	HealthChanges    int
+	CustomProperties json.RawMessage
 	// LastStatus is the last status body received (decompressed).
 	LastStatus json.RawMessage
+	// Expired says Fig no longer lists the session: it was last seen more
+	// than 2 poll intervals + 50 ms ago (IsExpired in
+	// src/api/Fig.Api/ExtensionMethods/ClientRunSessionBusinessEntityExtensions.cs;
+	// ClientStatusConverter.cs leaves such sessions out of the Clients page).
+	Expired bool
 }
 
 // RunSessions returns the run sessions of every row of a client, in the
@@ -282,7 +291,7 @@ func (s *Server) RunSessions(client string) []RunSession {
 	var out []RunSession
 	for _, r := range g.rows {
 		for _, rs := range r.sessions {
-			out = append(out, rs.export(client, r.instance))
+			out = append(out, rs.export(client, r.instance, s.now()))
 		}
 	}
 	slices.SortStableFunc(out, func(a, b RunSession) int {
@@ -294,7 +303,7 @@ func (s *Server) RunSessions(client string) []RunSession {
 	return out
 }
 
-func (rs *runSession) export(client, served string) RunSession {
+func (rs *runSession) export(client, served string, now time.Time) RunSession {
 	str := func(p *string) string {
 		if p == nil {
 			return ""
@@ -310,6 +319,7 @@ func (rs *runSession) export(client, served string) RunSession {
 		RunningUser: str(rs.req.RunningUser), OfflineSettingsEnabled: rs.req.OfflineSettingsEnabled,
 		SupportsRestart: rs.req.SupportsRestart, MemoryUsageBytes: rs.req.MemoryUsageBytes,
 		CustomProperties: rawCopy(rs.req.CustomProperties), LastStatus: rawCopy(rs.raw),
+		HealthChanges: rs.healthChanges, Expired: rs.expired(now),
 	}
 	if h := rs.req.Health; h != nil {
 		out.Health = &Health{Status: HealthStatus(h.Status)}

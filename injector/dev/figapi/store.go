@@ -1,6 +1,7 @@
 package figapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -80,6 +81,31 @@ type runSession struct {
 	lastSettingUpdate time.Time
 	req               statusRequest
 	raw               []byte
+	healthJSON        []byte // the last health reported (HealthReportJson)
+	healthChanges     int
+}
+
+// expired is Fig's IsExpired (ClientRunSessionBusinessEntityExtensions.cs):
+// last seen more than 2 poll intervals + 50 ms ago.
+func (rs *runSession) expired(now time.Time) bool {
+	grace := time.Duration((2*rs.pollIntervalMs + 50) * float64(time.Millisecond))
+	return rs.lastSeen.Add(grace).Before(now)
+}
+
+// noteHealth records a status's health as Fig's run session Update does
+// (ClientRunSessionBusinessEntityExtensions.cs): a health that serializes
+// differently from the last one is a change — Fig logs a HealthStatusChanged
+// event and fires that web hook (StatusService.cs) — and a null health
+// keeps the last one.
+func (rs *runSession) noteHealth(h *wireHealth) {
+	if h == nil {
+		return
+	}
+	b, _ := json.Marshal(h)
+	if !bytes.Equal(b, rs.healthJSON) {
+		rs.healthChanges++
+		rs.healthJSON = b
+	}
 }
 
 // change is one value change, Fig's event log entry that feeds
