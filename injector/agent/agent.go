@@ -197,6 +197,9 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 		if err != nil {
 			return nil, fmt.Errorf("fig.register: %w", err)
 		}
+		if d.Overrides, err = fig.Overrides(d, c.Overrides); err != nil {
+			return nil, fmt.Errorf("fig.overrides: %w", err)
+		}
 		declaration = &d
 	}
 	// Fig gets its own client: its requests may take fig.requestTimeout

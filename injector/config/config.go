@@ -70,6 +70,12 @@ type Fig struct {
 	// AppHealthURL is the application's health endpoint, probed before each
 	// status and reported to Fig as a health component next to the agent's.
 	AppHealthURL string `json:"appHealthUrl,omitempty"`
+	// Overrides are setting values the pod supplies, sent with the
+	// registration as Fig.Client sends environment overrides
+	// (ClientSettingOverrides; Fig shows them as externally managed). Keys
+	// are setting names from the fig.register declaration; values are text
+	// as in an environment variable. Needs fig.register.
+	Overrides map[string]string `json:"overrides,omitempty"`
 	// Restart is what the agent does when Fig requests a restart; nil
 	// reports SupportsRestart false, so Fig offers no restart.
 	Restart *Restart `json:"restart,omitempty"`

@@ -136,6 +136,7 @@ func TestFigAppFields(t *testing.T) {
 		{"restart: {http: {url: 'ftp://x'}}", `fig.restart.http.url: "ftp://x" is not an http(s) URL; fix:`},
 		{"appHealthUrl: '127.0.0.1:8080/health'", `fig.appHealthUrl: "127.0.0.1:8080/health" is not an http(s) URL; fix: use the app's health endpoint`},
 		{"applicationVersion: \"1.0\\n2\"", "fig.applicationVersion: contains a control character; fix:"},
+		{"overrides: {Timeout: '5'}", "fig.overrides: needs fig.register; fix: declare the settings in a fig.register file"},
 	}
 	for _, tt := range tests {
 		_, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080', "+tt.field+"}\noutputs: [{path: /fig/a.json}]\n", nil)

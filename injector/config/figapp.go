@@ -16,7 +16,8 @@ const AppVersionEnv = "FIG_INJECTOR_APP_VERSION"
 const maxApplicationVersion = 128
 
 // figApp checks what the agent reports and does for the application: its
-// version, its health endpoint and the restart action.
+// version, its health endpoint, the restart action and the overrides
+// (checked against the declaration when the agent loads it).
 func (v *validator) figApp(f *Fig) {
 	switch ver := f.ApplicationVersion; {
 	case len(ver) > maxApplicationVersion:
@@ -35,6 +36,14 @@ func (v *validator) figApp(f *Fig) {
 			v.add("fig.restart.signal.process", "is required", "name the app's main process, e.g. dotnet (the pod needs shareProcessNamespace: true)")
 		case r.HTTP != nil && !isHTTPURL(r.HTTP.URL):
 			v.add("fig.restart.http.url", fmt.Sprintf("%q is not an http(s) URL", r.HTTP.URL), "use the app's restart endpoint, e.g. http://127.0.0.1:8080/restart")
+		}
+	}
+	if len(f.Overrides) > 0 && f.Register == "" {
+		v.add("fig.overrides", "needs fig.register", "declare the settings in a fig.register file: overrides travel with the registration, as Fig.Client sends them")
+	}
+	for name := range f.Overrides {
+		if strings.TrimSpace(name) == "" {
+			v.add("fig.overrides", "has an empty setting name", "use setting names from the fig.register declaration, e.g. Database->Timeout")
 		}
 	}
 }

@@ -162,6 +162,8 @@ type SettingInfo struct {
 	SupportsLiveUpdate bool
 	Value              Value
 	LastChanged        time.Time
+	// ExternallyManaged says a ClientSettingOverride named the setting.
+	ExternallyManaged bool
 }
 
 // Clients returns every client row, sorted by name and then instance.
@@ -182,7 +184,8 @@ func (s *Server) Clients() []ClientInfo {
 				}
 				ci.Settings = append(ci.Settings, SettingInfo{Name: st.name, Description: st.description,
 					IsSecret: st.isSecret, ValueType: st.valueType, Kind: k, JSONSchema: st.jsonSchema,
-					SupportsLiveUpdate: st.liveUpdate, Value: st.value.asKind(k), LastChanged: st.lastChanged})
+					SupportsLiveUpdate: st.liveUpdate, Value: st.value.asKind(k), LastChanged: st.lastChanged,
+					ExternallyManaged: st.externallyManaged})
 			}
 			out = append(out, ci)
 		}

@@ -53,6 +53,9 @@ type setting struct {
 	liveUpdate  bool
 	value       Value
 	lastChanged time.Time
+	// externallyManaged is IsExternallyManaged: a client override named it
+	// (Fig's UI marks such a setting as set outside Fig).
+	externallyManaged bool
 }
 
 // servesJSON reports whether the setting's value goes out as a
