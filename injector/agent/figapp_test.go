@@ -1,18 +1,22 @@
 package agent_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/fig-injector/fig-injector/injector/agent"
+	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
 )
 
-// sessionOf returns the run session of the client's that Fig lists
-// (not expired) and last saw.
+// liveSession returns the client's run session that Fig still lists (not
+// expired) and saw last.
 func (f *fixture) liveSession(client string) figapi.RunSession {
 	f.t.Helper()
 	var last figapi.RunSession
@@ -90,5 +94,25 @@ func TestFigSeesTheApplication(t *testing.T) {
 	}
 	if strings.Contains(string(f.liveSession("OrderService").LastStatus), app.URL) {
 		t.Error("the status names the health URL")
+	}
+}
+
+// TestFigRequestTimeoutIsTheConfiguredOne: a Fig slower than
+// fig.requestTimeout (one that reads its Key Vault while answering) is a
+// timeout naming the configured limit, retried like no answer; the file
+// still comes once Fig answers in time.
+func TestFigRequestTimeoutIsTheConfiguredOne(t *testing.T) {
+	f := newFixture(t)
+	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Rotterdam")))
+	f.cfg.Fig.RequestTimeout = config.Dur(time.Second)
+	f.env.Fig.Inject(figapi.RouteSettings, figapi.Fault{Delay: 3 * time.Second, Times: 1})
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	must(t, err)
+	must(t, a.RenderOnce(context.Background()))
+	if !strings.Contains(f.logs.String(), "within 1s") {
+		t.Errorf("no timeout at the configured 1s in the logs:\n%s", f.logs.String())
+	}
+	if got := f.key("Location"); got != "Rotterdam" {
+		t.Errorf("Location = %q after the retry, want Rotterdam", got)
 	}
 }

@@ -133,6 +133,7 @@ func TestFigAppFields(t *testing.T) {
 		{"restart: {}", "fig.restart: must set exactly one of signal and http; fix:"},
 		{"restart: {signal: {process: dotnet}, http: {url: 'http://127.0.0.1:1/r'}}", "fig.restart: must set exactly one of signal and http"},
 		{"restart: {signal: {process: ''}}", "fig.restart.signal.process: is required; fix: name the app's main process"},
+		{"restart: {signal: {process: dotnet, name: SIGHUP}}", `fig.restart.signal.name: "SIGHUP" is not a signal that ends the app; fix: use SIGTERM`},
 		{"restart: {http: {url: 'ftp://x'}}", `fig.restart.http.url: "ftp://x" is not an http(s) URL; fix:`},
 		{"appHealthUrl: '127.0.0.1:8080/health'", `fig.appHealthUrl: "127.0.0.1:8080/health" is not an http(s) URL; fix: use the app's health endpoint`},
 		{"applicationVersion: \"1.0\\n2\"", "fig.applicationVersion: contains a control character; fix:"},

@@ -34,6 +34,9 @@ func (v *validator) figApp(f *Fig) {
 			v.add("fig.restart", "must set exactly one of signal and http", "use signal: {process: dotnet} (the kubelet restarts the container) or http: {url: http://127.0.0.1:8080/restart}")
 		case r.Signal != nil && strings.TrimSpace(r.Signal.Process) == "":
 			v.add("fig.restart.signal.process", "is required", "name the app's main process, e.g. dotnet (the pod needs shareProcessNamespace: true)")
+		case r.Signal != nil && !endsProcess(r.Signal.Name):
+			v.add("fig.restart.signal.name", fmt.Sprintf("%q is not a signal that ends the app", r.Signal.Name),
+				"use SIGTERM (the default), SIGINT, SIGQUIT or SIGKILL: the app must exit so the kubelet starts it again; a reload signal belongs in notify.signal")
 		case r.HTTP != nil && !isHTTPURL(r.HTTP.URL):
 			v.add("fig.restart.http.url", fmt.Sprintf("%q is not an http(s) URL", r.HTTP.URL), "use the app's restart endpoint, e.g. http://127.0.0.1:8080/restart")
 		}
@@ -65,4 +68,15 @@ func loopbackAppURLs(f *Fig) []*FieldError {
 		check("fig.appHealthUrl", f.AppHealthURL)
 	}
 	return errs
+}
+
+// endsProcess reports whether name (as notify.ParseSignal reads it: any
+// case, with or without "SIG"; "" is the default SIGTERM) is a signal that
+// ends a process by default, which a restart needs.
+func endsProcess(name string) bool {
+	switch strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(name)), "SIG") {
+	case "", "TERM", "INT", "QUIT", "KILL":
+		return true
+	}
+	return false
 }
