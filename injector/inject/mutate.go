@@ -112,7 +112,11 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 	}
 	p.appVersion = appVersion(pod, r, p.apps)
 	if p.shareProcess {
-		if p.runAsUser, err = appUser(pod, p.apps); err != nil {
+		signalSource := NotifyAnnotation
+		if agent.cfg.Notify.Signal == nil {
+			signalSource = restartSource(pod) // only the restart action signals
+		}
+		if p.runAsUser, err = appUser(pod, p.apps, signalSource); err != nil {
 			return nil, err
 		}
 	}
@@ -154,7 +158,7 @@ func selectApps(pod *corev1.Pod, r *Request, mountDir string) ([]string, error) 
 // appUser is the UID of the first selected app container: signalling a
 // process needs the same UID when no capability is allowed (restricted Pod
 // Security drops them all), so the agent runs as the app.
-func appUser(pod *corev1.Pod, apps []string) (int64, error) {
+func appUser(pod *corev1.Pod, apps []string, annotation string) (int64, error) {
 	for _, c := range append(slices.Clone(pod.Spec.Containers), pod.Spec.InitContainers...) {
 		if !slices.Contains(apps, c.Name) {
 			continue
@@ -167,7 +171,7 @@ func appUser(pod *corev1.Pod, apps []string) (int64, error) {
 			uid = c.SecurityContext.RunAsUser
 		}
 		if uid == nil || *uid == 0 {
-			return 0, annotationErr(NotifyAnnotation, fmt.Sprintf("set a non-root securityContext.runAsUser on the pod or on container %q", c.Name),
+			return 0, annotationErr(annotation, fmt.Sprintf("set a non-root securityContext.runAsUser on the pod or on container %q", c.Name),
 				"a signal needs the agent to run as the app's user, but container %q has no non-root runAsUser", c.Name)
 		}
 		return *uid, nil
