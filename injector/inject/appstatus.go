@@ -68,14 +68,7 @@ func (p *parser) app(r *Request, withConfigMap bool) {
 func (p *parser) restart(v string) *config.Restart {
 	const fix = "use signal:SIGTERM:<process> (e.g. signal:SIGTERM:dotnet; the kubelet restarts the container) or http://127.0.0.1:<port>/<path> (an endpoint the app implements)"
 	if rest, isSignal := strings.CutPrefix(v, "signal:"); isSignal {
-		sig, process, _ := strings.Cut(rest, ":")
-		switch {
-		case !slices.Contains(restartSignals, sig):
-			p.fail(RestartAnnotation, fix+"; signals that end a process: "+strings.Join(restartSignals, ", "), "%q is not a signal that ends the app", sig)
-		case process == "" || strings.ContainsAny(process, "/ \t"):
-			p.fail(RestartAnnotation, fix, "names no process to signal (the agent signals the app's main process by name)")
-		}
-		return &config.Restart{Signal: &config.SignalNotify{Name: sig, Process: process}}
+		return &config.Restart{Signal: p.signal(RestartAnnotation, rest, restartSignals, fix, "is not a signal that ends the app")}
 	}
 	if !loopbackURL(v) {
 		p.fail(RestartAnnotation, fix, "%q is neither a signal nor an http URL on the pod's loopback with a port", v)
