@@ -256,18 +256,21 @@ type RunSession struct {
 	// its creation, which Fig takes as the start-up load).
 	LastSettingLoad time.Time
 	// LastSettingUpdate is the cursor the last status request carried (UTC).
-	LastSettingUpdate      time.Time
-	PollIntervalMs         float64
-	LiveReload             bool
-	RestartRequested       bool
-	Statuses               int // status calls received
-	FigVersion             string
-	ApplicationVersion     string
-	RunningUser            string
-	OfflineSettingsEnabled bool
-	SupportsRestart        bool
-	MemoryUsageBytes       int64
-	Health                 *Health
+	LastSettingUpdate time.Time
+	PollIntervalMs    float64
+	LiveReload        bool
+	RestartRequested  bool
+	// RestartRequiredToApplySettings says a setting without live update
+	// changed while the session ran (StatusService.MarkRestartRequired).
+	RestartRequiredToApplySettings bool
+	Statuses                       int // status calls received
+	FigVersion                     string
+	ApplicationVersion             string
+	RunningUser                    string
+	OfflineSettingsEnabled         bool
+	SupportsRestart                bool
+	MemoryUsageBytes               int64
+	Health                         *Health
 	// HealthChanges counts the statuses whose health differed from the
 	// session's last (the first health counts): each is an event in Fig's
 	// log and a HealthStatusChanged web hook.
@@ -322,7 +325,7 @@ func (rs *runSession) export(client, served string, now time.Time) RunSession {
 		RunningUser: str(rs.req.RunningUser), OfflineSettingsEnabled: rs.req.OfflineSettingsEnabled,
 		SupportsRestart: rs.req.SupportsRestart, MemoryUsageBytes: rs.req.MemoryUsageBytes,
 		CustomProperties: rawCopy(rs.req.CustomProperties), LastStatus: rawCopy(rs.raw),
-		HealthChanges: rs.healthChanges, Expired: rs.expired(now),
+		HealthChanges: rs.healthChanges, Expired: rs.expired(now), RestartRequiredToApplySettings: rs.restartRequired,
 	}
 	if h := rs.req.Health; h != nil {
 		out.Health = &Health{Status: HealthStatus(h.Status)}

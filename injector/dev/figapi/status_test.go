@@ -388,3 +388,36 @@ func TestStatusGzipBody(t *testing.T) {
 	r = e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret, "Content-Encoding": "br"}, statusBody(runID, e.clock.Now(), 30000))
 	problem(t, r, 400)
 }
+
+// TestStatusRestartRequiredToApplySettings: changing a setting without live
+// update marks every session of the client as needing a restart
+// (SettingsService.UpdateSettingValues → StatusService.MarkRestartRequired;
+// the web UI's "Restart Required"); a session that starts afterwards — the
+// restarted process — does not need one.
+func TestStatusRestartRequiredToApplySettings(t *testing.T) {
+	e := newEnv(t, figapi.Options{})
+	body := strings.Replace(fixtureB, `"SupportsLiveUpdate": true`, `"SupportsLiveUpdate": false`, 1) // Location
+	if r := e.register(secret, body); r.status != 200 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	e.status("MyApp", "", secret, e.clock.Now())
+	if err := e.srv.SetValue("MyApp", "", "RetryCount", figapi.Int(9)); err != nil { // live update: no restart
+		t.Fatal(err)
+	}
+	if e.srv.RunSessions("MyApp")[0].RestartRequiredToApplySettings {
+		t.Fatal("a live-update change asks for a restart")
+	}
+	if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("Perth")); err != nil {
+		t.Fatal(err)
+	}
+	if !e.srv.RunSessions("MyApp")[0].RestartRequiredToApplySettings {
+		t.Fatal("a change without live update does not ask the running session for a restart")
+	}
+	const newRun = "0b6c7d2e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"
+	e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret}, statusBody(newRun, e.clock.Now(), 30000))
+	for _, s := range e.srv.RunSessions("MyApp") {
+		if s.ID == newRun && s.RestartRequiredToApplySettings {
+			t.Error("the restarted session still needs a restart")
+		}
+	}
+}

@@ -84,6 +84,7 @@ type runSession struct {
 	lastSettingUpdate time.Time
 	req               statusRequest
 	raw               []byte
+	restartRequired   bool   // RestartRequiredToApplySettings
 	healthJSON        []byte // the last health reported (HealthReportJson)
 	healthChanges     int
 }
@@ -185,6 +186,14 @@ func (s *Server) applyValues(g *clientGroup, r *clientRow, values []namedValue) 
 		st.value = v
 		st.lastChanged = at
 		changed = append(changed, st.name)
+		if !st.liveUpdate {
+			// SettingsService.UpdateSettingValues → StatusService.MarkRestartRequired:
+			// every session of the row now needs a restart to apply it (the
+			// web UI's "Restart Required"); sessions that start later do not.
+			for _, rs := range r.sessions {
+				rs.restartRequired = true
+			}
+		}
 		s.changes = append(s.changes, change{client: g.name, instance: r.instance, setting: st.name, at: at})
 	}
 	if len(s.changes) > maxChanges {
