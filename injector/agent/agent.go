@@ -226,7 +226,7 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 	}
 	return &figSource{
 		client: client, declaration: declaration, constants: fig.HostConstants(ctx),
-		now: a.opts.Now, log: a.log, supportsRestart: a.restarter != nil, interval: c.PollInterval.D(),
+		now: a.opts.Now, log: a.log, interval: c.PollInterval.D(),
 		appHealth: newAppProbe(c.AppHealthURL),
 	}, nil
 }

@@ -21,7 +21,7 @@ type figSource struct {
 	constants       fig.Constants
 	now             func() time.Time
 	log             *slog.Logger
-	supportsRestart bool
+	supportsRestart bool      // set by the poller: a running agent with fig.restart
 	appHealth       *appProbe // nil: fig.appHealthUrl not set
 	restart         restartState
 

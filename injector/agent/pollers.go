@@ -18,6 +18,9 @@ import (
 // client-secret file changed) fetches at once.
 func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan struct{}) {
 	f := a.fig
+	// Only a running agent acts on a restart request: the first status
+	// (sent by RenderOnce, also an init container's) says it cannot.
+	f.supportsRestart = a.restarter != nil
 	// Fig.Client sends a status right after its first load, too.
 	wait := time.Duration(0)
 	failures := 0

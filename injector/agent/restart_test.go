@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 )
@@ -59,10 +61,10 @@ func TestFigRestartSignalsTheAppAndStartsANewRunSession(t *testing.T) {
 	name, exited := startApp(t)
 	f.cfg.Fig.Restart = &config.Restart{Signal: &config.SignalNotify{Process: name, Name: "SIGTERM"}}
 	f.start(f.options())
+	// The first status, before the poller runs (an init container's only
+	// one), cannot restart; the running agent's can.
+	f.eventually("a status from the running agent", func() bool { return f.liveSession("OrderService").SupportsRestart })
 	old := f.liveSession("OrderService")
-	if !old.SupportsRestart {
-		t.Fatalf("Fig sees SupportsRestart false with a restart action")
-	}
 	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Oslo")))
 	must(t, f.env.Fig.RequestRestart(old.ID))
 
@@ -124,5 +126,20 @@ func TestFigRestartOverHTTPIsRetriedUntilItWorks(t *testing.T) {
 	f.eventually("two more Fig polls", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) >= statuses+2 })
 	if n := calls.Load(); n != 2 {
 		t.Errorf("restart endpoint called %d times, want 2 (one failure, one success)", n)
+	}
+}
+
+// TestInitAgentDoesNotOfferRestart: an agent that renders once (an init
+// container) cannot act on a restart, so its status says so even with a
+// restart action configured.
+func TestInitAgentDoesNotOfferRestart(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.Fig.Restart = &config.Restart{HTTP: &config.HTTPNotify{URL: "http://127.0.0.1:1/restart"}}
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	must(t, err)
+	must(t, a.RenderOnce(context.Background()))
+	sessions := f.env.Fig.RunSessions("OrderService")
+	if len(sessions) != 1 || sessions[0].SupportsRestart {
+		t.Fatalf("Fig sees %+v, want one session that does not support restart", sessions)
 	}
 }
