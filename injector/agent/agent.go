@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -68,7 +67,8 @@ type Options struct {
 	// StateDir is where an init agent leaves its handover (SaveHandover) and
 	// where Run looks for one (classic injection: init, then sidecar).
 	StateDir string
-	// Version is reported to Fig as the application version.
+	// Version is the agent's own version: its User-Agent and the FigVersion
+	// it reports (the application's version is fig.applicationVersion).
 	Version string
 }
 
@@ -86,7 +86,10 @@ type Agent struct {
 	vaults   *vaultSet
 	targets  []*target
 	notifier notify.Notifier // nil: nothing to tell
-	state    state
+	// restarter is fig.restart's action; nil: Fig is told the agent
+	// cannot restart the app.
+	restarter notify.Notifier
+	state     state
 }
 
 // state is the last good value of every source. Only the goroutine running
@@ -140,7 +143,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err
 	}
 	if cfg.Fig != nil {
-		if a.fig, err = a.newFigSource(ctx, cfg.Fig, hc); err != nil {
+		if a.restarter, err = newRestarter(cfg.Fig.Restart); err != nil {
+			return nil, err
+		}
+		if a.fig, err = a.newFigSource(ctx, cfg.Fig); err != nil {
 			return nil, err
 		}
 		a.health.track(status.SourceFig, cfg.Fig.PollInterval.D())
@@ -184,26 +190,44 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-func (a *Agent) newFigSource(ctx context.Context, c *config.Fig, hc *http.Client) (*figSource, error) {
+func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, error) {
 	var declaration *fig.Definition
 	if c.Register != "" {
 		d, err := fig.LoadDeclaration(c.Register)
 		if err != nil {
 			return nil, fmt.Errorf("fig.register: %w", err)
 		}
+		if d.Overrides, err = fig.Overrides(d, c.Overrides); err != nil {
+			return nil, fmt.Errorf("fig.overrides: %w", err)
+		}
 		declaration = &d
+	}
+	// Fig gets its own client: its requests may take fig.requestTimeout
+	// (Fig.Client's 60 s), longer than the shared client allows.
+	figHC, err := transport.New(transport.Options{
+		CAFile: a.cfg.TLS.CAFile, Dial: a.opts.Dial, UserAgent: "fig-injector/" + a.opts.Version,
+		Observe: a.observer(a.cfg), Timeout: c.RequestTimeout.D(),
+	})
+	if err != nil {
+		return nil, err
 	}
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
 		Secret:     newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now),
-		HTTPClient: hc, ClientVersion: a.opts.Version, Logger: a.log,
+		HTTPClient: figHC, Logger: a.log, Timeout: c.RequestTimeout.D(),
+		// Fig shows the application, not the agent: its version, and the
+		// pod's host name (the default, MachineName, is the pod's, which the
+		// app's own Fig.Client would send too). FigVersion says honestly
+		// which Fig client this is.
+		ClientVersion: c.ApplicationVersion, FigVersion: "fig-injector/" + a.opts.Version,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &figSource{
 		client: client, declaration: declaration, constants: fig.HostConstants(ctx),
-		now: a.opts.Now, log: a.log, supportsRestart: a.notifier != nil, interval: c.PollInterval.D(),
+		now: a.opts.Now, log: a.log, interval: c.PollInterval.D(),
+		appHealth: newAppProbe(c.AppHealthURL),
 	}, nil
 }
 

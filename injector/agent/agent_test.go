@@ -319,7 +319,10 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func TestFigRestartRequestNotifiesOnce(t *testing.T) {
+// TestFigRestartWithoutRestartActionIsNotOffered: with no fig.restart the
+// agent tells Fig it cannot restart the app (SupportsRestart false), and a
+// restart requested anyway (through the API) is not mistaken for a reload.
+func TestFigRestartWithoutRestartActionIsNotOffered(t *testing.T) {
 	f := newFixture(t)
 	var posts atomic.Int32
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
@@ -327,15 +330,18 @@ func TestFigRestartRequestNotifiesOnce(t *testing.T) {
 	f.cfg.Notify.HTTP = &config.HTTPNotify{URL: app.URL + "/reload"}
 	f.start(f.options())
 	sessions := f.env.Fig.RunSessions("OrderService")
-	if len(sessions) != 1 {
-		t.Fatalf("Fig sees %d run sessions of the agent, want 1", len(sessions))
+	if len(sessions) != 1 || sessions[0].SupportsRestart {
+		t.Fatalf("Fig sees sessions %+v, want one that does not support restart", sessions)
 	}
+	before := posts.Load()
 	must(t, f.env.Fig.RequestRestart(sessions[0].ID))
-	f.eventually("the restart notification", func() bool { return posts.Load() == 1 })
 	statuses := f.env.Fig.Requests(figapi.RouteStatus)
 	f.eventually("two more Fig polls", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) >= statuses+2 })
-	if n := posts.Load(); n != 1 {
-		t.Errorf("restart request notified %d times, want once", n)
+	if n := posts.Load() - before; n != 0 {
+		t.Errorf("a restart request sent %d reload notifications, want none", n)
+	}
+	if got := f.env.Fig.RunSessions("OrderService"); len(got) != 1 {
+		t.Errorf("Fig sees %d run sessions, want the one (nothing restarted)", len(got))
 	}
 }
 

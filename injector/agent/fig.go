@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/source"
@@ -20,11 +21,16 @@ type figSource struct {
 	constants       fig.Constants
 	now             func() time.Time
 	log             *slog.Logger
-	supportsRestart bool
+	supportsRestart bool      // set by the poller: a running agent with fig.restart
+	appHealth       *appProbe // nil: fig.appHealthUrl not set
+	restart         restartState
 
 	interval time.Duration   // current poll interval; the server may change it
 	lastLoad time.Time       // time of the last successful fetch: Fig's change cursor
 	warned   map[string]bool // status warnings already logged
+	// secrets holds the last non-null value of each secret setting, by
+	// name (see keepSecrets).
+	secrets map[string]fig.Setting
 }
 
 // load fetches and maps the client's settings.
@@ -40,6 +46,7 @@ func (f *figSource) load(ctx context.Context) ([]source.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	settings = f.keepSecrets(settings)
 	at := f.now().UTC()
 	entries := fig.Map(settings, fig.MapOptions{
 		Constants: f.constants, LoadTime: at, IncludeMetadata: true,
@@ -49,6 +56,37 @@ func (f *figSource) load(ctx context.Context) ([]source.Entry, error) {
 	})
 	f.lastLoad = at
 	return entries, nil
+}
+
+// keepSecrets puts back the last good value of a secret setting that Fig
+// now serves as null, with a warning. Fig's Key Vault option answers 200
+// with every secret null when Key Vault fails (SecretStoreHandler.cs,
+// AzureKeyVaultSecretStore.cs), and an outage on Fig's side must not take
+// secrets out of the file. A setting whose definition changed — no longer
+// secret, another value contract, or gone — keeps nothing.
+func (f *figSource) keepSecrets(settings []fig.Setting) []fig.Setting {
+	next := make(map[string]fig.Setting, len(f.secrets))
+	var kept []string
+	for i, s := range settings {
+		if !s.IsSecret {
+			continue
+		}
+		last, ok := f.secrets[s.Name]
+		switch {
+		case !s.Value.IsNull():
+			next[s.Name] = s
+		case ok && last.Value.Kind == s.Value.Kind:
+			settings[i].Value = last.Value
+			next[s.Name] = last
+			kept = append(kept, s.Name)
+		}
+	}
+	f.secrets = next
+	if len(kept) > 0 {
+		f.log.Warn("Fig returned no value for secret settings; keeping their last good values (is the Key Vault behind Fig failing?)",
+			"settings", strings.Join(kept, ", "))
+	}
+	return settings
 }
 
 // register sends the settings declaration, as Fig.Client does at start-up.

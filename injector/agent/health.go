@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -135,7 +136,7 @@ func (h *health) figHealth() *fig.Health {
 	hl := &fig.Health{Status: fig.HealthHealthy}
 	worst := func(s fig.HealthStatus) { hl.Status = max(hl.Status, s) }
 	for _, s := range sources {
-		c := fig.HealthComponent{Name: s.Name, Status: fig.HealthHealthy, Message: s.LastError}
+		c := fig.HealthComponent{Name: s.Name, Status: fig.HealthHealthy, Message: stableMessage(s.LastError)}
 		if s.LastError != "" || s.Stale {
 			c.Status = fig.HealthDegraded
 		}
@@ -143,7 +144,7 @@ func (h *health) figHealth() *fig.Health {
 		hl.Components = append(hl.Components, c)
 	}
 	for _, path := range sortedKeys(h.outputs) {
-		c := fig.HealthComponent{Name: "output " + path, Status: fig.HealthHealthy, Message: h.outputs[path]}
+		c := fig.HealthComponent{Name: "output " + path, Status: fig.HealthHealthy, Message: stableMessage(h.outputs[path])}
 		if h.outputs[path] != "" {
 			c.Status = fig.HealthUnhealthy
 		}
@@ -154,6 +155,22 @@ func (h *health) figHealth() *fig.Health {
 		hl.Components = append(hl.Components, c)
 	}
 	return hl
+}
+
+// Parts of error texts that differ from one failure to the next although
+// nothing changed: GUIDs (request IDs, Fig's error references) and times.
+var (
+	guidText = regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)
+	timeText = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?`)
+)
+
+// stableMessage is msg with its GUIDs and times masked, so the same failure
+// reads the same at every poll: Fig logs an event and fires its
+// HealthStatusChanged web hook whenever the health JSON changes
+// (ClientRunSessionBusinessEntityExtensions.Update in Fig's API).
+func stableMessage(msg string) string {
+	msg = guidText.ReplaceAllString(msg, "<id>")
+	return timeText.ReplaceAllString(msg, "<time>")
 }
 
 // figProperties lists every Key Vault-backed key with its secret's version

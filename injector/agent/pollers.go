@@ -18,17 +18,20 @@ import (
 // client-secret file changed) fetches at once.
 func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan struct{}) {
 	f := a.fig
+	// Only a running agent acts on a restart request: the first status
+	// (sent by RenderOnce, also an init container's) says it cannot.
+	f.supportsRestart = a.restarter != nil
 	// Fig.Client sends a status right after its first load, too.
 	wait := time.Duration(0)
 	failures := 0
-	restarting := false // Fig keeps answering restartRequested until the session ends: act once
+	restarting := false // Fig keeps answering restartRequested until a new session reports: act once
 	for {
-		fetch := false
+		fetch, restart := false, false
 		if !sleepOrKick(ctx, wait, kick, &fetch) {
 			return
 		}
 		if !fetch {
-			resp, err := f.status(ctx, a.health.figHealth(), a.health.figProperties())
+			resp, err := f.status(ctx, f.withAppHealth(ctx, a.health.figHealth()), a.health.figProperties())
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return
@@ -44,11 +47,11 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			}
 			a.health.track(status.SourceFig, f.interval) // staleness follows the server's interval
 			a.health.succeeded(status.SourceFig)
-			if resp.RestartRequested && !restarting {
-				send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})
-			}
+			// A restart fetches first, so the app restarts into the values
+			// that needed it (settings without live update).
+			restart = resp.RestartRequested && f.supportsRestart && (!restarting || f.restart.failed.Swap(false))
 			restarting = resp.RestartRequested
-			fetch = resp.SettingUpdateAvailable || failures > 0
+			fetch = resp.SettingUpdateAvailable || failures > 0 || restart
 		}
 		if fetch {
 			detected := a.opts.Now()
@@ -58,6 +61,9 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 					return
 				}
 				failures++
+				if restart {
+					f.restart.failed.Store(true) // restart after a fetch that works
+				}
 				a.health.failed(status.SourceFig, err)
 				wait = a.draw(func(r *rand.Rand) time.Duration {
 					return min(a.sched.AfterFailure(failures, source.RetryAfter(err), r), max(source.RetryAfter(err), f.interval))
@@ -68,6 +74,9 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			failures = 0
 			a.health.succeeded(status.SourceFig)
 			send(ctx, events, event{at: detected, kind: figChanged, fig: entries})
+		}
+		if restart {
+			send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})
 		}
 		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(f.interval, r) })
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/source"
@@ -78,7 +79,11 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.requestVaults(pollers)
 		}
 		retry = nil
-		if a.renderBatch(ctx, batch) {
+		rendered := a.renderBatch(ctx, batch)
+		if a.restarter != nil && slices.ContainsFunc(batch, func(ev event) bool { return ev.kind == restartRequested }) {
+			go a.restartApp(ctx) // after the write: the app restarts into Fig's latest values
+		}
+		if rendered {
 			failures = 0
 			continue
 		}
@@ -124,10 +129,6 @@ func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{
 		case vaultChanged:
 			if reflect.DeepEqual(ev.req, a.vaults.get(ev.url).request(a.state.refs[ev.url])) {
 				a.state.snaps[ev.url], a.state.reqs[ev.url] = ev.snap, ev.req
-			}
-		case restartRequested:
-			if a.notifier != nil {
-				a.notify(ctx, "Fig requested a restart")
 			}
 		case fileChanged:
 			if err := a.fileChanged(ev.path, figKick); err != nil {

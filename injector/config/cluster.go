@@ -66,6 +66,9 @@ func (r ClusterRules) Check(c *Config) []*FieldError {
 			add("notify.http.url", fmt.Sprintf("%q %v", h.URL, err), notifyFix)
 		}
 	}
+	if f := c.Fig; r.LoopbackNotify && f != nil {
+		errs = append(errs, loopbackAppURLs(f)...)
+	}
 	if dir := r.OutputDir; dir != "" {
 		for i, o := range c.Outputs {
 			p := fmt.Sprintf("outputs[%d].path", i)

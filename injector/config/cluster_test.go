@@ -48,6 +48,16 @@ func TestClusterRules(t *testing.T) {
 			[]string{`notify.http.url: "http://0.0.0.0:8080/" is not on the pod's loopback`}},
 		{"notify over https", func(c *config.Config) { c.Notify.HTTP = &config.HTTPNotify{URL: "https://127.0.0.1:8080/"} }, strict,
 			[]string{`notify.http.url: "https://127.0.0.1:8080/" is not on the pod's loopback`}},
+		{"restart and health on loopback", func(c *config.Config) {
+			c.Fig.Restart = &config.Restart{HTTP: &config.HTTPNotify{URL: "http://127.0.0.1:8080/restart"}}
+			c.Fig.AppHealthURL = "http://localhost:8080/health"
+		}, strict, nil},
+		{"restart and health elsewhere", func(c *config.Config) {
+			c.Fig.Restart = &config.Restart{HTTP: &config.HTTPNotify{URL: "http://other.svc/restart"}}
+			c.Fig.AppHealthURL = "http://10.0.0.1:8080/health"
+		}, strict, []string{
+			`fig.restart.http.url: "http://other.svc/restart" is not on the pod's loopback; fix: use http://127.0.0.1:<port>/<path>`,
+			`fig.appHealthUrl: "http://10.0.0.1:8080/health" is not on the pod's loopback; fix: use http://127.0.0.1:<port>/<path>`}},
 		{"output below the directory", func(c *config.Config) {
 			c.Outputs = append(c.Outputs, config.Output{Path: "/fig/env/app.env", Format: "env"})
 		}, strict, nil},

@@ -57,6 +57,37 @@ type Fig struct {
 	// Register is an optional settings declaration file; when set the agent
 	// registers the client's settings with Fig as Fig.Client would.
 	Register string `json:"register,omitempty"`
+	// RequestTimeout bounds each request to the Fig API. Default: env
+	// FIG_API_REQUEST_TIMEOUT_SECONDS (a positive integer), else 60s,
+	// Fig.Client's default without an offline cache
+	// (ValidatedHttpClientFactory.cs).
+	RequestTimeout Duration `json:"requestTimeout,omitzero"`
+	// ApplicationVersion is reported to Fig as the application's version
+	// (Fig.Client's VersionOverride). Default: env FIG_INJECTOR_APP_VERSION,
+	// which the webhook sets (the app container's image tag unless the pod
+	// names one), else "Unknown" as Fig.Client's VersionProvider says.
+	ApplicationVersion string `json:"applicationVersion,omitempty"`
+	// AppHealthURL is the application's health endpoint, probed before each
+	// status and reported to Fig as a health component next to the agent's.
+	AppHealthURL string `json:"appHealthUrl,omitempty"`
+	// Overrides are setting values the pod supplies, sent with the
+	// registration as Fig.Client sends environment overrides
+	// (ClientSettingOverrides; Fig shows them as externally managed). Keys
+	// are setting names from the fig.register declaration; values are text
+	// as in an environment variable. Needs fig.register.
+	Overrides map[string]string `json:"overrides,omitempty"`
+	// Restart is what the agent does when Fig requests a restart; nil
+	// reports SupportsRestart false, so Fig offers no restart.
+	Restart *Restart `json:"restart,omitempty"`
+}
+
+// Restart names exactly one way to restart the application.
+type Restart struct {
+	// Signal signals the app's main process (default SIGTERM); the kubelet
+	// restarts the container when it exits. Needs shareProcessNamespace.
+	Signal *SignalNotify `json:"signal,omitempty"`
+	// HTTP POSTs to an endpoint the application implements.
+	HTTP *HTTPNotify `json:"http,omitempty"`
 }
 
 // ClientSecret names exactly one source of the Fig client secret.

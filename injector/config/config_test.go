@@ -80,6 +80,73 @@ func TestFigPollIntervalFromEnv(t *testing.T) {
 	}
 }
 
+// TestFigRequestTimeout follows Fig.Client's ValidatedHttpClientFactory:
+// 60 s by default, FIG_API_REQUEST_TIMEOUT_SECONDS when it is a positive
+// integer (anything else is ignored), the file over both.
+func TestFigRequestTimeout(t *testing.T) {
+	tests := []struct {
+		name, field, env string
+		want             time.Duration
+	}{
+		{"Fig.Client's default", "", "", 60 * time.Second},
+		{"from the environment", "", "90", 90 * time.Second},
+		{"environment not an integer is ignored", "", "1.5", 60 * time.Second},
+		{"environment not positive is ignored", "", "0", 60 * time.Second},
+		{"the file wins", ", requestTimeout: 2m", "90", 2 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080'"+tt.field+"}\noutputs: [{path: /fig/a.json}]\n",
+				map[string]string{"FIG_API_REQUEST_TIMEOUT_SECONDS": tt.env})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Fig.RequestTimeout.D(); got != tt.want {
+				t.Errorf("requestTimeout = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFigAppFields: the application's version, health endpoint, restart
+// action and overrides take their defaults and are checked, each error
+// naming the field and the fix.
+func TestFigAppFields(t *testing.T) {
+	cfg, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080', restart: {signal: {process: dotnet}}}\noutputs: [{path: /fig/a.json}]\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Fig.Restart.Signal.Name; got != "SIGTERM" {
+		t.Errorf("restart.signal.name = %q, want SIGTERM", got)
+	}
+	if got := cfg.Fig.ApplicationVersion; got != "Unknown" {
+		t.Errorf("applicationVersion = %q, want Fig.Client's Unknown", got)
+	}
+	cfg, err = load(t, "fig: {clientName: A, apiUri: 'http://fig:8080'}\noutputs: [{path: /fig/a.json}]\n", map[string]string{config.AppVersionEnv: "2.3.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Fig.ApplicationVersion; got != "2.3.1" {
+		t.Errorf("applicationVersion = %q, want 2.3.1 from %s", got, config.AppVersionEnv)
+	}
+	tests := []struct{ field, want string }{
+		{"restart: {}", "fig.restart: must set exactly one of signal and http; fix:"},
+		{"restart: {signal: {process: dotnet}, http: {url: 'http://127.0.0.1:1/r'}}", "fig.restart: must set exactly one of signal and http"},
+		{"restart: {signal: {process: ''}}", "fig.restart.signal.process: is required; fix: name the app's main process"},
+		{"restart: {signal: {process: dotnet, name: SIGHUP}}", `fig.restart.signal.name: "SIGHUP" is not a signal that ends the app; fix: use SIGTERM`},
+		{"restart: {http: {url: 'ftp://x'}}", `fig.restart.http.url: "ftp://x" is not an http(s) URL; fix:`},
+		{"appHealthUrl: '127.0.0.1:8080/health'", `fig.appHealthUrl: "127.0.0.1:8080/health" is not an http(s) URL; fix: use the app's health endpoint`},
+		{"applicationVersion: \"1.0\\n2\"", "fig.applicationVersion: contains a control character; fix:"},
+		{"overrides: {Timeout: '5'}", "fig.overrides: needs fig.register; fix: declare the settings in a fig.register file"},
+	}
+	for _, tt := range tests {
+		_, err := load(t, "fig: {clientName: A, apiUri: 'http://fig:8080', "+tt.field+"}\noutputs: [{path: /fig/a.json}]\n", nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error = %v, want %q", tt.field, err, tt.want)
+		}
+	}
+}
+
 func TestLoadRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -100,6 +167,8 @@ func TestLoadRejects(t *testing.T) {
 		{"mode the writer rejects", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, mode: '00440'}]", []string{"outputs[0].mode"}},
 		{"mode the owner cannot read", "fig: {clientName: A, apiUri: 'http://f'}\noutputs: [{path: /f/a, mode: '0040'}]", []string{"outputs[0].mode"}},
 		{"bad duration", "fig: {clientName: A, apiUri: 'http://f', pollInterval: soon}\noutputs: [{path: /f/a}]", []string{`fig.pollInterval: "soon" is not a duration`}},
+		{"request timeout too short", "fig: {clientName: A, apiUri: 'http://f', requestTimeout: 10ms}\noutputs: [{path: /f/a}]", []string{"fig.requestTimeout: 10ms is shorter than 1s", "fix:"}},
+		{"request timeout too long", "fig: {clientName: A, apiUri: 'http://f', requestTimeout: 1h}\noutputs: [{path: /f/a}]", []string{"fig.requestTimeout: 1h0m0s is longer than 10m0s", "fix: use at most 10m"}},
 		{"two secret sources", "fig: {clientName: A, apiUri: 'http://f', clientSecret: {env: X, file: /s}}\noutputs: [{path: /f/a}]", []string{"fig.clientSecret: sets more than one"}},
 		{"http vault", "keyVaults: [{url: 'http://kv', prefix: a}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].url"}},
 		{"bad secret name", "keyVaults: [{url: 'https://kv', secrets: [{name: 'a_b', key: K}]}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].secrets[0].name"}},

@@ -25,6 +25,14 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 				f.PollInterval = Dur(time.Duration(ms) * time.Millisecond)
 			}
 		}
+		setIfEmpty(&f.ApplicationVersion, strings.TrimSpace(getenv(AppVersionEnv)))
+		if f.RequestTimeout.IsZero() {
+			// Fig.Client's ValidatedHttpClientFactory takes a positive
+			// int.TryParse value and ignores anything else.
+			if s, err := strconv.Atoi(strings.TrimSpace(getenv("FIG_API_REQUEST_TIMEOUT_SECONDS"))); err == nil && s > 0 {
+				f.RequestTimeout = Dur(time.Duration(s) * time.Second)
+			}
+		}
 	}
 	a := &c.Azure
 	setIfEmpty(&a.ClientID, getenv("AZURE_CLIENT_ID"))

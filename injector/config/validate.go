@@ -84,6 +84,12 @@ func (v *validator) fig(f *Fig) {
 	}
 	v.clientSecret(&f.ClientSecret)
 	v.duration("fig.pollInterval", f.PollInterval, time.Second)
+	v.duration("fig.requestTimeout", f.RequestTimeout, time.Second)
+	v.figApp(f)
+	if d := f.RequestTimeout.D(); d > MaxFigRequestTimeout {
+		v.add("fig.requestTimeout", fmt.Sprintf("%s is longer than %s", d, MaxFigRequestTimeout),
+			"use at most 10m; a Fig that reads Key Vault while answering needs about a second per secret")
+	}
 }
 
 func (v *validator) clientSecret(s *ClientSecret) {

@@ -57,6 +57,8 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 			ClientName:   r.ClientName,
 			Instance:     r.Instance,
 			PollInterval: s.FigPollInterval,
+			AppHealthURL: r.AppHealthURL,
+			Restart:      r.Restart,
 		},
 		Outputs: []config.Output{{Path: outPath, Format: format}},
 		Notify:  r.Notify,

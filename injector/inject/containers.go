@@ -83,6 +83,9 @@ func agentEnv(p *plan, s *Settings) []corev1.EnvVar {
 	} else if s.FigAPIURI != "" {
 		env = append(env, corev1.EnvVar{Name: FigAPIURIEnvVar, Value: s.FigAPIURI})
 	}
+	if p.appVersion != "" {
+		env = append(env, corev1.EnvVar{Name: AppVersionEnvVar, Value: p.appVersion})
+	}
 	env = append(env, s.allowlistEnv(p.agent.mountDir)...)
 	for _, e := range p.identity.env {
 		env = append(env, *e.DeepCopy())

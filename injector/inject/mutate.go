@@ -19,6 +19,7 @@ type plan struct {
 	configMap    *ConfigMapRef
 	clientSecret ClientSecretRef
 	shareProcess bool
+	appVersion   string // for the agent's FIG_INJECTOR_APP_VERSION
 }
 
 // Mutate injects the agent into pod as req asks, within settings. It is pure
@@ -92,7 +93,7 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 		configMap:    r.ConfigMap,
 		clientSecret: r.ClientSecret,
 		runAsUser:    s.RunAsUser,
-		shareProcess: agent.cfg.Notify.Signal != nil,
+		shareProcess: agent.cfg.Notify.Signal != nil || (restartOf(agent.cfg) != nil && restartOf(agent.cfg).Signal != nil),
 	}
 	if p.mode == "" {
 		p.mode = s.defaultMode()
@@ -103,11 +104,19 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 	if p.mode == ModeNative && agent.port == 0 {
 		return nil, annotationErr(ConfigConfigMapAnnotation, `set listen: ":9102" in the config, or use mode classic`, "mode native needs the agent's /readyz, but the config sets no listen address")
 	}
+	if err := checkRestart(pod, agent.cfg, p.mode); err != nil {
+		return nil, err
+	}
 	if p.apps, err = selectApps(pod, r, agent.mountDir); err != nil {
 		return nil, err
 	}
+	p.appVersion = appVersion(pod, r, p.apps)
 	if p.shareProcess {
-		if p.runAsUser, err = appUser(pod, p.apps); err != nil {
+		signalSource := NotifyAnnotation
+		if agent.cfg.Notify.Signal == nil {
+			signalSource = restartSource(pod) // only the restart action signals
+		}
+		if p.runAsUser, err = appUser(pod, p.apps, signalSource); err != nil {
 			return nil, err
 		}
 	}
@@ -149,7 +158,7 @@ func selectApps(pod *corev1.Pod, r *Request, mountDir string) ([]string, error) 
 // appUser is the UID of the first selected app container: signalling a
 // process needs the same UID when no capability is allowed (restricted Pod
 // Security drops them all), so the agent runs as the app.
-func appUser(pod *corev1.Pod, apps []string) (int64, error) {
+func appUser(pod *corev1.Pod, apps []string, annotation string) (int64, error) {
 	for _, c := range append(slices.Clone(pod.Spec.Containers), pod.Spec.InitContainers...) {
 		if !slices.Contains(apps, c.Name) {
 			continue
@@ -162,7 +171,7 @@ func appUser(pod *corev1.Pod, apps []string) (int64, error) {
 			uid = c.SecurityContext.RunAsUser
 		}
 		if uid == nil || *uid == 0 {
-			return 0, annotationErr(NotifyAnnotation, fmt.Sprintf("set a non-root securityContext.runAsUser on the pod or on container %q", c.Name),
+			return 0, annotationErr(annotation, fmt.Sprintf("set a non-root securityContext.runAsUser on the pod or on container %q", c.Name),
 				"a signal needs the agent to run as the app's user, but container %q has no non-root runAsUser", c.Name)
 		}
 		return *uid, nil

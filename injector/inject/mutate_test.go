@@ -77,6 +77,11 @@ func goldenCases() []goldenCase {
 			inject.ModeAnnotation, "classic",
 		)), config: configYAML},
 		{name: "notify-signal", pod: newPod(withPodUser(1000), basic(inject.NotifyAnnotation, "signal:SIGHUP:dotnet"))},
+		{name: "restart-signal-app-status", pod: newPod(withPodUser(1000), basic(
+			inject.RestartAnnotation, "signal:SIGTERM:dotnet",
+			inject.AppVersionAnnotation, "2.4.1",
+			inject.AppHealthURLAnnotation, "http://127.0.0.1:8080/health",
+		))},
 		{name: "notify-http-two-apps", pod: newPod(withContainer("worker"), withContainer("metrics"), basic(
 			inject.NotifyAnnotation, "http://127.0.0.1:8080/reload",
 			inject.ContainersAnnotation, "app,worker",

@@ -3,7 +3,6 @@ package inject
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -31,6 +30,7 @@ var knownAnnotations = []string{
 	KeyVaultAnnotation, KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation,
 	OutputPathAnnotation, TemplateConfigMapAnnotation, ConfigConfigMapAnnotation,
 	ModeAnnotation, NotifyAnnotation, ContainersAnnotation,
+	AppVersionAnnotation, AppHealthURLAnnotation, RestartAnnotation,
 }
 
 // configAnnotations describe the agent config, so they cannot be combined
@@ -38,7 +38,7 @@ var knownAnnotations = []string{
 var configAnnotations = []string{
 	ClientNameAnnotation, InstanceAnnotation, FigAPIURIAnnotation, KeyVaultAnnotation,
 	KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation, OutputPathAnnotation,
-	TemplateConfigMapAnnotation, NotifyAnnotation,
+	TemplateConfigMapAnnotation, NotifyAnnotation, AppHealthURLAnnotation, RestartAnnotation,
 }
 
 // parser collects every problem instead of stopping at the first, so a user
@@ -79,6 +79,7 @@ func ParseRequest(pod *corev1.Pod) (Request, error) {
 		r.Format, r.OutputPath, r.Template = p.output()
 		r.Notify = p.notify()
 	}
+	p.app(&r, r.ConfigMap != nil)
 	r.ClientSecret = p.clientSecret(r.ConfigMap != nil)
 	r.Mode = p.mode()
 	if r.Mode == ModeInitOnly && (r.Notify.Signal != nil || r.Notify.HTTP != nil) {
@@ -276,20 +277,24 @@ func (p *parser) notify() config.Notify {
 	}
 	const fix = "use signal:SIGHUP:<process> (e.g. signal:SIGHUP:dotnet) or http://127.0.0.1:<port>/<path>"
 	if rest, isSignal := strings.CutPrefix(v, "signal:"); isSignal {
-		sig, process, _ := strings.Cut(rest, ":")
-		switch {
-		case !slices.Contains(signals, sig):
-			p.fail(NotifyAnnotation, fix+"; signals: "+strings.Join(signals, ", "), "%q is not a signal", sig)
-		case process == "" || strings.ContainsAny(process, "/ \t"):
-			p.fail(NotifyAnnotation, fix, "names no process to signal (the agent signals processes by name)")
-		}
-		return config.Notify{Signal: &config.SignalNotify{Name: sig, Process: process}}
+		return config.Notify{Signal: p.signal(NotifyAnnotation, rest, signals, fix, "is not a signal")}
 	}
-	u, err := url.Parse(v)
-	if err != nil || config.CheckNotifyURL(v) != nil || u.User != nil || u.Port() == "" {
+	if !loopbackURL(v) {
 		p.fail(NotifyAnnotation, fix, "%q is neither a signal nor an http URL on the pod's loopback with a port", v)
 	}
 	return config.Notify{HTTP: &config.HTTPNotify{URL: v}}
+}
+
+// signal reads "<SIGNAL>:<process>" (after "signal:"), one of allowed.
+func (p *parser) signal(annotation, rest string, allowed []string, fix, notAllowed string) *config.SignalNotify {
+	sig, process, _ := strings.Cut(rest, ":")
+	switch {
+	case !slices.Contains(allowed, sig):
+		p.fail(annotation, fix+"; signals: "+strings.Join(allowed, ", "), "%q "+notAllowed, sig)
+	case process == "" || strings.ContainsAny(process, "/ \t"):
+		p.fail(annotation, fix, "names no process to signal (the agent signals processes by name)")
+	}
+	return &config.SignalNotify{Name: sig, Process: process}
 }
 
 func (p *parser) containers(pod *corev1.Pod) []string {

@@ -56,6 +56,12 @@ type Request struct {
 	// Containers are the app containers that get the mount; nil means every
 	// regular app container.
 	Containers []string
+	// AppVersion is the application version for Fig ("": the image tag).
+	AppVersion string
+	// AppHealthURL is the app's health endpoint (fig.appHealthUrl).
+	AppHealthURL string
+	// Restart is the restart action (fig.restart), nil when none.
+	Restart *config.Restart
 	// AzureClientID and AzureTenantID come from the pod's
 	// azure.workload.identity/* annotations; used only when Mutate adds the
 	// identity itself.

@@ -89,6 +89,11 @@ func New(opts Options) (*http.Client, error) {
 	case timeout < 0:
 		timeout = 0
 	}
+	if opts.Timeout > responseHeaderTimeout {
+		// A longer request timeout is for a server that works before it
+		// answers (a Fig reading Key Vault): let the headers wait as long.
+		base.ResponseHeaderTimeout = timeout
+	}
 	ua := opts.UserAgent
 	if ua == "" {
 		ua = DefaultUserAgent

@@ -162,6 +162,8 @@ type SettingInfo struct {
 	SupportsLiveUpdate bool
 	Value              Value
 	LastChanged        time.Time
+	// ExternallyManaged says a ClientSettingOverride named the setting.
+	ExternallyManaged bool
 }
 
 // Clients returns every client row, sorted by name and then instance.
@@ -182,7 +184,8 @@ func (s *Server) Clients() []ClientInfo {
 				}
 				ci.Settings = append(ci.Settings, SettingInfo{Name: st.name, Description: st.description,
 					IsSecret: st.isSecret, ValueType: st.valueType, Kind: k, JSONSchema: st.jsonSchema,
-					SupportsLiveUpdate: st.liveUpdate, Value: st.value.asKind(k), LastChanged: st.lastChanged})
+					SupportsLiveUpdate: st.liveUpdate, Value: st.value.asKind(k), LastChanged: st.lastChanged,
+					ExternallyManaged: st.externallyManaged})
 			}
 			out = append(out, ci)
 		}
@@ -253,21 +256,33 @@ type RunSession struct {
 	// its creation, which Fig takes as the start-up load).
 	LastSettingLoad time.Time
 	// LastSettingUpdate is the cursor the last status request carried (UTC).
-	LastSettingUpdate      time.Time
-	PollIntervalMs         float64
-	LiveReload             bool
-	RestartRequested       bool
-	Statuses               int // status calls received
-	FigVersion             string
-	ApplicationVersion     string
-	RunningUser            string
-	OfflineSettingsEnabled bool
-	SupportsRestart        bool
-	MemoryUsageBytes       int64
-	Health                 *Health
-	CustomProperties       json.RawMessage
+	LastSettingUpdate time.Time
+	PollIntervalMs    float64
+	LiveReload        bool
+	RestartRequested  bool
+	// RestartRequiredToApplySettings says a setting without live update
+	// changed while the session ran (StatusService.MarkRestartRequired).
+	RestartRequiredToApplySettings bool
+	Statuses                       int // status calls received
+	FigVersion                     string
+	ApplicationVersion             string
+	RunningUser                    string
+	OfflineSettingsEnabled         bool
+	SupportsRestart                bool
+	MemoryUsageBytes               int64
+	Health                         *Health
+	// HealthChanges counts the statuses whose health differed from the
+	// session's last (the first health counts): each is an event in Fig's
+	// log and a HealthStatusChanged web hook.
+	HealthChanges    int
+	CustomProperties json.RawMessage
 	// LastStatus is the last status body received (decompressed).
 	LastStatus json.RawMessage
+	// Expired says Fig no longer lists the session: it was last seen more
+	// than 2 poll intervals + 50 ms ago (IsExpired in
+	// src/api/Fig.Api/ExtensionMethods/ClientRunSessionBusinessEntityExtensions.cs;
+	// ClientStatusConverter.cs leaves such sessions out of the Clients page).
+	Expired bool
 }
 
 // RunSessions returns the run sessions of every row of a client, in the
@@ -282,7 +297,7 @@ func (s *Server) RunSessions(client string) []RunSession {
 	var out []RunSession
 	for _, r := range g.rows {
 		for _, rs := range r.sessions {
-			out = append(out, rs.export(client, r.instance))
+			out = append(out, rs.export(client, r.instance, s.now()))
 		}
 	}
 	slices.SortStableFunc(out, func(a, b RunSession) int {
@@ -294,7 +309,7 @@ func (s *Server) RunSessions(client string) []RunSession {
 	return out
 }
 
-func (rs *runSession) export(client, served string) RunSession {
+func (rs *runSession) export(client, served string, now time.Time) RunSession {
 	str := func(p *string) string {
 		if p == nil {
 			return ""
@@ -310,6 +325,7 @@ func (rs *runSession) export(client, served string) RunSession {
 		RunningUser: str(rs.req.RunningUser), OfflineSettingsEnabled: rs.req.OfflineSettingsEnabled,
 		SupportsRestart: rs.req.SupportsRestart, MemoryUsageBytes: rs.req.MemoryUsageBytes,
 		CustomProperties: rawCopy(rs.req.CustomProperties), LastStatus: rawCopy(rs.raw),
+		HealthChanges: rs.healthChanges, Expired: rs.expired(now), RestartRequiredToApplySettings: rs.restartRequired,
 	}
 	if h := rs.req.Health; h != nil {
 		out.Health = &Health{Status: HealthStatus(h.Status)}

@@ -252,8 +252,14 @@ func carryValues(next, old []*setting) []*setting {
 
 // applyOverrides applies ClientSettingOverrides to the body's instance (the
 // base client when it names none), creating the instance if needed, when
-// the configuration allows overrides for this client. A null list is
-// Fig's NullReferenceException.
+// the configuration allows overrides for this client, as
+// SettingsService.ApplyClientSettingOverrides does
+// (src/api/Fig.Api/Services/SettingsService.cs): only values that differ
+// are updated (FilterChangedOverrides; applyValues skips equal ones, so an
+// unchanged override neither stamps a change nor tells clients to reload),
+// and every setting an override names — changed or not, matched by exact
+// name — is marked externally managed (MarkSettingsAsExternallyManaged). A
+// null list is Fig's NullReferenceException.
 func (s *Server) applyOverrides(g *clientGroup, def Definition) (int, string) {
 	if !s.cfg.AllowClientOverrides {
 		return http.StatusOK, ""
@@ -293,6 +299,11 @@ func (s *Server) applyOverrides(g *clientGroup, def Definition) (int, string) {
 		values = append(values, namedValue{name: o.Name, value: o.Value})
 	}
 	s.applyValues(g, row, values)
+	for _, o := range def.ClientSettingOverrides {
+		if st := row.setting(o.Name); st != nil {
+			st.externallyManaged = true
+		}
+	}
 	return http.StatusOK, ""
 }
 

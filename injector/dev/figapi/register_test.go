@@ -303,6 +303,29 @@ func TestRegisterClientSettingOverrides(t *testing.T) {
 	if b, p := get(""), get("Prod"); b != "Melbourne" || p != "Perth" {
 		t.Errorf("Location: base %q, Prod %q; want Melbourne and Perth", b, p)
 	}
+	prod := func() figapi.ClientInfo {
+		for _, c := range e.srv.Clients() {
+			if c.Instance == "Prod" {
+				return c
+			}
+		}
+		t.Fatal("no Prod row")
+		return figapi.ClientInfo{}
+	}
+	// MarkSettingsAsExternallyManaged: the named setting, not the others.
+	if c := prod(); !c.Settings[0].ExternallyManaged || c.Settings[1].ExternallyManaged {
+		t.Errorf("externally managed: Location %v, %s %v; want true, false", c.Settings[0].ExternallyManaged, c.Settings[1].Name, c.Settings[1].ExternallyManaged)
+	}
+	// FilterChangedOverrides: the same override again (every pod start) is
+	// no change, so clients are not told to reload.
+	stamp := prod().LastSettingValueUpdate
+	e.clock.Add(time.Minute)
+	if r := e.register(secret, body); r.status != 200 {
+		t.Fatalf("register again: %d %s", r.status, r.body)
+	}
+	if got := prod().LastSettingValueUpdate; !got.Equal(stamp) {
+		t.Errorf("an unchanged override moved LastSettingValueUpdate from %v to %v", stamp, got)
+	}
 }
 
 func TestRegistrationIsRecorded(t *testing.T) {

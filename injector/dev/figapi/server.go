@@ -85,6 +85,15 @@ type Config struct {
 	// PollIntervalOverride, when not nil, replaces every run session's
 	// interval in status replies.
 	PollIntervalOverride *float64
+	// SecretStoreDown models Fig's experimental Key Vault option
+	// (UseAzureKeyVault) with Key Vault failing: Fig stores secret values
+	// only in Key Vault (SecretStoreHandler.SaveSecrets clears them in its
+	// database), and AzureKeyVaultSecretStore.GetSecrets logs the failure
+	// and returns no secrets, so HydrateSecrets leaves every secret setting
+	// null and GET settings answers 200 with "value": null for each
+	// (src/api/Fig.Api/Secrets/SecretStoreHandler.cs,
+	// AzureKeyVaultSecretStore.cs).
+	SecretStoreDown bool
 }
 
 // Server is the emulated Fig API, an http.Handler. It is safe for

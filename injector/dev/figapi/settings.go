@@ -58,9 +58,13 @@ func (s *Server) settingsBody(row *clientRow) []byte {
 		o := e.object(typeSetting)
 		o.str("name", st.name)
 		o.boolean("isSecret", st.isSecret)
-		if st.value.kind == KindNone {
+		switch {
+		case st.isSecret && s.cfg.SecretStoreDown:
+			o.key("value") // HydrateSecrets found nothing: the cleared StringSettingBusinessEntity(null)
+			e.value(NullString(), false)
+		case st.value.kind == KindNone:
 			o.null("value")
-		} else {
+		default:
 			o.key("value")
 			e.value(st.value, st.servesJSON())
 		}

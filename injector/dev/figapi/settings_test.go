@@ -258,3 +258,25 @@ func TestSettingsFetchMarksTheRunSession(t *testing.T) {
 		t.Errorf("run sessions after fetch = %+v", rs)
 	}
 }
+
+// TestSettingsWithTheSecretStoreDown is Fig's Key Vault option with Key
+// Vault failing (SecretStoreHandler.HydrateSecrets finds nothing): 200, and
+// every secret setting's value is a null string; the others are served.
+func TestSettingsWithTheSecretStoreDown(t *testing.T) {
+	e := newEnv(t, figapi.Options{})
+	seed(t, e, figapi.ClientSeed{Name: "MyApp", Settings: []figapi.SettingSeed{
+		{Name: "Location", Value: figapi.String("Melbourne")},
+		{Name: "ApiKey", IsSecret: true, Value: figapi.String("k-123")},
+	}})
+	cfg := e.srv.Config()
+	cfg.SecretStoreDown = true
+	e.srv.SetConfig(cfg)
+	r := e.settings("MyApp", "", secret)
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	want := `{"$type":"Fig.Contracts.Settings.SettingDataContract, Fig.Contracts","name":"ApiKey","isSecret":true,"value":{"$type":"Fig.Contracts.Settings.StringSettingDataContract, Fig.Contracts"}}`
+	if !strings.Contains(r.body, want) || !strings.Contains(r.body, `"Melbourne"`) || strings.Contains(r.body, "k-123") {
+		t.Errorf("body = %s, want ApiKey as %s and Location served", r.body, want)
+	}
+}

@@ -192,6 +192,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, name string
 		rs.hostname = hostOnly(r.Host)
 	}
 	rs.req = p.req
+	rs.noteHealth(p.req.Health)
 	rs.lastSettingUpdate = p.lastSettingUpdate
 	rs.raw = body
 

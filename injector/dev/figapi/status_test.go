@@ -234,10 +234,83 @@ func TestStatusRecordsRunSession(t *testing.T) {
 		PollIntervalMs: 15000, LiveReload: true, Statuses: 1, FigVersion: "4.0.0.0", ApplicationVersion: "2.1.0",
 		RunningUser: "app", OfflineSettingsEnabled: true, SupportsRestart: true, MemoryUsageBytes: 1024,
 		Health:           &figapi.Health{Status: figapi.Degraded, Components: []figapi.HealthComponent{{Name: "Registration", Status: figapi.Unhealthy, Message: "no"}}},
-		CustomProperties: json.RawMessage(`{"Properties":[]}`), LastStatus: json.RawMessage(body),
+		CustomProperties: json.RawMessage(`{"Properties":[]}`), LastStatus: json.RawMessage(body), HealthChanges: 1,
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("run sessions (-want +got):\n%s", diff)
+	}
+}
+
+// TestStatusRestartIsPerRunSession models Fig's session rules for a restart
+// (StatusService.cs RequestRestart/SyncStatus,
+// ClientRunSessionBusinessEntity.RestartRequested): the flag belongs to the
+// session an admin picked and is answered to it at every poll, however
+// often; only a new session (a restarted process) is answered false, and the
+// old one stays flagged until it expires (2 poll intervals + 50 ms without a
+// status), which is when Fig's Clients page stops showing the restart busy.
+func TestStatusRestartIsPerRunSession(t *testing.T) {
+	e := newEnv(t, figapi.Options{})
+	seedMyApp(t, e)
+	const newRun = "0b6c7d2e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"
+	put := func(id string) string {
+		r := e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret}, statusBody(id, e.clock.Now(), 30000))
+		if r.status != 200 {
+			t.Fatalf("status: %d %s", r.status, r.body)
+		}
+		return r.body
+	}
+	put(runID)
+	if err := e.srv.RequestRestart(runID); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if b := put(runID); !strings.Contains(b, `"restartRequested":true`) {
+			t.Fatalf("poll %d of the old session: %s, want restartRequested true", i, b)
+		}
+	}
+	if b := put(newRun); !strings.Contains(b, `"restartRequested":false`) {
+		t.Fatalf("the new session: %s, want restartRequested false", b)
+	}
+	byID := func() map[string]figapi.RunSession {
+		m := map[string]figapi.RunSession{}
+		for _, rs := range e.srv.RunSessions("MyApp") {
+			m[rs.ID] = rs
+		}
+		return m
+	}
+	if old := byID()[runID]; !old.RestartRequested || old.Expired {
+		t.Fatalf("old session: restartRequested %v, expired %v; want still flagged and listed", old.RestartRequested, old.Expired)
+	}
+	e.clock.Add(60*time.Second + 51*time.Millisecond)
+	put(newRun)
+	if s := byID(); !s[runID].Expired || s[newRun].Expired {
+		t.Errorf("after 2×30 s + 51 ms: old expired %v, new expired %v; want true, false", s[runID].Expired, s[newRun].Expired)
+	}
+}
+
+// TestStatusHealthChanges counts health changes as Fig's run session Update
+// does (ClientRunSessionBusinessEntityExtensions.cs): the first health, then
+// every health whose JSON differs; an identical health or a null one is no
+// change. Each change is a HealthStatusChanged event and web hook in Fig.
+func TestStatusHealthChanges(t *testing.T) {
+	e := newEnv(t, figapi.Options{})
+	seedMyApp(t, e)
+	put := func(health any) {
+		var body map[string]any
+		_ = json.Unmarshal(statusBody(runID, e.clock.Now(), 30000), &body)
+		body["Health"] = health
+		b, _ := json.Marshal(body)
+		if r := e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret}, b); r.status != 200 {
+			t.Fatalf("status: %d %s", r.status, r.body)
+		}
+	}
+	healthy := map[string]any{"Status": 0, "Components": []any{map[string]any{"Name": "application", "Status": 0, "Message": "Healthy"}}}
+	failing := map[string]any{"Status": 2, "Components": []any{map[string]any{"Name": "application", "Status": 2, "Message": "HTTP 503"}}}
+	for _, h := range []any{healthy, healthy, nil, failing, failing, healthy} {
+		put(h)
+	}
+	if got := e.srv.RunSessions("MyApp")[0].HealthChanges; got != 3 {
+		t.Errorf("HealthChanges = %d, want 3 (first, failing, healthy again)", got)
 	}
 }
 
@@ -314,4 +387,37 @@ func TestStatusGzipBody(t *testing.T) {
 	problem(t, r, 400)
 	r = e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret, "Content-Encoding": "br"}, statusBody(runID, e.clock.Now(), 30000))
 	problem(t, r, 400)
+}
+
+// TestStatusRestartRequiredToApplySettings: changing a setting without live
+// update marks every session of the client as needing a restart
+// (SettingsService.UpdateSettingValues → StatusService.MarkRestartRequired;
+// the web UI's "Restart Required"); a session that starts afterwards — the
+// restarted process — does not need one.
+func TestStatusRestartRequiredToApplySettings(t *testing.T) {
+	e := newEnv(t, figapi.Options{})
+	body := strings.Replace(fixtureB, `"SupportsLiveUpdate": true`, `"SupportsLiveUpdate": false`, 1) // Location
+	if r := e.register(secret, body); r.status != 200 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	e.status("MyApp", "", secret, e.clock.Now())
+	if err := e.srv.SetValue("MyApp", "", "RetryCount", figapi.Int(9)); err != nil { // live update: no restart
+		t.Fatal(err)
+	}
+	if e.srv.RunSessions("MyApp")[0].RestartRequiredToApplySettings {
+		t.Fatal("a live-update change asks for a restart")
+	}
+	if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("Perth")); err != nil {
+		t.Fatal(err)
+	}
+	if !e.srv.RunSessions("MyApp")[0].RestartRequiredToApplySettings {
+		t.Fatal("a change without live update does not ask the running session for a restart")
+	}
+	const newRun = "0b6c7d2e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"
+	e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret}, statusBody(newRun, e.clock.Now(), 30000))
+	for _, s := range e.srv.RunSessions("MyApp") {
+		if s.ID == newRun && s.RestartRequiredToApplySettings {
+			t.Error("the restarted session still needs a restart")
+		}
+	}
 }

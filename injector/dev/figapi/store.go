@@ -1,6 +1,7 @@
 package figapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -52,6 +53,9 @@ type setting struct {
 	liveUpdate  bool
 	value       Value
 	lastChanged time.Time
+	// externallyManaged is IsExternallyManaged: a client override named it
+	// (Fig's UI marks such a setting as set outside Fig).
+	externallyManaged bool
 }
 
 // servesJSON reports whether the setting's value goes out as a
@@ -80,6 +84,32 @@ type runSession struct {
 	lastSettingUpdate time.Time
 	req               statusRequest
 	raw               []byte
+	restartRequired   bool   // RestartRequiredToApplySettings
+	healthJSON        []byte // the last health reported (HealthReportJson)
+	healthChanges     int
+}
+
+// expired is Fig's IsExpired (ClientRunSessionBusinessEntityExtensions.cs):
+// last seen more than 2 poll intervals + 50 ms ago.
+func (rs *runSession) expired(now time.Time) bool {
+	grace := time.Duration((2*rs.pollIntervalMs + 50) * float64(time.Millisecond))
+	return rs.lastSeen.Add(grace).Before(now)
+}
+
+// noteHealth records a status's health as Fig's run session Update does
+// (ClientRunSessionBusinessEntityExtensions.cs): a health that serializes
+// differently from the last one is a change — Fig logs a HealthStatusChanged
+// event and fires that web hook (StatusService.cs) — and a null health
+// keeps the last one.
+func (rs *runSession) noteHealth(h *wireHealth) {
+	if h == nil {
+		return
+	}
+	b, _ := json.Marshal(h)
+	if !bytes.Equal(b, rs.healthJSON) {
+		rs.healthChanges++
+		rs.healthJSON = b
+	}
 }
 
 // change is one value change, Fig's event log entry that feeds
@@ -156,6 +186,14 @@ func (s *Server) applyValues(g *clientGroup, r *clientRow, values []namedValue) 
 		st.value = v
 		st.lastChanged = at
 		changed = append(changed, st.name)
+		if !st.liveUpdate {
+			// SettingsService.UpdateSettingValues → StatusService.MarkRestartRequired:
+			// every session of the row now needs a restart to apply it (the
+			// web UI's "Restart Required"); sessions that start later do not.
+			for _, rs := range r.sessions {
+				rs.restartRequired = true
+			}
+		}
 		s.changes = append(s.changes, change{client: g.name, instance: r.instance, setting: st.name, at: at})
 	}
 	if len(s.changes) > maxChanges {

@@ -25,14 +25,19 @@ import (
 
 // Defaults for Options.
 const (
-	// DefaultFigVersion is sent as FigVersion: the Fig.Client file version
-	// fig-injector speaks for (contracts/fig-api.md is read at v4.0.0).
-	DefaultFigVersion = "4.0.0.0"
+	// DefaultFigVersion is sent as FigVersion when the caller gives none.
+	// Fig.Client sends its own assembly file version there
+	// (VersionProvider.GetFigVersion); fig-injector is not Fig.Client, so it
+	// names itself, and Fig's Clients page and version report show which
+	// clients run through it.
+	DefaultFigVersion = "fig-injector"
 	// DefaultClientVersion is sent as ClientVersion and ApplicationVersion
 	// when the caller gives none.
 	DefaultClientVersion = "1.0.0.0"
-	// DefaultTimeout bounds each request.
-	DefaultTimeout = 10 * time.Second
+	// DefaultTimeout bounds each request: Fig.Client's default without an
+	// offline cache (ValidatedHttpClientFactory.cs), which fig-injector
+	// never keeps. A Fig that reads Key Vault while answering is slow.
+	DefaultTimeout = 60 * time.Second
 )
 
 // Size limits on response bodies: generous for settings, small for the rest.
@@ -86,12 +91,12 @@ type Client struct {
 	figVersion    string
 	timeout       time.Duration
 	log           *slog.Logger
-	runSession    string
-	started       time.Time
 	now           func() time.Time
 
-	mu   sync.Mutex
-	caps *Capabilities // cached after the first successful GET /capabilities
+	mu         sync.Mutex
+	caps       *Capabilities // cached after the first successful GET /capabilities
+	runSession string        // changed by NewRunSession
+	started    time.Time     // when the run session began
 }
 
 // New checks the options, picks the API URI (probing /_health when several
@@ -226,7 +231,29 @@ func (c *Client) probeOne(ctx context.Context, target *url.URL) bool {
 
 // RunSessionID is this Client's run session: one random UUID (lower-case,
 // hyphenated) sent with every settings fetch and status.
-func (c *Client) RunSessionID() string { return c.runSession }
+func (c *Client) RunSessionID() string {
+	id, _ := c.session()
+	return id
+}
+
+// NewRunSession starts a new run session, as a restarted Fig.Client process
+// does: a new RunSessionId, and a start time (the default StartTime and
+// first LastSettingUpdate) of now. Fig ends a restart request only when a
+// new session reports (StatusService.cs keeps RestartRequested on the old
+// session).
+func (c *Client) NewRunSession() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.runSession = uuid.NewString()
+	c.started = c.now().UTC()
+}
+
+// session returns the run session and when it began.
+func (c *Client) session() (string, time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runSession, c.started
+}
 
 // BaseURL is where requests go: the chosen URI's scheme://host[:port].
 func (c *Client) BaseURL() string { return c.origin.String() }

@@ -2,6 +2,7 @@ package fig
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +82,7 @@ func TestSettingsWithoutInstance(t *testing.T) {
 
 func TestStatusMatchesFixtureD(t *testing.T) {
 	srv := newFigServer(t, respond(200, string(readFixture(t, "fixture_d_status_response_changed.json")), nil))
-	c := newTestClient(t, srv, nil)
+	c := newTestClient(t, srv, func(o *Options) { o.FigVersion = "4.0.0.0" }) // Fixture D is Fig.Client 4.0.0's body
 	c.runSession = "6a1f7c2e-0b9d-4a57-9a55-2c6f0d7f4e11"
 	resp, err := c.Status(context.Background(), StatusRequest{
 		StartTime:              time.Date(2025, 1, 1, 10, 0, 0, 123456700, time.UTC),
@@ -114,6 +115,34 @@ func TestStatusMatchesFixtureD(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(readFixture(t, "fixture_d_status_request.json")), string(r.body)); diff != "" {
 		t.Errorf("body differs from Fixture D (-want +got):\n%s", diff)
+	}
+}
+
+// TestNewRunSession: a restart starts a new session, as a restarted
+// Fig.Client process does: a new RunSessionId in the status and the
+// settings fetch, and a new start time (StartTime and the first
+// LastSettingUpdate).
+func TestNewRunSession(t *testing.T) {
+	srv := newFigServer(t, respond(200, `{"settingUpdateAvailable":false}`, nil))
+	clock := time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC)
+	c := newTestClient(t, srv, nil)
+	c.now = func() time.Time { return clock }
+	first := c.RunSessionID()
+	clock = clock.Add(time.Hour)
+	c.NewRunSession()
+	if c.RunSessionID() == first {
+		t.Fatal("NewRunSession kept the run session")
+	}
+	if _, err := c.Status(context.Background(), StatusRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ RunSessionId, StartTime, LastSettingUpdate string }
+	if err := json.Unmarshal(srv.wire.requests(t)[0].body, &body); err != nil {
+		t.Fatal(err)
+	}
+	want := "2025-01-01T11:00:00Z"
+	if body.RunSessionId != c.RunSessionID() || body.StartTime != want || body.LastSettingUpdate != want {
+		t.Errorf("status = %+v, want session %s starting %s", body, c.RunSessionID(), want)
 	}
 }
 

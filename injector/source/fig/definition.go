@@ -48,14 +48,17 @@ const (
 type Definition struct {
 	// Description is the client's description (markdown); "" is sent as null.
 	Description string
-	// Instance is the body's Instance. It matters only for client setting
-	// overrides, which fig-injector never sends; "" is sent as null.
+	// Instance is the body's Instance: the instance client setting
+	// overrides apply to. Default: the Client's instance, as Fig.Client
+	// sends its resolved instance; "" is sent as null.
 	Instance string
 	// ClientVersion is recorded in Fig's registration history; default
 	// Options.ClientVersion.
 	ClientVersion string
 	// Settings are the setting definitions, in display order.
 	Settings []SettingDefinition
+	// Overrides are sent as ClientSettingOverrides (see Overrides).
+	Overrides []SettingOverride
 }
 
 // SettingDefinition is SettingDefinitionDataContract; properties fig-injector
@@ -158,8 +161,9 @@ func (d Definition) Validate() error {
 // Fig.Client writes it with Newtonsoft (TypeNameHandling.Objects): "$type"
 // first in every object, PascalCase, nulls included, every
 // SettingDefinitionDataContract property in declaration order,
-// ClientSettingOverrides, CustomActions, SettingMigrationResults and
-// Verifications as [] (never null).
+// ClientSettingOverrides as SettingDataContract objects, and CustomActions,
+// SettingMigrationResults and Verifications as [] (never null; the server
+// calls .Any() on ClientSettingOverrides without a null check).
 func EncodeDefinition(clientName string, d Definition) []byte {
 	var w jsonWriter
 	w.open(typeClientDefinition)
@@ -180,7 +184,7 @@ func EncodeDefinition(clientName string, d Definition) []byte {
 	w.key("CustomActions")
 	w.emptyArray()
 	w.key("ClientSettingOverrides")
-	w.emptyArray()
+	writeOverrides(&w, d.Overrides)
 	w.key("ClientVersion")
 	w.strOrNull(d.ClientVersion)
 	w.key("SettingMigrationResults")

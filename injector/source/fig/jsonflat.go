@@ -3,8 +3,10 @@ package fig
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -25,7 +27,10 @@ const maxJSONDepth = 64
 // unescaped, numbers keep their raw text, true/false become "True"/"False"
 // and null becomes "". Empty objects and arrays yield nothing. The root must
 // be an object or an array; a duplicate key (case-insensitive) or an empty
-// top-level key is an error, as it is in .NET. Leaves come in document order.
+// top-level key is an error, as it is in .NET. Leaves come sorted as
+// JsonValueParser's SortedDictionary(StringComparer.OrdinalIgnoreCase)
+// keeps them (src/client/Fig.Client/Parsers/JsonValueParser.cs), so a file
+// diffed against a .NET app's configuration lines up.
 func flattenJSON(text string) ([]leaf, error) {
 	p := &jsonParser{s: text}
 	p.skip()
@@ -54,7 +59,33 @@ func flattenJSON(text string) ([]leaf, error) {
 	if p.i != len(p.s) {
 		return nil, p.errorf("unexpected text after the JSON value")
 	}
+	slices.SortFunc(out, func(a, b leaf) int { return compareOrdinalIgnoreCase(a.path, b.path) })
 	return out, nil
+}
+
+// compareOrdinalIgnoreCase is .NET's StringComparer.OrdinalIgnoreCase: the
+// UTF-16 code units compared after upper-casing each, so "_" sorts after
+// letters and "a10" before "a2".
+func compareOrdinalIgnoreCase(a, b string) int {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		x, y := upperUnit(ua[i]), upperUnit(ub[i])
+		if x != y {
+			return int(x) - int(y)
+		}
+	}
+	return len(ua) - len(ub)
+}
+
+// upperUnit upper-cases one UTF-16 code unit (surrogates stay as they are).
+func upperUnit(u uint16) uint16 {
+	if utf16.IsSurrogate(rune(u)) {
+		return u
+	}
+	if up := unicode.ToUpper(rune(u)); up <= 0xFFFF {
+		return uint16(up)
+	}
+	return u
 }
 
 type jsonParser struct {

@@ -151,7 +151,12 @@ func TestMapRules(t *testing.T) {
 		{"null grid", []string{setting("G", "DataGrid", ``)}, []string{}},
 		{"grid gets no simplified key", []string{setting("A->G", "DataGrid", `[`+row(`"Values":"a"`)+`]`)}, []string{"A:G:0=a"}},
 		{"json", []string{setting("Db->Conn", "Json", `"{\"Host\":\"${MachineName}\",\"Port\":5432,\"Ratio\":1.50,\"On\":true,\"Off\":false,\"Nil\":null,\"Arr\":[1,{\"K\":\"v\"}],\"E\":{},\"F\":[],\"Q\":\"<NULL>\"}"`)},
-			[]string{"Db:Conn:Host=pod-1", "Db:Conn:Port=5432", "Db:Conn:Ratio=1.50", "Db:Conn:On=True", "Db:Conn:Off=False", "Db:Conn:Nil=", "Db:Conn:Arr:0=1", "Db:Conn:Arr:1:K=v"}},
+			[]string{"Db:Conn:Arr:0=1", "Db:Conn:Arr:1:K=v", "Db:Conn:Host=pod-1", "Db:Conn:Nil=", "Db:Conn:Off=False", "Db:Conn:On=True", "Db:Conn:Port=5432", "Db:Conn:Ratio=1.50"}},
+		// JsonValueParser's SortedDictionary(OrdinalIgnoreCase): upper-cased
+		// UTF-16 units, so "_" (0x5F) follows letters, digits sort as text and
+		// ":" (0x3A) precedes letters.
+		{"json leaves sorted as Fig.Client sorts them", []string{setting("J", "Json", `"{\"b\":1,\"a_b\":2,\"ab\":3,\"A2\":4,\"a10\":5,\"x\":{\"z\":6},\"xa\":7}"`)},
+			[]string{"J:a10=5", "J:A2=4", "J:ab=3", "J:a_b=2", "J:b=1", "J:x:z=6", "J:xa=7"}},
 		{"json array root, comments, trailing commas", []string{setting("J", "Json", `"[1, /* two */ 2, // end\n]"`)}, []string{"J:0=1", "J:1=2"}},
 		{"json gets no simplified key", []string{setting("A->J", "Json", `"{\"k\":1}"`)}, []string{"A:J:k=1"}},
 		{"invalid json is left out", []string{setting("J", "Json", `"{nope"`), setting("K", "Json", `"{\"a\":1,\"A\":2}"`), setting("L", "Json", `"42"`)}, []string{}},

@@ -116,6 +116,9 @@ func (c *Client) Register(ctx context.Context, def Definition) error {
 	if def.ClientVersion == "" {
 		def.ClientVersion = c.clientVersion
 	}
+	if def.Instance == "" {
+		def.Instance = c.instance // SettingsBase.CreateDataContract sends the resolved instance
+	}
 	description := def.Description
 	deferred := description != "" && caps.Supports(FeatureDeferredDescription)
 	if deferred {

@@ -13,7 +13,7 @@ import (
 // the headers clientSecret and Fig_Hostname. A client that is not
 // registered gives an error matching ErrNotRegistered.
 func (c *Client) Settings(ctx context.Context) ([]Setting, error) {
-	query := "runSessionId=" + c.runSession
+	query := "runSessionId=" + c.RunSessionID()
 	if q := c.instanceQuery(c.instance); q != "" {
 		query += "&" + q
 	}

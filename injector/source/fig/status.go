@@ -143,13 +143,14 @@ func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse,
 // HasConfigurationError (false), ConfigurationErrors ([]). The warnings say
 // which custom properties were adjusted to Fig's limits.
 func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
+	runSession, started := c.session()
 	start := req.StartTime
 	if start.IsZero() {
-		start = c.started
+		start = started
 	}
 	lastUpdate := req.LastSettingUpdate
 	if lastUpdate.IsZero() {
-		lastUpdate = c.started
+		lastUpdate = started
 	}
 	interval := req.PollInterval
 	if interval <= 0 {
@@ -170,7 +171,7 @@ func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
 	var w jsonWriter
 	w.open("")
 	w.key("RunSessionId")
-	w.str(c.runSession)
+	w.str(runSession)
 	w.key("StartTime")
 	w.str(newtonsoftTime(start.UTC()))
 	w.key("LastSettingUpdate")
