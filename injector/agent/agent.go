@@ -35,7 +35,8 @@ import (
 )
 
 // ErrConfigChanged is returned by Run when the watched configuration file
-// changed to a valid new configuration: the caller starts a new Agent.
+// changed to a valid new configuration: the caller runs the agent built for
+// it (Successor).
 var ErrConfigChanged = errors.New("configuration changed")
 
 // Options are the agent's inputs besides its configuration.
@@ -87,6 +88,8 @@ type Agent struct {
 	targets  []*target
 	notifier notify.Notifier // nil: nothing to tell
 	state    state
+	// successor is the agent for a changed configuration file (reload).
+	successor *Agent
 }
 
 // state is the last good value of every source. Only the goroutine running
@@ -239,4 +242,12 @@ func (a *Agent) draw(f func(*rand.Rand) time.Duration) time.Duration {
 	a.rngMu.Lock()
 	defer a.rngMu.Unlock()
 	return f(a.rng)
+}
+
+// childRand is a random source of its own for a successor, seeded from the
+// agent's (a rand.Rand is not safe for concurrent use).
+func (a *Agent) childRand() *rand.Rand {
+	a.rngMu.Lock()
+	defer a.rngMu.Unlock()
+	return rand.New(rand.NewPCG(a.rng.Uint64(), a.rng.Uint64()))
 }
