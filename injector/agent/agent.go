@@ -87,6 +87,7 @@ type Agent struct {
 	vaults   *vaultSet
 	targets  []*target
 	notifier notify.Notifier // nil: nothing to tell
+	notices  chan string     // a pending notification's reason (notify), one at most
 	state    state
 	// successor is the agent for a changed configuration file (reload).
 	successor *Agent
@@ -123,7 +124,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err // Complete checked it already, unless cfg did not come through it
 	}
 	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, sched: *opts.Schedule, rng: opts.Rand,
-		health: newHealth(opts.Now, opts.Metrics),
+		health: newHealth(opts.Now, opts.Metrics), notices: make(chan string, 1),
 		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
 			conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{

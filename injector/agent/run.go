@@ -47,7 +47,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	parent := ctx // a successor is built on it: it outlives this Run
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	notifierDone := a.startNotifier(ctx)
+	defer func() { cancel(); <-notifierDone }()
 	events := make(chan event, 64)
 	w, err := a.watchFiles(ctx, events)
 	if err != nil {
