@@ -59,10 +59,10 @@ type Allowlist struct {
 	// holds whenever any of the variables is set: every webhook that sets
 	// them requires notify.http.url on the pod's loopback.
 	Rules ClusterRules
-	// envAuthorityHost is AZURE_AUTHORITY_HOST. An azure.authorityHost equal
-	// to it is not compared with Rules.AuthorityHost: it is the value the
-	// agent uses when the file names none, which admission allowed, set in
-	// the pod's spec at admission (by the webhooks), where it cannot change.
+	// envAuthorityHost is AZURE_AUTHORITY_HOST, which ApplyEnv copies into
+	// azure.authorityHost when the file names none. It is checked like the
+	// file's (it came from the pod's spec, which the pod's author writes);
+	// it only changes the refusal's wording, which names the variable.
 	envAuthorityHost string
 }
 
@@ -145,7 +145,7 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 			Fix: "set the directory the shared volume is mounted at, e.g. /fig" + setByWebhook})
 	}
 	return &Allowlist{List: allowlist.FromEntries(figs, suffixes), AnyFigURI: figRaw == "", AnyKeyVault: kvRaw == "",
-		Rules: rules, envAuthorityHost: strings.TrimSpace(getenv("AZURE_AUTHORITY_HOST"))}, errs
+		Rules: rules, envAuthorityHost: strings.TrimSpace(getenv(AzureAuthorityHostEnv))}, errs
 }
 
 // entries splits a comma-separated list; AllowlistNone is the empty list.
@@ -196,10 +196,10 @@ func (v *validator) allowlist(c *Config) {
 		}
 	}
 	rules := a.Rules
-	if a.envAuthorityHost != "" && SameAuthorityHost(c.Azure.AuthorityHost, a.envAuthorityHost) {
-		rules.AuthorityHost = "" // AZURE_AUTHORITY_HOST: fixed at admission, see envAuthorityHost
-	}
 	for _, e := range rules.Check(c) {
+		if e.Path == "azure.authorityHost" && a.envAuthorityHost != "" && c.Azure.AuthorityHost == a.envAuthorityHost {
+			e.Path, e.Fix = AzureAuthorityHostEnv+" (azure.authorityHost from the environment)", envAuthorityHostFix
+		}
 		v.errs = append(v.errs, e)
 	}
 }

@@ -41,9 +41,10 @@ type ClusterRules struct {
 const (
 	authorityHostFix = "leave azure.authorityHost out (the cluster sets it; the webhook hands its authority to the agent in " +
 		AllowedAzureAuthorityHostEnv + ")"
-	challengeFix = "remove azure.disableChallengeResourceVerification (it lets a vault outside the Key Vault DNS suffixes receive a token)"
-	notifyFix    = "use http://127.0.0.1:<port>/<path>"
-	outputFix    = "use files in a directory of their own, e.g. /fig/appsettings.json"
+	envAuthorityHostFix = "remove " + AzureAuthorityHostEnv + " from the pod's containers, or set it to the cluster's authority (the agent copies an app container's workload identity env)"
+	challengeFix        = "remove azure.disableChallengeResourceVerification (it lets a vault outside the Key Vault DNS suffixes receive a token)"
+	notifyFix           = "use http://127.0.0.1:<port>/<path>"
+	outputFix           = "use files in a directory of their own, e.g. /fig/appsettings.json"
 )
 
 // Check returns one *FieldError per field the rules refuse, in the order of

@@ -134,8 +134,10 @@ var clusterEnv = withEnv(allowlistEnv,
 
 // TestClusterRulesFromEnv: Load applies the rules the webhook handed over,
 // each only when its variable is set; a malformed variable stops the load;
-// and an authority taken from AZURE_AUTHORITY_HOST (set in the pod's spec
-// at admission) is not compared.
+// and an authority taken from AZURE_AUTHORITY_HOST (copied from an app
+// container, whose author chose it) is compared like the file's: it used to
+// be exempt, so an app container's env could send the pod's federated token
+// to any authority.
 func TestClusterRulesFromEnv(t *testing.T) {
 	authority := strings.Replace(full, "listen:", "azure:\n  authorityHost: https://login.evil.example/\nlisten:", 1)
 	challenge := strings.Replace(full, "listen:", "azure:\n  disableChallengeResourceVerification: true\nlisten:", 1)
@@ -151,9 +153,11 @@ func TestClusterRulesFromEnv(t *testing.T) {
 		{"another authority", authority, clusterEnv,
 			`azure.authorityHost: "https://login.evil.example/" is not the cluster's authority https://login.microsoftonline.com/; fix: leave azure.authorityHost out`},
 		{"another authority, rule not handed over", authority, withEnv(clusterEnv, config.AllowedAzureAuthorityHostEnv, ""), ""},
-		{"the authority from AZURE_AUTHORITY_HOST", full, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example/"), ""},
+		{"another authority from AZURE_AUTHORITY_HOST", full, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example/"),
+			`AZURE_AUTHORITY_HOST (azure.authorityHost from the environment): "https://login.partner.example/" is not the cluster's authority https://login.microsoftonline.com/; fix: remove AZURE_AUTHORITY_HOST from the pod's containers`},
+		{"the cluster's authority from AZURE_AUTHORITY_HOST", full, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com"), ""},
 		{"the file names AZURE_AUTHORITY_HOST's authority", strings.Replace(authority, "login.evil.example", "login.partner.example", 1),
-			withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example"), ""},
+			withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example"), `azure.authorityHost: "https://login.partner.example/" is not the cluster's authority`},
 		{"another authority than AZURE_AUTHORITY_HOST's", authority, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example/"),
 			`azure.authorityHost: "https://login.evil.example/" is not the cluster's authority`},
 		{"challenge verification disabled", challenge, clusterEnv, `azure.disableChallengeResourceVerification: is not allowed in this cluster; fix: remove`},

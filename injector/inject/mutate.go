@@ -112,6 +112,9 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 		}
 	}
 	p.identity = findIdentity(pod, r, s)
+	if err := p.identity.checkAuthority(s.AzureAuthorityHost); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
