@@ -106,6 +106,9 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 	if p.apps, err = selectApps(pod, r, agent.mountDir); err != nil {
 		return nil, err
 	}
+	if err := checkAgentOnlyMounts(pod, p.apps); err != nil {
+		return nil, err
+	}
 	if p.shareProcess {
 		if p.runAsUser, err = appUser(pod, p.apps); err != nil {
 			return nil, err
@@ -147,6 +150,31 @@ func selectApps(pod *corev1.Pod, r *Request, mountDir string) ([]string, error) 
 		}
 	}
 	return apps, nil
+}
+
+// agentOnlyVolumes hold what only the agent may read: the client secret,
+// its config and template, the trust bundle, the token it adds.
+var agentOnlyVolumes = []string{ClientSecretVolumeName, ConfigVolumeName, TemplateVolumeName, TrustVolumeName, TokenVolumeName}
+
+// checkAgentOnlyMounts refuses a pod whose own containers mount a volume
+// the webhook owns: one of agentOnlyVolumes (the pod's author names a
+// volume like ours to read the agent's client secret once ours replaces
+// it), or the shared volume in a container that does not get the webhook's
+// read-only mount (it could rewrite the file the app reads). A selected app
+// container's mount of the shared volume is replaced by the webhook's.
+func checkAgentOnlyMounts(pod *corev1.Pod, apps []string) error {
+	for _, c := range append(slices.Clone(pod.Spec.InitContainers), pod.Spec.Containers...) {
+		if isAgentContainer(c.Name) {
+			continue
+		}
+		for _, m := range c.VolumeMounts {
+			if slices.Contains(agentOnlyVolumes, m.Name) || (m.Name == VolumeName && !slices.Contains(apps, c.Name)) {
+				return annotationErr(fmt.Sprintf("volumeMounts of container %q", c.Name), "remove the mount, or rename the volume: names starting with fig-injector belong to the webhook",
+					"mounts volume %q, which only the fig-injector agent may mount", m.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // appUser is the UID of the first selected app container: signalling a
