@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fig-injector/fig-injector/injector/agent"
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/status"
 )
@@ -49,7 +50,7 @@ func (c *configFlags) load() (*config.Config, error) {
 	)
 	if c.path != "" {
 		from = c.path
-		if data, err = os.ReadFile(c.path); err != nil {
+		if data, err = boundedfile.Read(c.path, boundedfile.ConfigLimit); err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
 	} else if data = []byte(os.Getenv(configEnv)); len(data) == 0 {

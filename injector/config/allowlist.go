@@ -126,7 +126,8 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 			bad(AllowedKeyVaultSuffixesEnv, e, err, `list DNS suffixes such as vault.azure.net, comma-separated, or "`+AllowlistNone+`" (the webhook sets it from the chart's allowlists)`)
 		}
 	}
-	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir}
+	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir,
+		ConfinePaths: true, TokenFile: strings.TrimSpace(getenv("AZURE_FEDERATED_TOKEN_FILE"))}
 	const setByWebhook = " (the webhook sets it from the chart's settings)"
 	if u, err := url.Parse(authority); authority != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
 		errs = append(errs, &FieldError{Path: AllowedAzureAuthorityHostEnv, Problem: fmt.Sprintf("%q is not an https URL", authority),

@@ -34,7 +34,29 @@ type ClusterRules struct {
 	// shared volume's mount path); every output path must also pass
 	// CheckOutputPath. "" allows any.
 	OutputDir string
+	// ConfinePaths keeps every file the configuration reads inside the
+	// mount meant for it (FileDirs): a client secret only from the client
+	// Secret's mount, templates and declarations only from the ConfigMap
+	// mounts, a CA bundle only from the trust bundle's or the config's
+	// mount, and the federated token only from TokenFile. Otherwise a
+	// ConfigMap could send the federated token to Fig as the client secret,
+	// copy the client secret into an app-readable output as a "template",
+	// or trust the output (which Fig values fill) as a CA.
+	ConfinePaths bool
+	// TokenFile is the only azure.tokenFile allowed with ConfinePaths: the
+	// workload identity's AZURE_FEDERATED_TOKEN_FILE ("" at admission, where
+	// the file must leave it out).
+	TokenFile string
 }
+
+// The mount paths of what the agent may read besides the shared volume
+// (the webhook mounts them read-only into the agent containers only).
+const (
+	ClientSecretDir = "/etc/fig-injector/client-secret"
+	TemplateDir     = "/etc/fig-injector/template"
+	ConfigDir       = "/etc/fig-injector/config"
+	TrustDir        = "/etc/fig-injector/ca"
+)
 
 // Fixes of ClusterRules refusals. They read the same at admission and in
 // the agent.
@@ -65,6 +87,11 @@ func (r ClusterRules) Check(c *Config) []*FieldError {
 	if h := c.Notify.HTTP; r.LoopbackNotify && h != nil {
 		if err := CheckNotifyURL(h.URL); err != nil {
 			add("notify.http.url", fmt.Sprintf("%q %v", h.URL, err), notifyFix)
+		}
+	}
+	if r.ConfinePaths {
+		for _, e := range r.checkPaths(c) {
+			add(e.Path, e.Problem, e.Fix)
 		}
 	}
 	if dir := r.OutputDir; dir != "" {
@@ -127,4 +154,40 @@ func CheckOutputPath(p string) error {
 		}
 	}
 	return nil
+}
+
+// checkPaths is the ConfinePaths rule.
+func (r ClusterRules) checkPaths(c *Config) []*FieldError {
+	var errs []*FieldError
+	confine := func(field, p, fix string, dirs ...string) {
+		if p != "" && !inAny(p, dirs) {
+			errs = append(errs, &FieldError{Path: field, Problem: fmt.Sprintf("%q is outside %s", p, strings.Join(dirs, " and ")), Fix: fix})
+		}
+	}
+	if f := c.Fig; f != nil {
+		confine("fig.clientSecret.file", f.ClientSecret.File, "leave it out and name the Secret in the fig-injector.io/client-secret annotation (<secret>/<key> is mounted at "+ClientSecretDir+"/<key>)", ClientSecretDir)
+		confine("fig.register", f.Register, "put the declaration in the config's ConfigMap and name it "+ConfigDir+"/<key>", ConfigDir, TemplateDir)
+	}
+	for i, o := range c.Outputs {
+		confine(fmt.Sprintf("outputs[%d].template", i), o.Template, "put the template in the config's ConfigMap and name it "+ConfigDir+"/<key>", TemplateDir, ConfigDir)
+	}
+	confine("tls.caFile", c.TLS.CAFile, "leave it out (the chart's trustBundle is mounted at "+TrustDir+"), or put the CA bundle in the config's ConfigMap", TrustDir, ConfigDir)
+	if tf := c.Azure.TokenFile; tf != "" && tf != r.TokenFile {
+		errs = append(errs, &FieldError{Path: "azure.tokenFile", Problem: fmt.Sprintf("%q is not the workload identity's token file", tf),
+			Fix: "leave it out (the workload identity sets AZURE_FEDERATED_TOKEN_FILE)"})
+	}
+	return errs
+}
+
+// inAny reports whether p is a clean absolute path strictly below one of dirs.
+func inAny(p string, dirs []string) bool {
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return false
+	}
+	for _, d := range dirs {
+		if strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
 }

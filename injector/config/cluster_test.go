@@ -16,6 +16,7 @@ var strict = config.ClusterRules{
 	KeepChallengeResourceVerification: true,
 	LoopbackNotify:                    true,
 	OutputDir:                         "/fig",
+	ConfinePaths:                      true,
 }
 
 // TestClusterRules: each rule refuses what admission refuses, naming the
@@ -60,6 +61,30 @@ func TestClusterRules(t *testing.T) {
 			[]string{`outputs[0].path: "/fig/../etc/passwd" is not a clean file path; fix: use files in a directory of their own, e.g. /fig/appsettings.json`}},
 		{"output hidden", func(c *config.Config) { c.Outputs[0].Path = "/fig/.fig-injector" }, strict,
 			[]string{`outputs[0].path: "/fig/.fig-injector" is a hidden file`}},
+		// Paths (issue 12 item 7): every file the config reads stays in the mount meant for it.
+		{"files in their mounts", func(c *config.Config) {
+			c.Fig.ClientSecret.File = "/etc/fig-injector/client-secret/secret"
+			c.Fig.Register = "/etc/fig-injector/config/settings.yaml"
+			c.Outputs[0].Format, c.Outputs[0].Template = "template", "/etc/fig-injector/template/app.tmpl"
+			c.TLS.CAFile = "/etc/fig-injector/ca/ca.crt"
+		}, strict, nil},
+		{"the federated token as the client secret", func(c *config.Config) {
+			c.Fig.ClientSecret.File = "/var/run/secrets/azure/tokens/azure-identity-token"
+		}, strict, []string{`fig.clientSecret.file: "/var/run/secrets/azure/tokens/azure-identity-token" is outside /etc/fig-injector/client-secret; fix: leave it out and name the Secret in the fig-injector.io/client-secret annotation`}},
+		{"the client secret as a template", func(c *config.Config) {
+			c.Outputs[0].Format, c.Outputs[0].Template = "template", "/etc/fig-injector/client-secret/secret"
+		}, strict, []string{`outputs[0].template: "/etc/fig-injector/client-secret/secret" is outside /etc/fig-injector/template and /etc/fig-injector/config`}},
+		{"a template escaping its mount", func(c *config.Config) {
+			c.Outputs[0].Format, c.Outputs[0].Template = "template", "/etc/fig-injector/template/../client-secret/secret"
+		}, strict, []string{`outputs[0].template: "/etc/fig-injector/template/../client-secret/secret" is outside`}},
+		{"the output as the CA", func(c *config.Config) { c.TLS.CAFile = "/fig/appsettings.json" }, strict,
+			[]string{`tls.caFile: "/fig/appsettings.json" is outside /etc/fig-injector/ca and /etc/fig-injector/config`}},
+		{"/dev/zero as the declaration", func(c *config.Config) { c.Fig.Register = "/dev/zero" }, strict,
+			[]string{`fig.register: "/dev/zero" is outside /etc/fig-injector/config and /etc/fig-injector/template`}},
+		{"another token file", func(c *config.Config) { c.Azure.TokenFile = "/etc/fig-injector/client-secret/secret" }, strict,
+			[]string{`azure.tokenFile: "/etc/fig-injector/client-secret/secret" is not the workload identity's token file; fix: leave it out`}},
+		{"the identity's token file", func(c *config.Config) { c.Azure.TokenFile = "/var/run/secrets/azure/tokens/azure-identity-token" },
+			config.ClusterRules{ConfinePaths: true, TokenFile: "/var/run/secrets/azure/tokens/azure-identity-token"}, nil},
 		{"everything at once", func(c *config.Config) {
 			c.Azure.AuthorityHost = "https://login.evil.example/"
 			c.Azure.DisableChallengeResourceVerification = true

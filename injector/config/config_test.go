@@ -17,7 +17,7 @@ fig:
   apiUri: https://fig-api.fig.svc:8080
   clientName: OrderService
   clientSecret:
-    file: /var/run/secrets/fig/secret
+    file: /etc/fig-injector/client-secret/secret
   pollInterval: 10s
 keyVaults:
   - url: https://orders-kv.vault.azure.net/

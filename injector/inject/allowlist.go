@@ -35,6 +35,7 @@ func (s *Settings) clusterRules(mountDir string) config.ClusterRules {
 		KeepChallengeResourceVerification: !s.AzureDisableChallengeResourceVerification,
 		LoopbackNotify:                    true,
 		OutputDir:                         mountDir,
+		ConfinePaths:                      true,
 	}
 }
 

@@ -137,6 +137,12 @@ func TestAllowlistConfigMapDenials(t *testing.T) {
 		{"authority", "listen:", "azure:\n  authorityHost: https://login.evil.example/\nlisten:", "azure.authorityHost"},
 		{"challenge verification", "listen:", "azure:\n  disableChallengeResourceVerification: true\nlisten:", "disableChallengeResourceVerification"},
 		{"notify elsewhere", "listen:", "notify:\n  http: {url: \"http://fig-api.fig.svc/x\"}\nlisten:", "notify.http.url"},
+		// Issue 12 item 7: every file the config reads stays in the mount meant for it.
+		{"federated token as client secret", "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", `fig.clientSecret.file "/var/run/secrets/azure/tokens/azure-identity-token" is outside /etc/fig-injector/client-secret`},
+		{"client secret as template", "  - path: /config/env/app.env\n    format: env", "  - path: /config/env/app.env\n    format: template\n    template: /etc/fig-injector/client-secret/secret", `outputs[1].template "/etc/fig-injector/client-secret/secret" is outside`},
+		{"output as CA", "listen:", "tls:\n  caFile: /config/appsettings.json\nlisten:", `tls.caFile "/config/appsettings.json" is outside`},
+		{"dev zero as declaration", "clientName: OrderService", "clientName: OrderService\n  register: /dev/zero", `fig.register "/dev/zero" is outside`},
+		{"token file", "listen:", "azure:\n  tokenFile: /etc/fig-injector/client-secret/secret\nlisten:", `azure.tokenFile "/etc/fig-injector/client-secret/secret" is not the workload identity's token file`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
 package inject
 
+import "github.com/fig-injector/fig-injector/injector/config"
+
 // Every name below is part of the product's interface (SPEC §3): users write
 // the annotations, the chart and docs cite the names, and tests find injected
 // objects by them. Change one only together with its docs, chart and tests.
@@ -95,10 +97,10 @@ const (
 // Paths inside the agent containers.
 const (
 	DefaultOutputPath      = "/fig/appsettings.json"
-	TemplateMountPath      = "/etc/fig-injector/template"
-	ConfigMountPath        = "/etc/fig-injector/config"
-	ClientSecretMountPath  = "/etc/fig-injector/client-secret"
-	TrustMountPath         = "/etc/fig-injector/ca"
+	TemplateMountPath      = config.TemplateDir
+	ConfigMountPath        = config.ConfigDir
+	ClientSecretMountPath  = config.ClientSecretDir
+	TrustMountPath         = config.TrustDir
 	TokenMountPath         = "/var/run/secrets/fig-injector/azure"
 	TokenFileName          = "azure-identity-token"
 	DefaultTemplateKey     = "template.tmpl"
