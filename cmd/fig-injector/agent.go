@@ -186,3 +186,10 @@ func (c currentHealth) Sources() []status.SourceHealth {
 	}
 	return nil
 }
+
+func (c currentHealth) Outputs() []status.OutputHealth {
+	if a := c.a.Load(); a != nil {
+		return a.Health().Outputs()
+	}
+	return nil
+}

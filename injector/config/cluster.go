@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -133,12 +134,30 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// Limits of an output path: Linux's NAME_MAX for each name, and a total
+// well inside PATH_MAX.
+const (
+	maxPathName = 255
+	maxPath     = 1024
+)
+
+// systemDirs are directories whose whole tree belongs to the image: an
+// output there would mount the shared volume over them in every app
+// container, hiding the image's CA certificates, libraries or binaries.
+var systemDirs = []string{"/etc/ssl", "/etc/pki", "/etc/ca-certificates", "/etc/ssh", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot"}
+
 // CheckOutputPath reports what is wrong with an output path whose directory
 // becomes a mount point in the pod's containers, or nil. The error
 // completes a sentence whose subject is the path.
 func CheckOutputPath(p string) error {
 	dir := path.Dir(p)
 	switch {
+	case strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		return errors.New("contains a control character (NUL, newline, …)")
+	case len(p) > maxPath:
+		return fmt.Errorf("is longer than %d bytes", maxPath)
+	case slices.ContainsFunc(strings.Split(p, "/"), func(name string) bool { return len(name) > maxPathName }):
+		return fmt.Errorf("has a name longer than %d bytes", maxPathName)
 	case !path.IsAbs(p):
 		return errors.New("is not an absolute path")
 	case path.Clean(p) != p || strings.HasSuffix(p, "/"):
@@ -147,6 +166,11 @@ func CheckOutputPath(p string) error {
 		return errors.New("is in the root directory, which cannot be a mount point")
 	case strings.HasPrefix(path.Base(p), "."):
 		return errors.New("is a hidden file")
+	}
+	for _, system := range systemDirs {
+		if dir == system || strings.HasPrefix(dir, system+"/") {
+			return errors.New("would hide the image's system directory " + system)
+		}
 	}
 	for _, reserved := range []string{"/etc/fig-injector", "/var/run/secrets", "/run/secrets", "/dev", "/proc", "/sys"} {
 		if dir == reserved || strings.HasPrefix(dir, reserved+"/") || strings.HasPrefix(reserved, dir+"/") {

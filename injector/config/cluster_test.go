@@ -136,6 +136,17 @@ func TestCheckOutputPath(t *testing.T) {
 		{"/etc/x.json", "overlaps the reserved path /etc/fig-injector"},
 		{"/var/run/secrets/kubernetes.io/x", "overlaps the reserved path /var/run/secrets"},
 		{"/proc/x", "overlaps the reserved path /proc"},
+		// Issue 12 item 13: these were admitted.
+		{"/fig/app\x00settings.json", "contains a control character (NUL, newline, …)"},
+		{"/fig/app\nsettings.json", "contains a control character (NUL, newline, …)"},
+		{"/fig/" + strings.Repeat("a", 256), "has a name longer than 255 bytes"},
+		{"/fig/" + strings.Repeat("a", 255), ""},
+		{strings.Repeat("/abcdefgh", 120) + "/a.json", "is longer than 1024 bytes"},
+		{"/etc/ssl/appsettings.json", "would hide the image's system directory /etc/ssl"},
+		{"/etc/ssl/certs/ca-certificates.crt", "would hide the image's system directory /etc/ssl"},
+		{"/usr/local/bin/app.json", "would hide the image's system directory /usr"},
+		{"/etc/pki/tls/x.json", "would hide the image's system directory /etc/pki"},
+		{"/etc/sslx/x.json", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
