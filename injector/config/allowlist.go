@@ -32,6 +32,10 @@ const (
 	// AllowedOutputDirEnv is the directory every output must stay in or
 	// below: the shared volume's mount path, ClusterRules.OutputDir.
 	AllowedOutputDirEnv = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
+	// ConfineFilesEnv hands over the agent's private mount paths, which
+	// every file the configuration reads must stay in (ClusterRules.Files):
+	// "clientSecret=<dir>,config=<dir>,template=<dir>,ca=<dir>".
+	ConfineFilesEnv = "FIG_INJECTOR_CONFINE_FILES"
 	// AllowlistNone is the value of an empty list: nothing of that kind is
 	// allowed. An unset (or empty) variable restricts nothing.
 	AllowlistNone = "none"
@@ -107,7 +111,8 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 	authority := strings.TrimSpace(getenv(AllowedAzureAuthorityHostEnv))
 	challenge := strings.TrimSpace(getenv(AllowDisableChallengeResourceVerificationEnv))
 	outDir := strings.TrimSpace(getenv(AllowedOutputDirEnv))
-	if figRaw == "" && kvRaw == "" && authority == "" && challenge == "" && outDir == "" {
+	confine := strings.TrimSpace(getenv(ConfineFilesEnv))
+	if figRaw == "" && kvRaw == "" && authority == "" && challenge == "" && outDir == "" && confine == "" {
 		return nil, nil
 	}
 	var errs []error
@@ -127,11 +132,19 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 		}
 	}
 	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir,
-		ConfinePaths: true, TokenFile: strings.TrimSpace(getenv("AZURE_FEDERATED_TOKEN_FILE"))}
+		TokenFile: strings.TrimSpace(getenv("AZURE_FEDERATED_TOKEN_FILE"))}
 	const setByWebhook = " (the webhook sets it from the chart's settings)"
 	if u, err := url.Parse(authority); authority != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
 		errs = append(errs, &FieldError{Path: AllowedAzureAuthorityHostEnv, Problem: fmt.Sprintf("%q is not an https URL", authority),
 			Fix: "set the cluster's authority host, e.g. https://login.microsoftonline.com/" + setByWebhook})
+	}
+	if confine != "" {
+		files, err := ParseFileDirs(confine)
+		if err != nil {
+			errs = append(errs, &FieldError{Path: ConfineFilesEnv, Problem: fmt.Sprintf("%q %v", confine, err),
+				Fix: "list clientSecret=<dir>,config=<dir>,template=<dir>,ca=<dir>" + setByWebhook})
+		}
+		rules.Files = files
 	}
 	if challenge != "" {
 		allowed, err := strconv.ParseBool(challenge)
@@ -203,4 +216,32 @@ func (v *validator) allowlist(c *Config) {
 		}
 		v.errs = append(v.errs, e)
 	}
+}
+
+// String renders d as ConfineFilesEnv holds it.
+func (d FileDirs) String() string {
+	return "clientSecret=" + d.ClientSecret + ",config=" + d.Config + ",template=" + d.Template + ",ca=" + d.CA
+}
+
+// ParseFileDirs reads ConfineFilesEnv's value: every key once, each a clean
+// absolute directory other than /.
+func ParseFileDirs(s string) (*FileDirs, error) {
+	d := &FileDirs{}
+	fields := map[string]*string{"clientSecret": &d.ClientSecret, "config": &d.Config, "template": &d.Template, "ca": &d.CA}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		dst, ok := fields[k]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("names %q, which is not clientSecret, config, template or ca (or names it twice)", k)
+		case !path.IsAbs(v) || path.Clean(v) != v || v == "/":
+			return nil, fmt.Errorf("gives %s %q, which is not a clean absolute directory other than /", k, v)
+		}
+		*dst = v
+		delete(fields, k)
+	}
+	if len(fields) > 0 {
+		return nil, errors.New("does not name every one of clientSecret, config, template and ca")
+	}
+	return d, nil
 }

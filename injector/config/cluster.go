@@ -35,29 +35,27 @@ type ClusterRules struct {
 	// shared volume's mount path); every output path must also pass
 	// CheckOutputPath. "" allows any.
 	OutputDir string
-	// ConfinePaths keeps every file the configuration reads inside the
-	// mount meant for it (FileDirs): a client secret only from the client
-	// Secret's mount, templates and declarations only from the ConfigMap
-	// mounts, a CA bundle only from the trust bundle's or the config's
-	// mount, and the federated token only from TokenFile. Otherwise a
-	// ConfigMap could send the federated token to Fig as the client secret,
-	// copy the client secret into an app-readable output as a "template",
-	// or trust the output (which Fig values fill) as a CA.
-	ConfinePaths bool
-	// TokenFile is the only azure.tokenFile allowed with ConfinePaths: the
+	// Files keeps every file the configuration reads inside the mount meant
+	// for it: a client secret only from the client Secret's mount,
+	// templates and declarations only from the ConfigMap mounts, a CA bundle
+	// only from the trust bundle's or the config's mount, and the federated
+	// token only from TokenFile. Otherwise a ConfigMap could send the
+	// federated token to Fig as the client secret, copy the client secret
+	// into an app-readable output as a "template", or trust the output
+	// (which Fig values fill) as a CA. Nil confines nothing.
+	Files *FileDirs
+	// TokenFile is the only azure.tokenFile allowed with Files: the
 	// workload identity's AZURE_FEDERATED_TOKEN_FILE ("" at admission, where
 	// the file must leave it out).
 	TokenFile string
 }
 
-// The mount paths of what the agent may read besides the shared volume
-// (the webhook mounts them read-only into the agent containers only).
-const (
-	ClientSecretDir = "/etc/fig-injector/client-secret"
-	TemplateDir     = "/etc/fig-injector/template"
-	ConfigDir       = "/etc/fig-injector/config"
-	TrustDir        = "/etc/fig-injector/ca"
-)
+// FileDirs are the mount paths of what the agent may read besides the
+// shared volume; the webhook mounts them read-only into the agent
+// containers only, and hands them over in ConfineFilesEnv.
+type FileDirs struct {
+	ClientSecret, Config, Template, CA string
+}
 
 // Fixes of ClusterRules refusals. They read the same at admission and in
 // the agent.
@@ -90,7 +88,7 @@ func (r ClusterRules) Check(c *Config) []*FieldError {
 			add("notify.http.url", fmt.Sprintf("%q %v", h.URL, err), notifyFix)
 		}
 	}
-	if r.ConfinePaths {
+	if r.Files != nil {
 		for _, e := range r.checkPaths(c) {
 			add(e.Path, e.Problem, e.Fix)
 		}
@@ -180,22 +178,23 @@ func CheckOutputPath(p string) error {
 	return nil
 }
 
-// checkPaths is the ConfinePaths rule.
+// checkPaths is the Files rule.
 func (r ClusterRules) checkPaths(c *Config) []*FieldError {
 	var errs []*FieldError
+	d := r.Files
 	confine := func(field, p, fix string, dirs ...string) {
 		if p != "" && !inAny(p, dirs) {
 			errs = append(errs, &FieldError{Path: field, Problem: fmt.Sprintf("%q is outside %s", p, strings.Join(dirs, " and ")), Fix: fix})
 		}
 	}
 	if f := c.Fig; f != nil {
-		confine("fig.clientSecret.file", f.ClientSecret.File, "leave it out and name the Secret in the fig-injector.io/client-secret annotation (<secret>/<key> is mounted at "+ClientSecretDir+"/<key>)", ClientSecretDir)
-		confine("fig.register", f.Register, "put the declaration in the config's ConfigMap and name it "+ConfigDir+"/<key>", ConfigDir, TemplateDir)
+		confine("fig.clientSecret.file", f.ClientSecret.File, "leave it out and name the Secret in the fig-injector.io/client-secret annotation (<secret>/<key> is mounted at "+d.ClientSecret+"/<key>)", d.ClientSecret)
+		confine("fig.register", f.Register, "put the declaration in the config's ConfigMap and name it "+d.Config+"/<key>", d.Config, d.Template)
 	}
 	for i, o := range c.Outputs {
-		confine(fmt.Sprintf("outputs[%d].template", i), o.Template, "put the template in the config's ConfigMap and name it "+ConfigDir+"/<key>", TemplateDir, ConfigDir)
+		confine(fmt.Sprintf("outputs[%d].template", i), o.Template, "put the template in the config's ConfigMap and name it "+d.Config+"/<key>", d.Template, d.Config)
 	}
-	confine("tls.caFile", c.TLS.CAFile, "leave it out (the chart's trustBundle is mounted at "+TrustDir+"), or put the CA bundle in the config's ConfigMap", TrustDir, ConfigDir)
+	confine("tls.caFile", c.TLS.CAFile, "leave it out (the chart's trustBundle is mounted at "+d.CA+"), or put the CA bundle in the config's ConfigMap", d.CA, d.Config)
 	if tf := c.Azure.TokenFile; tf != "" && tf != r.TokenFile {
 		errs = append(errs, &FieldError{Path: "azure.tokenFile", Problem: fmt.Sprintf("%q is not the workload identity's token file", tf),
 			Fix: "leave it out (the workload identity sets AZURE_FEDERATED_TOKEN_FILE)"})
@@ -203,13 +202,14 @@ func (r ClusterRules) checkPaths(c *Config) []*FieldError {
 	return errs
 }
 
-// inAny reports whether p is a clean absolute path strictly below one of dirs.
+// inAny reports whether p is a clean absolute path strictly below one of
+// dirs (an empty dir contains nothing).
 func inAny(p string, dirs []string) bool {
 	if !path.IsAbs(p) || path.Clean(p) != p {
 		return false
 	}
 	for _, d := range dirs {
-		if strings.HasPrefix(p, d+"/") {
+		if d != "" && strings.HasPrefix(p, d+"/") {
 			return true
 		}
 	}

@@ -16,8 +16,12 @@ var strict = config.ClusterRules{
 	KeepChallengeResourceVerification: true,
 	LoopbackNotify:                    true,
 	OutputDir:                         "/fig",
-	ConfinePaths:                      true,
+	Files:                             &agentDirs,
 }
+
+// agentDirs are the agent's private mounts as the webhook hands them over.
+var agentDirs = config.FileDirs{ClientSecret: "/etc/fig-injector/client-secret", Config: "/etc/fig-injector/config",
+	Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca"}
 
 // TestClusterRules: each rule refuses what admission refuses, naming the
 // field, the value and the fix, and accepts the rest; the zero rules accept
@@ -84,7 +88,7 @@ func TestClusterRules(t *testing.T) {
 		{"another token file", func(c *config.Config) { c.Azure.TokenFile = "/etc/fig-injector/client-secret/secret" }, strict,
 			[]string{`azure.tokenFile: "/etc/fig-injector/client-secret/secret" is not the workload identity's token file; fix: leave it out`}},
 		{"the identity's token file", func(c *config.Config) { c.Azure.TokenFile = "/var/run/secrets/azure/tokens/azure-identity-token" },
-			config.ClusterRules{ConfinePaths: true, TokenFile: "/var/run/secrets/azure/tokens/azure-identity-token"}, nil},
+			config.ClusterRules{Files: &agentDirs, TokenFile: "/var/run/secrets/azure/tokens/azure-identity-token"}, nil},
 		{"everything at once", func(c *config.Config) {
 			c.Azure.AuthorityHost = "https://login.evil.example/"
 			c.Azure.DisableChallengeResourceVerification = true
@@ -166,7 +170,8 @@ func TestCheckOutputPath(t *testing.T) {
 var clusterEnv = withEnv(allowlistEnv,
 	config.AllowedAzureAuthorityHostEnv, "https://login.microsoftonline.com/",
 	config.AllowDisableChallengeResourceVerificationEnv, "false",
-	config.AllowedOutputDirEnv, "/fig")
+	config.AllowedOutputDirEnv, "/fig",
+	config.ConfineFilesEnv, agentDirs.String())
 
 // TestClusterRulesFromEnv: Load applies the rules the webhook handed over,
 // each only when its variable is set; a malformed variable stops the load;
@@ -206,6 +211,16 @@ func TestClusterRulesFromEnv(t *testing.T) {
 		{"output elsewhere, rule not handed over", output, withEnv(clusterEnv, config.AllowedOutputDirEnv, ""), ""},
 		{"malformed authority", full, withEnv(clusterEnv, config.AllowedAzureAuthorityHostEnv, "http://login"),
 			config.AllowedAzureAuthorityHostEnv + `: "http://login" is not an https URL; fix: set the cluster's authority host`},
+		{"client secret elsewhere", strings.Replace(full, "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", 1), clusterEnv,
+			`fig.clientSecret.file: "/var/run/secrets/azure/tokens/azure-identity-token" is outside /etc/fig-injector/client-secret`},
+		{"client secret elsewhere, rule not handed over", strings.Replace(full, "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", 1),
+			withEnv(clusterEnv, config.ConfineFilesEnv, ""), ""},
+		{"malformed confinement", full, withEnv(clusterEnv, config.ConfineFilesEnv, "true"),
+			config.ConfineFilesEnv + `: "true" names "true", which is not clientSecret, config, template or ca`},
+		{"confinement missing a mount", full, withEnv(clusterEnv, config.ConfineFilesEnv, "clientSecret=/s,config=/c,template=/t"),
+			`does not name every one of clientSecret, config, template and ca`},
+		{"confinement to the root", full, withEnv(clusterEnv, config.ConfineFilesEnv, "clientSecret=/,config=/c,template=/t,ca=/a"),
+			`gives clientSecret "/", which is not a clean absolute directory other than /`},
 		{"malformed permission", full, withEnv(clusterEnv, config.AllowDisableChallengeResourceVerificationEnv, "sometimes"),
 			config.AllowDisableChallengeResourceVerificationEnv + `: "sometimes" is not true or false; fix: set "true" or "false"`},
 		{"malformed output dir", full, withEnv(clusterEnv, config.AllowedOutputDirEnv, "fig/"),
@@ -233,6 +248,7 @@ func TestClusterRulesFromEnvAreTheWebhooks(t *testing.T) {
 		config.AllowedAzureAuthorityHostEnv:                 "https://login.microsoftonline.com/",
 		config.AllowDisableChallengeResourceVerificationEnv: "false",
 		config.AllowedOutputDirEnv:                          "/fig",
+		config.ConfineFilesEnv:                              agentDirs.String(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,5 @@
 package inject
 
-import "github.com/fig-injector/fig-injector/injector/config"
-
 // Every name below is part of the product's interface (SPEC §3): users write
 // the annotations, the chart and docs cite the names, and tests find injected
 // objects by them. Change one only together with its docs, chart and tests.
@@ -97,10 +95,10 @@ const (
 // Paths inside the agent containers.
 const (
 	DefaultOutputPath      = "/fig/appsettings.json"
-	TemplateMountPath      = config.TemplateDir
-	ConfigMountPath        = config.ConfigDir
-	ClientSecretMountPath  = config.ClientSecretDir
-	TrustMountPath         = config.TrustDir
+	TemplateMountPath      = "/etc/fig-injector/template"
+	ConfigMountPath        = "/etc/fig-injector/config"
+	ClientSecretMountPath  = "/etc/fig-injector/client-secret"
+	TrustMountPath         = "/etc/fig-injector/ca"
 	TokenMountPath         = "/var/run/secrets/fig-injector/azure"
 	TokenFileName          = "azure-identity-token"
 	DefaultTemplateKey     = "template.tmpl"
@@ -137,6 +135,10 @@ const (
 	AllowedAzureAuthorityHostEnvVar                 = "FIG_INJECTOR_ALLOWED_AZURE_AUTHORITY_HOST"
 	AllowDisableChallengeResourceVerificationEnvVar = "FIG_INJECTOR_ALLOW_DISABLE_CHALLENGE_RESOURCE_VERIFICATION"
 	AllowedOutputDirEnvVar                          = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
+	// ConfineFilesEnvVar hands the agent the mount paths of its private
+	// volumes (agentFileDirs), which every file its configuration reads must
+	// stay in, as admission checked (config.ConfineFilesEnv).
+	ConfineFilesEnvVar = "FIG_INJECTOR_CONFINE_FILES"
 
 	AzureClientIDEnvVar      = "AZURE_CLIENT_ID"
 	AzureTenantIDEnvVar      = "AZURE_TENANT_ID"

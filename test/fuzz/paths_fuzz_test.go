@@ -46,14 +46,16 @@ func FuzzCheckOutputPath(f *testing.F) {
 	})
 }
 
-// FuzzConfinedPaths: with ConfinePaths, a configuration whose client
+// FuzzConfinedPaths: with ClusterRules.Files, a configuration whose client
 // secret, template and CA bundle name the fuzzed path passes the rules only
 // if the path is clean and strictly inside the mount meant for each.
 func FuzzConfinedPaths(f *testing.F) {
 	for _, s := range pathSeeds {
 		f.Add(s)
 	}
-	rules := config.ClusterRules{ConfinePaths: true}
+	dirs := config.FileDirs{ClientSecret: "/etc/fig-injector/client-secret", Config: "/etc/fig-injector/config",
+		Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca"}
+	rules := config.ClusterRules{Files: &dirs}
 	f.Fuzz(func(t *testing.T, p string) {
 		c := &config.Config{
 			Fig:     &config.Fig{ClientSecret: config.ClientSecret{File: p}, Register: p},
@@ -73,10 +75,10 @@ func FuzzConfinedPaths(f *testing.F) {
 			return false
 		}
 		for field, ok := range map[string]bool{
-			"fig.clientSecret.file": p == "" || inside(config.ClientSecretDir),
-			"fig.register":          p == "" || inside(config.ConfigDir, config.TemplateDir),
-			"outputs[0].template":   p == "" || inside(config.TemplateDir, config.ConfigDir),
-			"tls.caFile":            p == "" || inside(config.TrustDir, config.ConfigDir),
+			"fig.clientSecret.file": p == "" || inside(dirs.ClientSecret),
+			"fig.register":          p == "" || inside(dirs.Config, dirs.Template),
+			"outputs[0].template":   p == "" || inside(dirs.Template, dirs.Config),
+			"tls.caFile":            p == "" || inside(dirs.CA, dirs.Config),
 		} {
 			if refused[field] == ok {
 				t.Fatalf("%s %q: refused %v, want %v", field, p, refused[field], !ok)
