@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -34,7 +35,7 @@ const (
 	AllowedOutputDirEnv = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
 	// ConfineFilesEnv hands over the agent's private mount paths, which
 	// every file the configuration reads must stay in (ClusterRules.Files):
-	// "clientSecret=<dir>,config=<dir>,template=<dir>,ca=<dir>".
+	// {"clientSecret": <dir>, "config": <dir>, "template": <dir>, "ca": <dir>}.
 	ConfineFilesEnv = "FIG_INJECTOR_CONFINE_FILES"
 	// AllowlistNone is the value of an empty list: nothing of that kind is
 	// allowed. An unset (or empty) variable restricts nothing.
@@ -142,7 +143,7 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 		files, err := ParseFileDirs(confine)
 		if err != nil {
 			errs = append(errs, &FieldError{Path: ConfineFilesEnv, Problem: fmt.Sprintf("%q %v", confine, err),
-				Fix: "list clientSecret=<dir>,config=<dir>,template=<dir>,ca=<dir>" + setByWebhook})
+				Fix: `set {"clientSecret": <dir>, "config": <dir>, "template": <dir>, "ca": <dir>}` + setByWebhook})
 		}
 		rules.Files = files
 	}
@@ -218,30 +219,26 @@ func (v *validator) allowlist(c *Config) {
 	}
 }
 
-// String renders d as ConfineFilesEnv holds it.
+// String renders d as ConfineFilesEnv holds it: JSON, since a path may
+// hold any separator.
 func (d FileDirs) String() string {
-	return "clientSecret=" + d.ClientSecret + ",config=" + d.Config + ",template=" + d.Template + ",ca=" + d.CA
+	data, _ := json.Marshal(d) // four strings: cannot fail
+	return string(data)
 }
 
-// ParseFileDirs reads ConfineFilesEnv's value: every key once, each a clean
-// absolute directory other than /.
+// ParseFileDirs reads ConfineFilesEnv's value: a JSON object with every
+// key of FileDirs, each a clean absolute directory other than /.
 func ParseFileDirs(s string) (*FileDirs, error) {
-	d := &FileDirs{}
-	fields := map[string]*string{"clientSecret": &d.ClientSecret, "config": &d.Config, "template": &d.Template, "ca": &d.CA}
-	for _, kv := range strings.Split(s, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		dst, ok := fields[k]
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("names %q, which is not clientSecret, config, template or ca (or names it twice)", k)
-		case !path.IsAbs(v) || path.Clean(v) != v || v == "/":
+	var d FileDirs
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("is not a JSON object of clientSecret, config, template and ca: %v", err)
+	}
+	for k, v := range map[string]string{"clientSecret": d.ClientSecret, "config": d.Config, "template": d.Template, "ca": d.CA} {
+		if !path.IsAbs(v) || path.Clean(v) != v || v == "/" {
 			return nil, fmt.Errorf("gives %s %q, which is not a clean absolute directory other than /", k, v)
 		}
-		*dst = v
-		delete(fields, k)
 	}
-	if len(fields) > 0 {
-		return nil, errors.New("does not name every one of clientSecret, config, template and ca")
-	}
-	return d, nil
+	return &d, nil
 }

@@ -54,7 +54,10 @@ type ClusterRules struct {
 // shared volume; the webhook mounts them read-only into the agent
 // containers only, and hands them over in ConfineFilesEnv.
 type FileDirs struct {
-	ClientSecret, Config, Template, CA string
+	ClientSecret string `json:"clientSecret"`
+	Config       string `json:"config"`
+	Template     string `json:"template"`
+	CA           string `json:"ca"`
 }
 
 // Fixes of ClusterRules refusals. They read the same at admission and in
