@@ -3,18 +3,14 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io/fs"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
-	"github.com/fig-injector/fig-injector/injector/output"
 	"github.com/fig-injector/fig-injector/injector/status"
 )
 
@@ -24,14 +20,8 @@ import (
 // succeeds.
 func TestHealthzShowsFailingWrites(t *testing.T) {
 	f := newFixture(t)
-	var full atomic.Bool
 	opts := f.options()
-	opts.Write = func(path string, data []byte, mode fs.FileMode) (bool, error) {
-		if full.Load() {
-			return false, &fs.PathError{Op: "write", Path: path, Err: errors.New("no space left on device")}
-		}
-		return output.Write(path, data, mode)
-	}
+	full := fillDisk(&opts)
 	a, err := agent.New(context.Background(), f.cfg, opts)
 	must(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -103,13 +103,19 @@ func TestAppContainerMayNotMountAgentOnlyVolumes(t *testing.T) {
 			pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: "web", Image: "registry.example/web:1"})
 			pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: tc.volume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 			pod.Spec.Containers[0].VolumeMounts = append(pod.Spec.Containers[0].VolumeMounts, corev1.VolumeMount{Name: tc.volume, MountPath: "/steal"})
-			err := mutate(t, pod, s, "")
-			switch {
-			case tc.denial == "" && err != nil:
-				t.Fatalf("denied: %v", err)
-			case tc.denial != "" && (err == nil || !strings.Contains(err.Error(), tc.denial)):
-				t.Fatalf("got %v, want a denial containing %q", err, tc.denial)
-			}
+			expectDenial(t, mutate(t, pod, s, ""), tc.denial)
 		})
+	}
+}
+
+// expectDenial checks Mutate's answer: admitted when denial is "", else
+// denied with a message containing it.
+func expectDenial(t *testing.T, err error, denial string) {
+	t.Helper()
+	switch {
+	case denial == "" && err != nil:
+		t.Fatalf("denied: %v", err)
+	case denial != "" && (err == nil || !strings.Contains(err.Error(), denial)):
+		t.Fatalf("got %v, want a denial containing %q", err, denial)
 	}
 }
