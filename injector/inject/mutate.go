@@ -38,7 +38,8 @@ type plan struct {
 //     them on what changes after admission (its ConfigMap config, Key Vault
 //     references in Fig values).
 //  4. A read-only mount of the shared volume in each selected app container.
-//  5. Pod: supplementalGroups gains the agent's GID, so app containers can
+//  5. Pod: supplementalGroups gains the agent's GID (unless the platform
+//     assigns the UID, Settings.PlatformAssignsUser), so app containers can
 //     read the 0440 file; shareProcessNamespace for signal notifications.
 //
 // A problem with the request is an *AnnotationError (an admission denial);
@@ -71,7 +72,7 @@ func Mutate(pod *corev1.Pod, req Request, settings Settings) error {
 	if pod.Spec.SecurityContext == nil {
 		pod.Spec.SecurityContext = &corev1.PodSecurityContext{}
 	}
-	if gid := s.RunAsUser; !slices.Contains(pod.Spec.SecurityContext.SupplementalGroups, gid) {
+	if gid := s.RunAsUser; !s.PlatformAssignsUser && !slices.Contains(pod.Spec.SecurityContext.SupplementalGroups, gid) {
 		pod.Spec.SecurityContext.SupplementalGroups = append(pod.Spec.SecurityContext.SupplementalGroups, gid)
 	}
 	if p.shareProcess {
@@ -109,7 +110,7 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 	if err := checkAgentOnlyMounts(pod, p.apps); err != nil {
 		return nil, err
 	}
-	if p.shareProcess {
+	if p.shareProcess && !s.PlatformAssignsUser {
 		if p.runAsUser, err = appUser(pod, p.apps); err != nil {
 			return nil, err
 		}

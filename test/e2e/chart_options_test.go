@@ -17,6 +17,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/fig-injector/fig-injector/injector/webhook"
 )
 
 // rendered is `helm template` of the chart, parsed: every object by kind.
@@ -179,6 +181,12 @@ func TestChartSecurityContexts(t *testing.T) {
 		if sc["runAsNonRoot"] != true {
 			t.Errorf("%s securityContext lost runAsNonRoot: %v", what, sc)
 		}
+	}
+	// The injected agent's UID can be left to the platform too.
+	cm := mustRender(t, "--set", "agent.platformAssignsUser=true").one(t, "ConfigMap")
+	cfg, err := webhook.ParseConfig([]byte(fmt.Sprint(field(t, cm, "data", "webhook.yaml"))))
+	if err != nil || !cfg.PlatformAssignsUser {
+		t.Errorf("agent.platformAssignsUser does not reach the webhook config: %v, %+v", err, cfg)
 	}
 }
 
