@@ -80,8 +80,8 @@ func reviewBudget(memoryLimit int64) int64 {
 }
 
 // ReviewBodyLimit is the largest admission review body the webhook accepts
-// under a container memory limit (bytes): 496 KiB under the chart's 128Mi,
-// 3 MiB (the API server's own request limit) from about 540Mi.
+// under a container memory limit (bytes): about 500 KiB under the chart's 128Mi,
+// 3 MiB (the API server's own request limit) from about 530Mi.
 func ReviewBodyLimit(memoryLimit int64) int64 {
 	return min(maxReviewBytes, reviewBudget(memoryLimit)/reviewCostFactor)
 }
