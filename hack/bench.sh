@@ -88,6 +88,8 @@ fuzz ./injector/output FuzzEnv
 fuzz ./injector/output FuzzProperties
 fuzz ./test/fuzz FuzzParse
 fuzz ./test/fuzz FuzzParseRequest
+fuzz ./test/fuzz FuzzCheckOutputPath
+fuzz ./test/fuzz FuzzConfinedPaths
 
 # 3. Image sizes: only what hack/image.sh left in dist/ (docker archives: uncompressed tars of the
 #    layers, so about the unpacked size). The target applies to the agent image, the one every pod pulls.

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fig-injector/fig-injector/injector/agent"
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/status"
 )
@@ -49,7 +50,7 @@ func (c *configFlags) load() (*config.Config, error) {
 	)
 	if c.path != "" {
 		from = c.path
-		if data, err = os.ReadFile(c.path); err != nil {
+		if data, err = boundedfile.Read(c.path, boundedfile.ConfigLimit); err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
 	} else if data = []byte(os.Getenv(configEnv)); len(data) == 0 {
@@ -137,8 +138,9 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 	return runSidecar(ctx, cfg, opts, reg, logger)
 }
 
-// runSidecar runs agents until ctx ends, starting a new one whenever the
-// configuration file changes to a valid new configuration. The status
+// runSidecar runs agents until ctx ends, switching to the successor the
+// agent built whenever the configuration file changed to a valid new
+// configuration (an invalid one never stops the running agent). The status
 // endpoints follow the current agent.
 func runSidecar(ctx context.Context, cfg *config.Config, opts agent.Options, reg *prometheus.Registry, logger *slog.Logger) error {
 	var current atomic.Pointer[agent.Agent]
@@ -148,11 +150,11 @@ func runSidecar(ctx context.Context, cfg *config.Config, opts agent.Options, reg
 			serveErr <- status.Serve(ctx, cfg.Listen, status.Handler(currentHealth{&current}, reg), logger)
 		}()
 	}
+	a, err := agent.New(ctx, cfg, opts)
+	if err != nil {
+		return agent.OneLine(err)
+	}
 	for {
-		a, err := agent.New(ctx, cfg, opts)
-		if err != nil {
-			return agent.OneLine(err)
-		}
 		current.Store(a)
 		err = a.Run(ctx)
 		if !errors.Is(err, agent.ErrConfigChanged) {
@@ -161,9 +163,7 @@ func runSidecar(ctx context.Context, cfg *config.Config, opts agent.Options, reg
 			}
 			return err
 		}
-		if cfg, err = opts.Reload(); err != nil {
-			return err
-		}
+		a = a.Successor() // built and checked before the old one stopped
 		select {
 		case err := <-serveErr:
 			return fmt.Errorf("status endpoints: %w", err)
@@ -183,6 +183,13 @@ func (c currentHealth) Ready() bool {
 func (c currentHealth) Sources() []status.SourceHealth {
 	if a := c.a.Load(); a != nil {
 		return a.Health().Sources()
+	}
+	return nil
+}
+
+func (c currentHealth) Outputs() []status.OutputHealth {
+	if a := c.a.Load(); a != nil {
+		return a.Health().Outputs()
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ func runWebhook(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&opts.KeyFile, "tls-key-file", "", "serving key (PEM), re-read when it changes")
 	fs.StringVar(&opts.ConfigFile, "config", "", "webhook config file (YAML; the chart renders it)")
 	fs.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig for reading ConfigMap configs (default: in-cluster)")
+	fs.Int64Var(&opts.MemoryLimit, "memory-limit", 0, "the container's memory limit in bytes (the chart passes it from the Downward API); reviews in flight are bounded to fit it (default: GOMEMLIMIT, else 128Mi)")
 	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err

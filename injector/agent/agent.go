@@ -34,7 +34,8 @@ import (
 )
 
 // ErrConfigChanged is returned by Run when the watched configuration file
-// changed to a valid new configuration: the caller starts a new Agent.
+// changed to a valid new configuration: the caller runs the agent built for
+// it (Successor).
 var ErrConfigChanged = errors.New("configuration changed")
 
 // Options are the agent's inputs besides its configuration.
@@ -89,7 +90,10 @@ type Agent struct {
 	// restarter is fig.restart's action; nil: Fig is told the agent
 	// cannot restart the app.
 	restarter notify.Notifier
+	notices   chan string // a pending notification's reason (notify), one at most
 	state     state
+	// successor is the agent for a changed configuration file (reload).
+	successor *Agent
 }
 
 // state is the last good value of every source. Only the goroutine running
@@ -123,7 +127,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err // Complete checked it already, unless cfg did not come through it
 	}
 	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, sched: *opts.Schedule, rng: opts.Rand,
-		health: newHealth(opts.Now, opts.Metrics),
+		health: newHealth(opts.Now, opts.Metrics), notices: make(chan string, 1),
 		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
 			conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
@@ -263,4 +267,12 @@ func (a *Agent) draw(f func(*rand.Rand) time.Duration) time.Duration {
 	a.rngMu.Lock()
 	defer a.rngMu.Unlock()
 	return f(a.rng)
+}
+
+// childRand is a random source of its own for a successor, seeded from the
+// agent's (a rand.Rand is not safe for concurrent use).
+func (a *Agent) childRand() *rand.Rand {
+	a.rngMu.Lock()
+	defer a.rngMu.Unlock()
+	return rand.New(rand.NewPCG(a.rng.Uint64(), a.rng.Uint64()))
 }

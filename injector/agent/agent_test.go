@@ -246,14 +246,8 @@ func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
 
 func TestFullDiskKeepsTheOldFileAndRecovers(t *testing.T) {
 	f := newFixture(t)
-	var full atomic.Bool
 	opts := f.options()
-	opts.Write = func(path string, data []byte, mode fs.FileMode) (bool, error) {
-		if full.Load() {
-			return false, &fs.PathError{Op: "write", Path: path, Err: errors.New("no space left on device")}
-		}
-		return output.Write(path, data, mode)
-	}
+	full := fillDisk(&opts)
 	f.start(opts)
 	before, _ := os.ReadFile(f.out)
 	full.Store(true)
@@ -435,4 +429,17 @@ func TestClassicSidecarStartsFromTheInitHandover(t *testing.T) {
 	}
 	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Zwolle")))
 	f.eventually("changes after the handover", func() bool { return f.key("Location") == "Zwolle" })
+}
+
+// fillDisk makes opts' writes fail with ENOSPC while the returned flag is
+// set, as on a full volume.
+func fillDisk(opts *agent.Options) *atomic.Bool {
+	var full atomic.Bool
+	opts.Write = func(path string, data []byte, mode fs.FileMode) (bool, error) {
+		if full.Load() {
+			return false, &fs.PathError{Op: "write", Path: path, Err: errors.New("no space left on device")}
+		}
+		return output.Write(path, data, mode)
+	}
+	return &full
 }

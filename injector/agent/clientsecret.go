@@ -6,11 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
@@ -64,7 +64,7 @@ func fromEnv(getenv func(string) string, name string) (secret.Value, error) {
 // readFirstLine reads the first line of a file, as Fig.Client's Docker
 // secret provider does.
 func readFirstLine(path string) (secret.Value, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.Read(path, boundedfile.SecretLimit)
 	if err != nil {
 		return secret.Value{}, secretError(fmt.Errorf("read client secret file: %w", err), "mount the Kubernetes Secret at "+path)
 	}

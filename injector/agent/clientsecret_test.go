@@ -50,6 +50,10 @@ func TestClientSecretErrorsNameTheFix(t *testing.T) {
 	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	huge := filepath.Join(t.TempDir(), "huge")
+	if err := os.WriteFile(huge, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	none := func(string) string { return "" }
 	tests := []struct {
 		name string
@@ -58,6 +62,9 @@ func TestClientSecretErrorsNameTheFix(t *testing.T) {
 	}{
 		{"missing file", config.ClientSecret{File: "/nonexistent/secret"}, "mount the Kubernetes Secret at /nonexistent/secret"},
 		{"empty file", config.ClientSecret{File: empty}, "first line"},
+		// Issue 12 item 7: /dev/zero used to be read until memory ran out.
+		{"endless device", config.ClientSecret{File: "/dev/zero"}, "/dev/zero is not a regular file (it is a character device)"},
+		{"huge file", config.ClientSecret{File: huge}, "is larger than the limit"},
 		{"empty env", config.ClientSecret{Env: "NOPE"}, "set NOPE"},
 		{"nothing configured", config.ClientSecret{}, "FIG_A_SECRET"},
 	}

@@ -127,6 +127,17 @@ func (h *health) Sources() []status.SourceHealth {
 	return out
 }
 
+// Outputs implements status.Health.
+func (h *health) Outputs() []status.OutputHealth {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]status.OutputHealth, 0, len(h.outputs))
+	for _, path := range sortedKeys(h.outputs) {
+		out = append(out, status.OutputHealth{Path: path, LastError: h.outputs[path]})
+	}
+	return out
+}
+
 // figHealth is the agent's health in Fig's terms: one component per source
 // and per output, so Fig's UI shows what the pod's agent is going through.
 func (h *health) figHealth() *fig.Health {

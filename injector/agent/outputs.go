@@ -2,8 +2,8 @@ package agent
 
 import (
 	"fmt"
-	"os"
 
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
@@ -30,7 +30,7 @@ func (t *target) loadTemplate() error {
 	if t.format != output.FormatTemplate {
 		return nil
 	}
-	text, err := os.ReadFile(t.out.Template)
+	text, err := boundedfile.Read(t.out.Template, boundedfile.ConfigLimit)
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
 	}

@@ -102,13 +102,3 @@ func (a *Agent) write(t *target, entries []source.Entry) (bool, error) {
 	}
 	return changed, err
 }
-
-func (a *Agent) notify(ctx context.Context, why string) {
-	err := a.notifier.Notify(ctx)
-	a.opts.Metrics.ObserveNotify(err)
-	if err != nil {
-		a.log.Warn("could not notify the application", "reason", why, "error", err.Error())
-		return
-	}
-	a.log.Info("application notified", "reason", why)
-}

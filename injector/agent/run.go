@@ -36,8 +36,9 @@ const (
 
 // Run is sidecar mode: RenderOnce, then keep every output current until ctx
 // ends (nil: a graceful stop; a write in flight finishes first, because
-// writes happen on this goroutine) or the configuration file changes
-// (ErrConfigChanged).
+// writes happen on this goroutine) or the configuration file changes to a
+// new configuration that builds (ErrConfigChanged; Successor is the agent
+// built from it).
 func (a *Agent) Run(ctx context.Context) error {
 	if a.opts.StateDir != "" {
 		a.restoreHandover(a.opts.StateDir)
@@ -45,8 +46,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.RenderOnce(ctx); err != nil {
 		return err
 	}
+	parent := ctx // a successor is built on it: it outlives this Run
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	notifierDone := a.startNotifier(ctx)
+	defer func() { cancel(); <-notifierDone }()
 	events := make(chan event, 64)
 	w, err := a.watchFiles(ctx, events)
 	if err != nil {
@@ -72,7 +75,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			batch = []event{{at: a.opts.Now()}}
 		case ev := <-events:
 			batch = a.coalesce(ctx, ev, events)
-			if err := a.apply(ctx, batch, figKick); err != nil {
+			if err := a.apply(parent, batch, figKick); err != nil {
 				return err
 			}
 			a.startVaultPollers(ctx, pollers, events)
@@ -131,7 +134,7 @@ func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{
 				a.state.snaps[ev.url], a.state.reqs[ev.url] = ev.snap, ev.req
 			}
 		case fileChanged:
-			if err := a.fileChanged(ev.path, figKick); err != nil {
+			if err := a.fileChanged(ctx, ev.path, figKick); err != nil {
 				return err
 			}
 		}
@@ -179,18 +182,9 @@ func (a *Agent) fetchPending() bool {
 // fileChanged reacts to a watched file: the configuration (restart with the
 // new one if it is valid), a template (re-read), the client secret (fetch
 // from Fig now) or an output (rewritten by the render that follows).
-func (a *Agent) fileChanged(path string, figKick chan<- struct{}) error {
+func (a *Agent) fileChanged(ctx context.Context, path string, figKick chan<- struct{}) error {
 	if path == a.opts.ConfigPath && a.opts.Reload != nil {
-		cfg, err := a.opts.Reload()
-		if err != nil {
-			a.log.Error("configuration file changed but is invalid; keeping the running configuration", "error", OneLine(err).Error())
-			return nil
-		}
-		if !reflect.DeepEqual(cfg, a.cfg) {
-			a.log.Info("configuration file changed; reloading")
-			return ErrConfigChanged
-		}
-		return nil
+		return a.reload(ctx)
 	}
 	for _, t := range a.targets {
 		if t.out.Template == path {
@@ -207,6 +201,39 @@ func (a *Agent) fileChanged(path string, figKick chan<- struct{}) error {
 	}
 	return nil
 }
+
+// reload reads the configuration file once and builds the agent for it
+// before anything stops: a configuration that validates but that New
+// rejects (an unknown signal, a template that does not parse, an unreadable
+// tls.caFile) is logged and the running one is kept, as docs/operations.md
+// promises. Only a successor that built returns ErrConfigChanged; the
+// caller runs it (Successor) without reading the file again, so what was
+// checked is what runs.
+func (a *Agent) reload(ctx context.Context) error {
+	cfg, err := a.opts.Reload()
+	if err != nil {
+		a.log.Error("configuration file changed but is invalid; keeping the running configuration", "error", OneLine(err).Error())
+		return nil
+	}
+	if reflect.DeepEqual(cfg, a.cfg) {
+		return nil
+	}
+	opts := a.opts
+	opts.Rand = a.childRand() // this agent's pollers still draw from its own source until Run returns
+	next, err := New(ctx, cfg, opts)
+	if err != nil {
+		a.log.Error("configuration file changed but cannot be used; keeping the running configuration", "error", OneLine(err).Error())
+		return nil
+	}
+	a.log.Info("configuration file changed; reloading")
+	a.successor = next
+	return ErrConfigChanged
+}
+
+// Successor is the agent built from the new configuration after Run
+// returned ErrConfigChanged (nil before): it is complete and checked, ready
+// to Run.
+func (a *Agent) Successor() *Agent { return a.successor }
 
 // watchFiles watches the configuration, templates, the client-secret file
 // and the outputs, turning changes into events.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -32,6 +33,10 @@ const (
 	// AllowedOutputDirEnv is the directory every output must stay in or
 	// below: the shared volume's mount path, ClusterRules.OutputDir.
 	AllowedOutputDirEnv = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
+	// ConfineFilesEnv hands over the agent's private mount paths, which
+	// every file the configuration reads must stay in (ClusterRules.Files):
+	// {"clientSecret": <dir>, "config": <dir>, "template": <dir>, "ca": <dir>}.
+	ConfineFilesEnv = "FIG_INJECTOR_CONFINE_FILES"
 	// AllowlistNone is the value of an empty list: nothing of that kind is
 	// allowed. An unset (or empty) variable restricts nothing.
 	AllowlistNone = "none"
@@ -59,10 +64,10 @@ type Allowlist struct {
 	// holds whenever any of the variables is set: every webhook that sets
 	// them requires notify.http.url on the pod's loopback.
 	Rules ClusterRules
-	// envAuthorityHost is AZURE_AUTHORITY_HOST. An azure.authorityHost equal
-	// to it is not compared with Rules.AuthorityHost: it is the value the
-	// agent uses when the file names none, which admission allowed, set in
-	// the pod's spec at admission (by the webhooks), where it cannot change.
+	// envAuthorityHost is AZURE_AUTHORITY_HOST, which ApplyEnv copies into
+	// azure.authorityHost when the file names none. It is checked like the
+	// file's (it came from the pod's spec, which the pod's author writes);
+	// it only changes the refusal's wording, which names the variable.
 	envAuthorityHost string
 }
 
@@ -107,7 +112,8 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 	authority := strings.TrimSpace(getenv(AllowedAzureAuthorityHostEnv))
 	challenge := strings.TrimSpace(getenv(AllowDisableChallengeResourceVerificationEnv))
 	outDir := strings.TrimSpace(getenv(AllowedOutputDirEnv))
-	if figRaw == "" && kvRaw == "" && authority == "" && challenge == "" && outDir == "" {
+	confine := strings.TrimSpace(getenv(ConfineFilesEnv))
+	if figRaw == "" && kvRaw == "" && authority == "" && challenge == "" && outDir == "" && confine == "" {
 		return nil, nil
 	}
 	var errs []error
@@ -126,11 +132,20 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 			bad(AllowedKeyVaultSuffixesEnv, e, err, `list DNS suffixes such as vault.azure.net, comma-separated, or "`+AllowlistNone+`" (the webhook sets it from the chart's allowlists)`)
 		}
 	}
-	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir}
+	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir,
+		TokenFile: strings.TrimSpace(getenv("AZURE_FEDERATED_TOKEN_FILE"))}
 	const setByWebhook = " (the webhook sets it from the chart's settings)"
 	if u, err := url.Parse(authority); authority != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
 		errs = append(errs, &FieldError{Path: AllowedAzureAuthorityHostEnv, Problem: fmt.Sprintf("%q is not an https URL", authority),
 			Fix: "set the cluster's authority host, e.g. https://login.microsoftonline.com/" + setByWebhook})
+	}
+	if confine != "" {
+		files, err := ParseFileDirs(confine)
+		if err != nil {
+			errs = append(errs, &FieldError{Path: ConfineFilesEnv, Problem: fmt.Sprintf("%q %v", confine, err),
+				Fix: `set {"clientSecret": <dir>, "config": <dir>, "template": <dir>, "ca": <dir>}` + setByWebhook})
+		}
+		rules.Files = files
 	}
 	if challenge != "" {
 		allowed, err := strconv.ParseBool(challenge)
@@ -145,7 +160,7 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 			Fix: "set the directory the shared volume is mounted at, e.g. /fig" + setByWebhook})
 	}
 	return &Allowlist{List: allowlist.FromEntries(figs, suffixes), AnyFigURI: figRaw == "", AnyKeyVault: kvRaw == "",
-		Rules: rules, envAuthorityHost: strings.TrimSpace(getenv("AZURE_AUTHORITY_HOST"))}, errs
+		Rules: rules, envAuthorityHost: strings.TrimSpace(getenv(AzureAuthorityHostEnv))}, errs
 }
 
 // entries splits a comma-separated list; AllowlistNone is the empty list.
@@ -196,10 +211,34 @@ func (v *validator) allowlist(c *Config) {
 		}
 	}
 	rules := a.Rules
-	if a.envAuthorityHost != "" && SameAuthorityHost(c.Azure.AuthorityHost, a.envAuthorityHost) {
-		rules.AuthorityHost = "" // AZURE_AUTHORITY_HOST: fixed at admission, see envAuthorityHost
-	}
 	for _, e := range rules.Check(c) {
+		if e.Path == "azure.authorityHost" && a.envAuthorityHost != "" && c.Azure.AuthorityHost == a.envAuthorityHost {
+			e.Path, e.Fix = AzureAuthorityHostEnv+" (azure.authorityHost from the environment)", envAuthorityHostFix
+		}
 		v.errs = append(v.errs, e)
 	}
+}
+
+// String renders d as ConfineFilesEnv holds it: JSON, since a path may
+// hold any separator.
+func (d FileDirs) String() string {
+	data, _ := json.Marshal(d) // four strings: cannot fail
+	return string(data)
+}
+
+// ParseFileDirs reads ConfineFilesEnv's value: a JSON object with every
+// key of FileDirs, each a clean absolute directory other than /.
+func ParseFileDirs(s string) (*FileDirs, error) {
+	var d FileDirs
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("is not a JSON object of clientSecret, config, template and ca: %v", err)
+	}
+	for k, v := range map[string]string{"clientSecret": d.ClientSecret, "config": d.Config, "template": d.Template, "ca": d.CA} {
+		if !path.IsAbs(v) || path.Clean(v) != v || v == "/" {
+			return nil, fmt.Errorf("gives %s %q, which is not a clean absolute directory other than /", k, v)
+		}
+	}
+	return &d, nil
 }

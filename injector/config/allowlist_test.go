@@ -44,7 +44,7 @@ func TestAllowlistRefusesConfig(t *testing.T) {
 			[]string{`keyVaults[0].url: "https://orders-kv.vault.evil.example/" is not allowed in this cluster: it is not under an allowed Key Vault DNS suffix (vault.azure.net); fix: use a vault under an allowed Key Vault DNS suffix`, "allowlists.keyVaultSuffixes", config.AllowedKeyVaultSuffixesEnv}},
 		{"vault as an ip", strings.Replace(full, "https://orders-kv.vault.azure.net/", "https://10.0.0.7/", 1), allowlistEnv,
 			[]string{`keyVaults[0].url: "https://10.0.0.7/" is not allowed in this cluster: it is an IP address`}},
-		{"client secret vault", strings.Replace(full, "file: /var/run/secrets/fig/secret", "keyVault: https://kv.vault.evil.example/secrets/fig", 1), allowlistEnv,
+		{"client secret vault", strings.Replace(full, "file: /etc/fig-injector/client-secret/secret", "keyVault: https://kv.vault.evil.example/secrets/fig", 1), allowlistEnv,
 			[]string{`fig.clientSecret.keyVault: "https://kv.vault.evil.example/secrets/fig" is not allowed in this cluster: it is not under an allowed Key Vault DNS suffix`}},
 		{"no vault allowed", full, withEnv(allowlistEnv, config.AllowedKeyVaultSuffixesEnv, "none"),
 			[]string{`keyVaults[0].url: "https://orders-kv.vault.azure.net/" is not allowed in this cluster: it names a vault, but the allowlist of Key Vault DNS suffixes is empty`}},

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -34,6 +35,29 @@ type ClusterRules struct {
 	// shared volume's mount path); every output path must also pass
 	// CheckOutputPath. "" allows any.
 	OutputDir string
+	// Files keeps every file the configuration reads inside the mount meant
+	// for it: a client secret only from the client Secret's mount,
+	// templates and declarations only from the ConfigMap mounts, a CA bundle
+	// only from the trust bundle's or the config's mount, and the federated
+	// token only from TokenFile. Otherwise a ConfigMap could send the
+	// federated token to Fig as the client secret, copy the client secret
+	// into an app-readable output as a "template", or trust the output
+	// (which Fig values fill) as a CA. Nil confines nothing.
+	Files *FileDirs
+	// TokenFile is the only azure.tokenFile allowed with Files: the
+	// workload identity's AZURE_FEDERATED_TOKEN_FILE ("" at admission, where
+	// the file must leave it out).
+	TokenFile string
+}
+
+// FileDirs are the mount paths of what the agent may read besides the
+// shared volume; the webhook mounts them read-only into the agent
+// containers only, and hands them over in ConfineFilesEnv.
+type FileDirs struct {
+	ClientSecret string `json:"clientSecret"`
+	Config       string `json:"config"`
+	Template     string `json:"template"`
+	CA           string `json:"ca"`
 }
 
 // Fixes of ClusterRules refusals. They read the same at admission and in
@@ -41,9 +65,10 @@ type ClusterRules struct {
 const (
 	authorityHostFix = "leave azure.authorityHost out (the cluster sets it; the webhook hands its authority to the agent in " +
 		AllowedAzureAuthorityHostEnv + ")"
-	challengeFix = "remove azure.disableChallengeResourceVerification (it lets a vault outside the Key Vault DNS suffixes receive a token)"
-	notifyFix    = "use http://127.0.0.1:<port>/<path>"
-	outputFix    = "use files in a directory of their own, e.g. /fig/appsettings.json"
+	envAuthorityHostFix = "remove " + AzureAuthorityHostEnv + " from the pod's containers, or set it to the cluster's authority (the agent copies an app container's workload identity env)"
+	challengeFix        = "remove azure.disableChallengeResourceVerification (it lets a vault outside the Key Vault DNS suffixes receive a token)"
+	notifyFix           = "use http://127.0.0.1:<port>/<path>"
+	outputFix           = "use files in a directory of their own, e.g. /fig/appsettings.json"
 )
 
 // Check returns one *FieldError per field the rules refuse, in the order of
@@ -68,6 +93,11 @@ func (r ClusterRules) Check(c *Config) []*FieldError {
 	}
 	if f := c.Fig; r.LoopbackNotify && f != nil {
 		errs = append(errs, loopbackAppURLs(f)...)
+	}
+	if r.Files != nil {
+		for _, e := range r.checkPaths(c) {
+			add(e.Path, e.Problem, e.Fix)
+		}
 	}
 	if dir := r.OutputDir; dir != "" {
 		for i, o := range c.Outputs {
@@ -108,12 +138,30 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// Limits of an output path: Linux's NAME_MAX for each name, and a total
+// well inside PATH_MAX.
+const (
+	maxPathName = 255
+	maxPath     = 1024
+)
+
+// systemDirs are directories whose whole tree belongs to the image: an
+// output there would mount the shared volume over them in every app
+// container, hiding the image's CA certificates, libraries or binaries.
+var systemDirs = []string{"/etc/ssl", "/etc/pki", "/etc/ca-certificates", "/etc/ssh", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot"}
+
 // CheckOutputPath reports what is wrong with an output path whose directory
 // becomes a mount point in the pod's containers, or nil. The error
 // completes a sentence whose subject is the path.
 func CheckOutputPath(p string) error {
 	dir := path.Dir(p)
 	switch {
+	case strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		return errors.New("contains a control character (NUL, newline, …)")
+	case len(p) > maxPath:
+		return fmt.Errorf("is longer than %d bytes", maxPath)
+	case slices.ContainsFunc(strings.Split(p, "/"), func(name string) bool { return len(name) > maxPathName }):
+		return fmt.Errorf("has a name longer than %d bytes", maxPathName)
 	case !path.IsAbs(p):
 		return errors.New("is not an absolute path")
 	case path.Clean(p) != p || strings.HasSuffix(p, "/"):
@@ -123,10 +171,53 @@ func CheckOutputPath(p string) error {
 	case strings.HasPrefix(path.Base(p), "."):
 		return errors.New("is a hidden file")
 	}
+	for _, system := range systemDirs {
+		if dir == system || strings.HasPrefix(dir, system+"/") {
+			return errors.New("would hide the image's system directory " + system)
+		}
+	}
 	for _, reserved := range []string{"/etc/fig-injector", "/var/run/secrets", "/run/secrets", "/dev", "/proc", "/sys"} {
 		if dir == reserved || strings.HasPrefix(dir, reserved+"/") || strings.HasPrefix(reserved, dir+"/") {
 			return errors.New("overlaps the reserved path " + reserved)
 		}
 	}
 	return nil
+}
+
+// checkPaths is the Files rule.
+func (r ClusterRules) checkPaths(c *Config) []*FieldError {
+	var errs []*FieldError
+	d := r.Files
+	confine := func(field, p, fix string, dirs ...string) {
+		if p != "" && !inAny(p, dirs) {
+			errs = append(errs, &FieldError{Path: field, Problem: fmt.Sprintf("%q is outside %s", p, strings.Join(dirs, " and ")), Fix: fix})
+		}
+	}
+	if f := c.Fig; f != nil {
+		confine("fig.clientSecret.file", f.ClientSecret.File, "leave it out and name the Secret in the fig-injector.io/client-secret annotation (<secret>/<key> is mounted at "+d.ClientSecret+"/<key>)", d.ClientSecret)
+		confine("fig.register", f.Register, "put the declaration in the config's ConfigMap and name it "+d.Config+"/<key>", d.Config, d.Template)
+	}
+	for i, o := range c.Outputs {
+		confine(fmt.Sprintf("outputs[%d].template", i), o.Template, "put the template in the config's ConfigMap and name it "+d.Config+"/<key>", d.Template, d.Config)
+	}
+	confine("tls.caFile", c.TLS.CAFile, "leave it out (the chart's trustBundle is mounted at "+d.CA+"), or put the CA bundle in the config's ConfigMap", d.CA, d.Config)
+	if tf := c.Azure.TokenFile; tf != "" && tf != r.TokenFile {
+		errs = append(errs, &FieldError{Path: "azure.tokenFile", Problem: fmt.Sprintf("%q is not the workload identity's token file", tf),
+			Fix: "leave it out (the workload identity sets AZURE_FEDERATED_TOKEN_FILE)"})
+	}
+	return errs
+}
+
+// inAny reports whether p is a clean absolute path strictly below one of
+// dirs (an empty dir contains nothing).
+func inAny(p string, dirs []string) bool {
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return false
+	}
+	for _, d := range dirs {
+		if d != "" && strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
 }

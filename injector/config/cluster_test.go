@@ -16,7 +16,12 @@ var strict = config.ClusterRules{
 	KeepChallengeResourceVerification: true,
 	LoopbackNotify:                    true,
 	OutputDir:                         "/fig",
+	Files:                             &agentDirs,
 }
+
+// agentDirs are the agent's private mounts as the webhook hands them over.
+var agentDirs = config.FileDirs{ClientSecret: "/etc/fig-injector/client-secret", Config: "/etc/fig-injector/config",
+	Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca"}
 
 // TestClusterRules: each rule refuses what admission refuses, naming the
 // field, the value and the fix, and accepts the rest; the zero rules accept
@@ -70,6 +75,30 @@ func TestClusterRules(t *testing.T) {
 			[]string{`outputs[0].path: "/fig/../etc/passwd" is not a clean file path; fix: use files in a directory of their own, e.g. /fig/appsettings.json`}},
 		{"output hidden", func(c *config.Config) { c.Outputs[0].Path = "/fig/.fig-injector" }, strict,
 			[]string{`outputs[0].path: "/fig/.fig-injector" is a hidden file`}},
+		// Paths (issue 12 item 7): every file the config reads stays in the mount meant for it.
+		{"files in their mounts", func(c *config.Config) {
+			c.Fig.ClientSecret.File = "/etc/fig-injector/client-secret/secret"
+			c.Fig.Register = "/etc/fig-injector/config/settings.yaml"
+			c.Outputs[0].Format, c.Outputs[0].Template = "template", "/etc/fig-injector/template/app.tmpl"
+			c.TLS.CAFile = "/etc/fig-injector/ca/ca.crt"
+		}, strict, nil},
+		{"the federated token as the client secret", func(c *config.Config) {
+			c.Fig.ClientSecret.File = "/var/run/secrets/azure/tokens/azure-identity-token"
+		}, strict, []string{`fig.clientSecret.file: "/var/run/secrets/azure/tokens/azure-identity-token" is outside /etc/fig-injector/client-secret; fix: leave it out and name the Secret in the fig-injector.io/client-secret annotation`}},
+		{"the client secret as a template", func(c *config.Config) {
+			c.Outputs[0].Format, c.Outputs[0].Template = "template", "/etc/fig-injector/client-secret/secret"
+		}, strict, []string{`outputs[0].template: "/etc/fig-injector/client-secret/secret" is outside /etc/fig-injector/template and /etc/fig-injector/config`}},
+		{"a template escaping its mount", func(c *config.Config) {
+			c.Outputs[0].Format, c.Outputs[0].Template = "template", "/etc/fig-injector/template/../client-secret/secret"
+		}, strict, []string{`outputs[0].template: "/etc/fig-injector/template/../client-secret/secret" is outside`}},
+		{"the output as the CA", func(c *config.Config) { c.TLS.CAFile = "/fig/appsettings.json" }, strict,
+			[]string{`tls.caFile: "/fig/appsettings.json" is outside /etc/fig-injector/ca and /etc/fig-injector/config`}},
+		{"/dev/zero as the declaration", func(c *config.Config) { c.Fig.Register = "/dev/zero" }, strict,
+			[]string{`fig.register: "/dev/zero" is outside /etc/fig-injector/config and /etc/fig-injector/template`}},
+		{"another token file", func(c *config.Config) { c.Azure.TokenFile = "/etc/fig-injector/client-secret/secret" }, strict,
+			[]string{`azure.tokenFile: "/etc/fig-injector/client-secret/secret" is not the workload identity's token file; fix: leave it out`}},
+		{"the identity's token file", func(c *config.Config) { c.Azure.TokenFile = "/var/run/secrets/azure/tokens/azure-identity-token" },
+			config.ClusterRules{Files: &agentDirs, TokenFile: "/var/run/secrets/azure/tokens/azure-identity-token"}, nil},
 		{"everything at once", func(c *config.Config) {
 			c.Azure.AuthorityHost = "https://login.evil.example/"
 			c.Azure.DisableChallengeResourceVerification = true
@@ -121,6 +150,17 @@ func TestCheckOutputPath(t *testing.T) {
 		{"/etc/x.json", "overlaps the reserved path /etc/fig-injector"},
 		{"/var/run/secrets/kubernetes.io/x", "overlaps the reserved path /var/run/secrets"},
 		{"/proc/x", "overlaps the reserved path /proc"},
+		// Issue 12 item 13: these were admitted.
+		{"/fig/app\x00settings.json", "contains a control character (NUL, newline, …)"},
+		{"/fig/app\nsettings.json", "contains a control character (NUL, newline, …)"},
+		{"/fig/" + strings.Repeat("a", 256), "has a name longer than 255 bytes"},
+		{"/fig/" + strings.Repeat("a", 255), ""},
+		{strings.Repeat("/abcdefgh", 120) + "/a.json", "is longer than 1024 bytes"},
+		{"/etc/ssl/appsettings.json", "would hide the image's system directory /etc/ssl"},
+		{"/etc/ssl/certs/ca-certificates.crt", "would hide the image's system directory /etc/ssl"},
+		{"/usr/local/bin/app.json", "would hide the image's system directory /usr"},
+		{"/etc/pki/tls/x.json", "would hide the image's system directory /etc/pki"},
+		{"/etc/sslx/x.json", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -140,12 +180,15 @@ func TestCheckOutputPath(t *testing.T) {
 var clusterEnv = withEnv(allowlistEnv,
 	config.AllowedAzureAuthorityHostEnv, "https://login.microsoftonline.com/",
 	config.AllowDisableChallengeResourceVerificationEnv, "false",
-	config.AllowedOutputDirEnv, "/fig")
+	config.AllowedOutputDirEnv, "/fig",
+	config.ConfineFilesEnv, agentDirs.String())
 
 // TestClusterRulesFromEnv: Load applies the rules the webhook handed over,
 // each only when its variable is set; a malformed variable stops the load;
-// and an authority taken from AZURE_AUTHORITY_HOST (set in the pod's spec
-// at admission) is not compared.
+// and an authority taken from AZURE_AUTHORITY_HOST (copied from an app
+// container, whose author chose it) is compared like the file's: it used to
+// be exempt, so an app container's env could send the pod's federated token
+// to any authority.
 func TestClusterRulesFromEnv(t *testing.T) {
 	authority := strings.Replace(full, "listen:", "azure:\n  authorityHost: https://login.evil.example/\nlisten:", 1)
 	challenge := strings.Replace(full, "listen:", "azure:\n  disableChallengeResourceVerification: true\nlisten:", 1)
@@ -161,9 +204,11 @@ func TestClusterRulesFromEnv(t *testing.T) {
 		{"another authority", authority, clusterEnv,
 			`azure.authorityHost: "https://login.evil.example/" is not the cluster's authority https://login.microsoftonline.com/; fix: leave azure.authorityHost out`},
 		{"another authority, rule not handed over", authority, withEnv(clusterEnv, config.AllowedAzureAuthorityHostEnv, ""), ""},
-		{"the authority from AZURE_AUTHORITY_HOST", full, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example/"), ""},
+		{"another authority from AZURE_AUTHORITY_HOST", full, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example/"),
+			`AZURE_AUTHORITY_HOST (azure.authorityHost from the environment): "https://login.partner.example/" is not the cluster's authority https://login.microsoftonline.com/; fix: remove AZURE_AUTHORITY_HOST from the pod's containers`},
+		{"the cluster's authority from AZURE_AUTHORITY_HOST", full, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com"), ""},
 		{"the file names AZURE_AUTHORITY_HOST's authority", strings.Replace(authority, "login.evil.example", "login.partner.example", 1),
-			withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example"), ""},
+			withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example"), `azure.authorityHost: "https://login.partner.example/" is not the cluster's authority`},
 		{"another authority than AZURE_AUTHORITY_HOST's", authority, withEnv(clusterEnv, "AZURE_AUTHORITY_HOST", "https://login.partner.example/"),
 			`azure.authorityHost: "https://login.evil.example/" is not the cluster's authority`},
 		{"challenge verification disabled", challenge, clusterEnv, `azure.disableChallengeResourceVerification: is not allowed in this cluster; fix: remove`},
@@ -176,6 +221,16 @@ func TestClusterRulesFromEnv(t *testing.T) {
 		{"output elsewhere, rule not handed over", output, withEnv(clusterEnv, config.AllowedOutputDirEnv, ""), ""},
 		{"malformed authority", full, withEnv(clusterEnv, config.AllowedAzureAuthorityHostEnv, "http://login"),
 			config.AllowedAzureAuthorityHostEnv + `: "http://login" is not an https URL; fix: set the cluster's authority host`},
+		{"client secret elsewhere", strings.Replace(full, "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", 1), clusterEnv,
+			`fig.clientSecret.file: "/var/run/secrets/azure/tokens/azure-identity-token" is outside /etc/fig-injector/client-secret`},
+		{"client secret elsewhere, rule not handed over", strings.Replace(full, "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", 1),
+			withEnv(clusterEnv, config.ConfineFilesEnv, ""), ""},
+		{"malformed confinement", full, withEnv(clusterEnv, config.ConfineFilesEnv, "true"),
+			config.ConfineFilesEnv + `: "true" is not a JSON object of clientSecret, config, template and ca`},
+		{"confinement missing a mount", full, withEnv(clusterEnv, config.ConfineFilesEnv, `{"clientSecret":"/s","config":"/c","template":"/t"}`),
+			`gives ca "", which is not a clean absolute directory other than /`},
+		{"confinement to the root", full, withEnv(clusterEnv, config.ConfineFilesEnv, `{"clientSecret":"/","config":"/c","template":"/t","ca":"/a"}`),
+			`gives clientSecret "/", which is not a clean absolute directory other than /`},
 		{"malformed permission", full, withEnv(clusterEnv, config.AllowDisableChallengeResourceVerificationEnv, "sometimes"),
 			config.AllowDisableChallengeResourceVerificationEnv + `: "sometimes" is not true or false; fix: set "true" or "false"`},
 		{"malformed output dir", full, withEnv(clusterEnv, config.AllowedOutputDirEnv, "fig/"),
@@ -203,6 +258,7 @@ func TestClusterRulesFromEnvAreTheWebhooks(t *testing.T) {
 		config.AllowedAzureAuthorityHostEnv:                 "https://login.microsoftonline.com/",
 		config.AllowDisableChallengeResourceVerificationEnv: "false",
 		config.AllowedOutputDirEnv:                          "/fig",
+		config.ConfineFilesEnv:                              agentDirs.String(),
 	})
 	if err != nil {
 		t.Fatal(err)

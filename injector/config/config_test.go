@@ -17,7 +17,7 @@ fig:
   apiUri: https://fig-api.fig.svc:8080
   clientName: OrderService
   clientSecret:
-    file: /var/run/secrets/fig/secret
+    file: /etc/fig-injector/client-secret/secret
   pollInterval: 10s
 keyVaults:
   - url: https://orders-kv.vault.azure.net/
@@ -172,6 +172,11 @@ func TestLoadRejects(t *testing.T) {
 		{"two secret sources", "fig: {clientName: A, apiUri: 'http://f', clientSecret: {env: X, file: /s}}\noutputs: [{path: /f/a}]", []string{"fig.clientSecret: sets more than one"}},
 		{"http vault", "keyVaults: [{url: 'http://kv', prefix: a}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].url"}},
 		{"bad secret name", "keyVaults: [{url: 'https://kv', secrets: [{name: 'a_b', key: K}]}]\noutputs: [{path: /f/a}]", []string{"keyVaults[0].secrets[0].name"}},
+		// Issue 12 item 13: .NET configuration keys are case-insensitive, so these map one key twice.
+		{"key mapped twice in another case", "keyVaults: [{url: 'https://kv', secrets: [{name: a, key: Db:Password}, {name: b, key: db:password}]}]\noutputs: [{path: /f/a}]",
+			[]string{`keyVaults[0].secrets[1].key: "db:password" is mapped twice (keys are case-insensitive`}},
+		{"key mapped in two vaults", "keyVaults: [{url: 'https://kv', secrets: [{name: a, key: Db}]}, {url: 'https://kv2', secrets: [{name: a, key: DB}]}]\noutputs: [{path: /f/a}]",
+			[]string{`keyVaults[1].secrets[0].key: "DB" is mapped twice`}},
 		{"every problem at once", "fig: {}\noutputs: []", []string{"fig.clientName", "fig.apiUri", "outputs: is empty"}},
 	}
 	for _, tt := range tests {

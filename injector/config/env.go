@@ -12,6 +12,11 @@ func ClientKey(clientName string) string {
 	return strings.ToUpper(strings.ReplaceAll(clientName, " ", ""))
 }
 
+// AzureAuthorityHostEnv is the Azure SDK's authority host variable, set by
+// the Azure Workload Identity webhook (and copied into the agent from an app
+// container): the authority that receives the pod's federated token.
+const AzureAuthorityHostEnv = "AZURE_AUTHORITY_HOST"
+
 // ApplyEnv fills fields the file left empty from the environment Fig.Client
 // and the Azure Workload Identity webhook use. The file always wins.
 func (c *Config) ApplyEnv(getenv func(string) string) {
@@ -38,7 +43,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	setIfEmpty(&a.ClientID, getenv("AZURE_CLIENT_ID"))
 	setIfEmpty(&a.TenantID, getenv("AZURE_TENANT_ID"))
 	setIfEmpty(&a.TokenFile, getenv("AZURE_FEDERATED_TOKEN_FILE"))
-	setIfEmpty(&a.AuthorityHost, getenv("AZURE_AUTHORITY_HOST"))
+	setIfEmpty(&a.AuthorityHost, getenv(AzureAuthorityHostEnv))
 }
 
 func setIfEmpty(dst *string, v string) {

@@ -3,17 +3,18 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 )
 
 // Load reads, completes and validates the configuration file at path.
 // getenv is os.Getenv in production; tests pass a map's lookup.
 func Load(path string, getenv func(string) string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.Read(path, boundedfile.ConfigLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}

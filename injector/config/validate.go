@@ -49,8 +49,9 @@ func (c *Config) Validate() error {
 	if c.Fig != nil {
 		v.fig(c.Fig)
 	}
+	mapped := map[string]bool{} // explicit keys, upper-cased: .NET configuration keys are case-insensitive
 	for i := range c.KeyVaults {
-		v.keyVault(fmt.Sprintf("keyVaults[%d]", i), &c.KeyVaults[i])
+		v.keyVault(fmt.Sprintf("keyVaults[%d]", i), &c.KeyVaults[i], mapped)
 	}
 	v.outputs(c.Outputs)
 	v.azure(&c.Azure)
@@ -113,7 +114,7 @@ func (v *validator) clientSecret(s *ClientSecret) {
 	}
 }
 
-func (v *validator) keyVault(path string, kv *KeyVault) {
+func (v *validator) keyVault(path string, kv *KeyVault, mapped map[string]bool) {
 	if u, err := url.Parse(kv.URL); err != nil || u.Scheme != "https" || u.Host == "" {
 		v.add(path+".url", fmt.Sprintf("%q is not an https URL", kv.URL), "use the vault URL, e.g. https://orders-kv.vault.azure.net/")
 	}
@@ -125,8 +126,13 @@ func (v *validator) keyVault(path string, kv *KeyVault) {
 		if !secretName.MatchString(s.Name) {
 			v.add(p+".name", fmt.Sprintf("%q is not a Key Vault secret name", s.Name), "use 1-127 letters, digits and dashes")
 		}
-		if strings.TrimSpace(s.Key) == "" {
+		switch k := strings.ToUpper(strings.TrimSpace(s.Key)); {
+		case k == "":
 			v.add(p+".key", "is required", "set the configuration key, e.g. ConnectionStrings:Orders:Password")
+		case mapped[k]:
+			v.add(p+".key", fmt.Sprintf("%q is mapped twice (keys are case-insensitive, as in .NET configuration)", s.Key), "map each key once")
+		default:
+			mapped[k] = true
 		}
 	}
 	v.duration(path+".pollInterval", kv.PollInterval, time.Second)

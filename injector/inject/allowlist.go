@@ -35,8 +35,12 @@ func (s *Settings) clusterRules(mountDir string) config.ClusterRules {
 		KeepChallengeResourceVerification: !s.AzureDisableChallengeResourceVerification,
 		LoopbackNotify:                    true,
 		OutputDir:                         mountDir,
+		Files:                             &agentFileDirs,
 	}
 }
+
+// agentFileDirs are the agent's private mounts, in the rules' terms.
+var agentFileDirs = config.FileDirs{ClientSecret: ClientSecretMountPath, Config: ConfigMountPath, Template: TemplateMountPath, CA: TrustMountPath}
 
 // allowlistEnv hands the allowlists and the cluster's rules to the agent:
 // AllowedFigAPIURIsEnvVar and AllowedKeyVaultSuffixesEnvVar, comma-separated;
@@ -56,6 +60,7 @@ func (s *Settings) allowlistEnv(mountDir string) []corev1.EnvVar {
 		{Name: AllowedAzureAuthorityHostEnvVar, Value: r.AuthorityHost},
 		{Name: AllowDisableChallengeResourceVerificationEnvVar, Value: strconv.FormatBool(!r.KeepChallengeResourceVerification)},
 		{Name: AllowedOutputDirEnvVar, Value: r.OutputDir},
+		{Name: ConfineFilesEnvVar, Value: r.Files.String()},
 	}
 }
 

@@ -14,9 +14,9 @@ import (
 // the names the agent reads.
 func TestAllowlistEnvNamesAreTheAgents(t *testing.T) {
 	got := []string{inject.AllowedFigAPIURIsEnvVar, inject.AllowedKeyVaultSuffixesEnvVar,
-		inject.AllowedAzureAuthorityHostEnvVar, inject.AllowDisableChallengeResourceVerificationEnvVar, inject.AllowedOutputDirEnvVar}
+		inject.AllowedAzureAuthorityHostEnvVar, inject.AllowDisableChallengeResourceVerificationEnvVar, inject.AllowedOutputDirEnvVar, inject.ConfineFilesEnvVar}
 	want := []string{config.AllowedFigAPIURIsEnv, config.AllowedKeyVaultSuffixesEnv,
-		config.AllowedAzureAuthorityHostEnv, config.AllowDisableChallengeResourceVerificationEnv, config.AllowedOutputDirEnv}
+		config.AllowedAzureAuthorityHostEnv, config.AllowDisableChallengeResourceVerificationEnv, config.AllowedOutputDirEnv, config.ConfineFilesEnv}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("env names (-agent +webhook):\n%s", d)
 	}

@@ -65,7 +65,7 @@ func baseContainer(name string, p *plan, s *Settings, flags ...string) corev1.Co
 		VolumeMounts:             agentMounts(p, s),
 		TerminationMessagePath:   terminationMessagePath,
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-		SecurityContext:          agentSecurityContext(p.runAsUser, s.RunAsUser),
+		SecurityContext:          agentSecurityContext(p.runAsUser, s),
 	}
 	return c
 }
@@ -115,11 +115,16 @@ func agentMounts(p *plan, s *Settings) []corev1.VolumeMount {
 	return m
 }
 
-// agentSecurityContext passes the restricted Pod Security Standard.
-func agentSecurityContext(uid, gid int64) *corev1.SecurityContext {
+// agentSecurityContext passes the restricted Pod Security Standard. The
+// UID and GID are left to the platform when it assigns them.
+func agentSecurityContext(uid int64, s *Settings) *corev1.SecurityContext {
+	var user, group *int64
+	if !s.PlatformAssignsUser {
+		user, group = ptr(uid), ptr(s.RunAsUser)
+	}
 	return &corev1.SecurityContext{
-		RunAsUser:                ptr(uid),
-		RunAsGroup:               ptr(gid),
+		RunAsUser:                user,
+		RunAsGroup:               group,
 		RunAsNonRoot:             ptr(true),
 		ReadOnlyRootFilesystem:   ptr(true),
 		AllowPrivilegeEscalation: ptr(false),

@@ -38,6 +38,7 @@ func TestDenials(t *testing.T) {
 		{"bad secret name", newPod(basic(inject.KeyVaultAnnotation, "https://kv.vault.azure.net/", inject.SecretsAnnotation, "A=db_password")), nil, "", inject.SecretsAnnotation, "not a Key Vault secret name"},
 		{"bad secret version", newPod(basic(inject.KeyVaultAnnotation, "https://kv.vault.azure.net/", inject.SecretsAnnotation, "A=db/v-1")), nil, "", inject.SecretsAnnotation, "not a secret version"},
 		{"duplicate secret key", newPod(basic(inject.KeyVaultAnnotation, "https://kv.vault.azure.net/", inject.SecretsAnnotation, "A=x\nA=y")), nil, "", inject.SecretsAnnotation, "mapped twice"},
+		{"duplicate secret key in another case", newPod(basic(inject.KeyVaultAnnotation, "https://kv.vault.azure.net/", inject.SecretsAnnotation, "Db:Password=x\ndb:password=y")), nil, "", inject.SecretsAnnotation, `line 2: key "db:password" is mapped twice`},
 		{"bad format", newPod(basic(inject.FormatAnnotation, "toml")), nil, "", inject.FormatAnnotation, "not a format"},
 		{"template format without configmap", newPod(basic(inject.FormatAnnotation, "template")), nil, "", inject.FormatAnnotation, "needs fig-injector.io/template-configmap"},
 		{"template with json", newPod(basic(inject.FormatAnnotation, "json", inject.TemplateConfigMapAnnotation, "t")), nil, "", inject.FormatAnnotation, "needs format template"},
@@ -46,6 +47,9 @@ func TestDenials(t *testing.T) {
 		{"output in root", newPod(basic(inject.OutputPathAnnotation, "/a.json")), nil, "", inject.OutputPathAnnotation, "root directory"},
 		{"output with dots", newPod(basic(inject.OutputPathAnnotation, "/fig/../etc/a.json")), nil, "", inject.OutputPathAnnotation, "not a clean file path"},
 		{"output over secrets", newPod(basic(inject.OutputPathAnnotation, "/var/run/secrets/a.json")), nil, "", inject.OutputPathAnnotation, "reserved path"},
+		{"output with NUL", newPod(basic(inject.OutputPathAnnotation, "/fig/a\x00.json")), nil, "", inject.OutputPathAnnotation, "control character"},
+		{"output name too long", newPod(basic(inject.OutputPathAnnotation, "/fig/"+strings.Repeat("a", 256))), nil, "", inject.OutputPathAnnotation, "longer than 255 bytes"},
+		{"output over /etc/ssl", newPod(basic(inject.OutputPathAnnotation, "/etc/ssl/certs/app.json")), nil, "", inject.OutputPathAnnotation, "system directory /etc/ssl"},
 		{"bad mode", newPod(basic(inject.ModeAnnotation, "sidecar")), nil, "", inject.ModeAnnotation, "not a mode"},
 		{"native not supported", newPod(basic(inject.ModeAnnotation, "native")), func(s *inject.Settings) { s.NativeSidecar = false }, "", inject.ModeAnnotation, "native sidecars are not enabled"},
 		{"bad signal", newPod(basic(inject.NotifyAnnotation, "signal:SIGKILL:dotnet")), nil, "", inject.NotifyAnnotation, "not a signal"},
@@ -148,6 +152,12 @@ func TestAllowlistConfigMapDenials(t *testing.T) {
 		{"authority", "listen:", "azure:\n  authorityHost: https://login.evil.example/\nlisten:", "azure.authorityHost"},
 		{"challenge verification", "listen:", "azure:\n  disableChallengeResourceVerification: true\nlisten:", "disableChallengeResourceVerification"},
 		{"notify elsewhere", "listen:", "notify:\n  http: {url: \"http://fig-api.fig.svc/x\"}\nlisten:", "notify.http.url"},
+		// Issue 12 item 7: every file the config reads stays in the mount meant for it.
+		{"federated token as client secret", "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", `fig.clientSecret.file "/var/run/secrets/azure/tokens/azure-identity-token" is outside /etc/fig-injector/client-secret`},
+		{"client secret as template", "  - path: /config/env/app.env\n    format: env", "  - path: /config/env/app.env\n    format: template\n    template: /etc/fig-injector/client-secret/secret", `outputs[1].template "/etc/fig-injector/client-secret/secret" is outside`},
+		{"output as CA", "listen:", "tls:\n  caFile: /config/appsettings.json\nlisten:", `tls.caFile "/config/appsettings.json" is outside`},
+		{"dev zero as declaration", "clientName: OrderService", "clientName: OrderService\n  register: /dev/zero", `fig.register "/dev/zero" is outside`},
+		{"token file", "listen:", "azure:\n  tokenFile: /etc/fig-injector/client-secret/secret\nlisten:", `azure.tokenFile "/etc/fig-injector/client-secret/secret" is not the workload identity's token file`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

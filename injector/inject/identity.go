@@ -1,10 +1,13 @@
 package inject
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/fig-injector/fig-injector/injector/config"
 )
 
 // identity is the workload identity the agent containers get: AZURE_* env
@@ -14,6 +17,30 @@ type identity struct {
 	mount *corev1.VolumeMount
 	// ownVolume is set when the webhook adds its own projected token volume.
 	ownVolume bool
+	// from is the container whose identity is copied ("" for our own).
+	from string
+}
+
+// checkAuthority refuses an identity whose AZURE_AUTHORITY_HOST is not the
+// cluster's authority: the agent sends the pod's federated token there, and
+// the env is copied from an app container, which the pod's author writes.
+// A value taken from elsewhere (valueFrom) cannot be checked, so it is
+// refused too. The agent checks the variable again when it starts.
+func (id identity) checkAuthority(authority string) error {
+	for _, e := range id.env {
+		if e.Name != AzureAuthorityHostEnvVar {
+			continue
+		}
+		where := fmt.Sprintf("env %s of container %q", e.Name, id.from)
+		fix := "remove it, or set it to the cluster's authority " + authority + " (the agent copies the container's workload identity and sends the pod's token there)"
+		switch {
+		case e.ValueFrom != nil:
+			return annotationErr(where, fix, "is set from a reference (valueFrom), which admission cannot check")
+		case !config.SameAuthorityHost(e.Value, authority):
+			return annotationErr(where, fix, "%q is not the cluster's authority", e.Value)
+		}
+	}
+	return nil
 }
 
 // findIdentity decides where the agent's workload identity comes from, in
@@ -82,7 +109,7 @@ func identityOf(c *corev1.Container) (identity, bool) {
 	if best == nil {
 		return identity{}, false
 	}
-	id := identity{mount: best.DeepCopy()}
+	id := identity{mount: best.DeepCopy(), from: c.Name}
 	for _, e := range c.Env {
 		if strings.HasPrefix(e.Name, azureEnvPrefix) {
 			id.env = append(id.env, *e.DeepCopy())

@@ -133,3 +133,39 @@ func TestAddWorkloadIdentityYieldsToAzure(t *testing.T) {
 		t.Errorf("agent mounts (-want +got):\n%s", d)
 	}
 }
+
+// TestAppAuthorityHostIsCheckedAtAdmission: the agent copies an app
+// container's workload identity env, AZURE_AUTHORITY_HOST included, and
+// sends the pod's federated token to that authority. It used to be copied
+// unchecked (and the agent exempted it from the rule); now admission
+// compares it with the cluster's authority like any endpoint, and refuses a
+// value it cannot see (valueFrom).
+func TestAppAuthorityHostIsCheckedAtAdmission(t *testing.T) {
+	s := testSettings()
+	s.ApplyDefaults()
+	tests := []struct {
+		name      string
+		authority string
+		valueFrom bool
+		denial    string // "" = admitted
+	}{
+		{"the cluster's authority", s.AzureAuthorityHost, false, ""},
+		{"the cluster's authority without the slash", strings.TrimSuffix(s.AzureAuthorityHost, "/"), false, ""},
+		{"another authority", "https://login.evil.example/", false,
+			`env AZURE_AUTHORITY_HOST of container "app": "https://login.evil.example/" is not the cluster's authority; fix: remove it, or set it to the cluster's authority ` + s.AzureAuthorityHost},
+		{"a reference", s.AzureAuthorityHost, true, `env AZURE_AUTHORITY_HOST of container "app": is set from a reference (valueFrom), which admission cannot check`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pod := newPod(basic())
+			azurewi.Mutate(pod, azurewi.Options{Layout: azurewi.Main, ClientID: "cid", TenantID: "tid", AuthorityHost: tc.authority})
+			for i, e := range pod.Spec.Containers[0].Env {
+				if e.Name == inject.AzureAuthorityHostEnvVar && tc.valueFrom {
+					pod.Spec.Containers[0].Env[i] = corev1.EnvVar{Name: e.Name, ValueFrom: &corev1.EnvVarSource{
+						ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}, Key: "authority"}}}
+				}
+			}
+			expectDenial(t, mutate(t, pod, s, ""), tc.denial)
+		})
+	}
+}

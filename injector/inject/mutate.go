@@ -39,7 +39,8 @@ type plan struct {
 //     them on what changes after admission (its ConfigMap config, Key Vault
 //     references in Fig values).
 //  4. A read-only mount of the shared volume in each selected app container.
-//  5. Pod: supplementalGroups gains the agent's GID, so app containers can
+//  5. Pod: supplementalGroups gains the agent's GID (unless the platform
+//     assigns the UID, Settings.PlatformAssignsUser), so app containers can
 //     read the 0440 file; shareProcessNamespace for signal notifications.
 //
 // A problem with the request is an *AnnotationError (an admission denial);
@@ -72,7 +73,7 @@ func Mutate(pod *corev1.Pod, req Request, settings Settings) error {
 	if pod.Spec.SecurityContext == nil {
 		pod.Spec.SecurityContext = &corev1.PodSecurityContext{}
 	}
-	if gid := s.RunAsUser; !slices.Contains(pod.Spec.SecurityContext.SupplementalGroups, gid) {
+	if gid := s.RunAsUser; !s.PlatformAssignsUser && !slices.Contains(pod.Spec.SecurityContext.SupplementalGroups, gid) {
 		pod.Spec.SecurityContext.SupplementalGroups = append(pod.Spec.SecurityContext.SupplementalGroups, gid)
 	}
 	if p.shareProcess {
@@ -111,7 +112,10 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 		return nil, err
 	}
 	p.appVersion = appVersion(pod, r, p.apps)
-	if p.shareProcess {
+	if err := checkAgentOnlyMounts(pod, p.apps); err != nil {
+		return nil, err
+	}
+	if p.shareProcess && !s.PlatformAssignsUser {
 		signalSource := NotifyAnnotation
 		if agent.cfg.Notify.Signal == nil {
 			signalSource = restartSource(pod) // only the restart action signals
@@ -121,6 +125,9 @@ func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
 		}
 	}
 	p.identity = findIdentity(pod, r, s)
+	if err := p.identity.checkAuthority(s.AzureAuthorityHost); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -153,6 +160,31 @@ func selectApps(pod *corev1.Pod, r *Request, mountDir string) ([]string, error) 
 		}
 	}
 	return apps, nil
+}
+
+// agentOnlyVolumes hold what only the agent may read: the client secret,
+// its config and template, the trust bundle, the token it adds.
+var agentOnlyVolumes = []string{ClientSecretVolumeName, ConfigVolumeName, TemplateVolumeName, TrustVolumeName, TokenVolumeName}
+
+// checkAgentOnlyMounts refuses a pod whose own containers mount a volume
+// the webhook owns: one of agentOnlyVolumes (the pod's author names a
+// volume like ours to read the agent's client secret once ours replaces
+// it), or the shared volume in a container that does not get the webhook's
+// read-only mount (it could rewrite the file the app reads). A selected app
+// container's mount of the shared volume is replaced by the webhook's.
+func checkAgentOnlyMounts(pod *corev1.Pod, apps []string) error {
+	for _, c := range append(slices.Clone(pod.Spec.InitContainers), pod.Spec.Containers...) {
+		if isAgentContainer(c.Name) {
+			continue
+		}
+		for _, m := range c.VolumeMounts {
+			if slices.Contains(agentOnlyVolumes, m.Name) || (m.Name == VolumeName && !slices.Contains(apps, c.Name)) {
+				return annotationErr(fmt.Sprintf("volumeMounts of container %q", c.Name), "remove the mount, or rename the volume: names starting with fig-injector belong to the webhook",
+					"mounts volume %q, which only the fig-injector agent may mount", m.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // appUser is the UID of the first selected app container: signalling a

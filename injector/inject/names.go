@@ -135,6 +135,10 @@ const (
 	AllowedAzureAuthorityHostEnvVar                 = "FIG_INJECTOR_ALLOWED_AZURE_AUTHORITY_HOST"
 	AllowDisableChallengeResourceVerificationEnvVar = "FIG_INJECTOR_ALLOW_DISABLE_CHALLENGE_RESOURCE_VERIFICATION"
 	AllowedOutputDirEnvVar                          = "FIG_INJECTOR_ALLOWED_OUTPUT_DIR"
+	// ConfineFilesEnvVar hands the agent the mount paths of its private
+	// volumes (agentFileDirs), which every file its configuration reads must
+	// stay in, as admission checked (config.ConfineFilesEnv).
+	ConfineFilesEnvVar = "FIG_INJECTOR_CONFINE_FILES"
 
 	AzureClientIDEnvVar      = "AZURE_CLIENT_ID"
 	AzureTenantIDEnvVar      = "AZURE_TENANT_ID"

@@ -212,11 +212,11 @@ func (p *parser) secrets(text string) []config.SecretMapping {
 		case strings.Contains(ref, "/") && !secretVersion.MatchString(version):
 			p.fail(SecretsAnnotation, fix+" (a version is the 32-character id Key Vault shows)", "line %d: %q is not a secret version", i+1, version)
 			continue
-		case seen[key]:
-			p.fail(SecretsAnnotation, "map each key once", "line %d: key %q is mapped twice", i+1, key)
+		case seen[strings.ToUpper(key)]:
+			p.fail(SecretsAnnotation, "map each key once (keys are case-insensitive, as in .NET configuration)", "line %d: key %q is mapped twice", i+1, key)
 			continue
 		}
-		seen[key] = true
+		seen[strings.ToUpper(key)] = true
 		out = append(out, config.SecretMapping{Name: name, Key: key, Version: version})
 	}
 	if len(out) == 0 {

@@ -31,6 +31,12 @@ type Settings struct {
 	// RunAsUser is the agent's numeric UID and GID. Default 65532 (distroless
 	// nonroot). With a signal notification the agent runs as the app instead.
 	RunAsUser int64 `json:"runAsUser,omitempty"`
+	// PlatformAssignsUser leaves the agent's UID and GID to the platform
+	// (OpenShift's restricted SCC assigns every container of a pod one UID
+	// from the namespace's range and refuses others): RunAsUser is then not
+	// set, the pod gains no supplemental group, and a signal notification
+	// needs no runAsUser on the app (they share the assigned UID).
+	PlatformAssignsUser bool `json:"platformAssignsUser,omitempty"`
 	// NativeSidecar says the cluster runs init containers with restartPolicy
 	// Always (Kubernetes ≥ 1.29); it makes native the default mode.
 	NativeSidecar bool `json:"nativeSidecar"`

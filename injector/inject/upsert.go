@@ -2,7 +2,6 @@ package inject
 
 import (
 	"slices"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -78,38 +77,25 @@ func indexOf(list []corev1.Container, name string) int {
 	return slices.IndexFunc(list, func(c corev1.Container) bool { return c.Name == name })
 }
 
-// mergeContainer updates an injected container that is already in the pod:
-// every field Mutate sets is taken from want, and what other admission
-// plugins added is kept. The API server re-runs its in-tree plugins when it
+// mergeContainer rebuilds an injected container that is already in the
+// pod: it is want, plus only what the API server's in-tree admission
+// plugins add between invocations. The API server re-runs them when it
 // reinvokes webhooks, so the ServiceAccount plugin adds its token mount to
 // our container, and a LimitRange may add resources; removing them again
 // would only start another round and make the stored pod depend on it.
 //
-// Env vars and volume mounts are merged by name: want's entries first, in
-// want's order, then the existing entries that are neither in want nor ours
-// (ours are dropped when want no longer has them, e.g. after a mode change).
-// Resource keys want does not set are kept.
+// Nothing else survives, whoever put it there: a container the pod's author
+// named like ours keeps none of its envFrom, env (HTTPS_PROXY,
+// SSL_CERT_FILE would redirect or re-trust the agent's connections), mounts,
+// probes or lifecycle hooks. The workload identity's env and mount, which
+// the Azure webhook may add after us, are part of want (findIdentity).
 func mergeContainer(have, want corev1.Container) corev1.Container {
-	out := *have.DeepCopy()
-	out.Image, out.ImagePullPolicy = want.Image, want.ImagePullPolicy
-	out.Command, out.Args = want.Command, want.Args
-	out.Ports, out.StartupProbe, out.RestartPolicy = want.Ports, want.StartupProbe, want.RestartPolicy
-	out.SecurityContext = want.SecurityContext
-	out.TerminationMessagePath, out.TerminationMessagePolicy = want.TerminationMessagePath, want.TerminationMessagePolicy
-
-	out.Env = want.Env
-	for _, e := range have.Env {
-		if !slices.ContainsFunc(want.Env, func(w corev1.EnvVar) bool { return w.Name == e.Name }) && !ownEnv(e.Name) {
-			out.Env = append(out.Env, e)
-		}
-	}
-	out.VolumeMounts = want.VolumeMounts
+	out := *want.DeepCopy()
 	for _, m := range have.VolumeMounts {
-		if !slices.ContainsFunc(want.VolumeMounts, func(w corev1.VolumeMount) bool { return w.Name == m.Name }) && !slices.Contains(ownVolumes, m.Name) {
+		if isServiceAccountMount(m) && !slices.ContainsFunc(out.VolumeMounts, func(w corev1.VolumeMount) bool { return w.Name == m.Name || w.MountPath == m.MountPath }) {
 			out.VolumeMounts = append(out.VolumeMounts, m)
 		}
 	}
-	out.Resources = *want.Resources.DeepCopy()
 	for _, pair := range [][2]corev1.ResourceList{{have.Resources.Requests, out.Resources.Requests}, {have.Resources.Limits, out.Resources.Limits}} {
 		for k, v := range pair[0] {
 			if _, set := pair[1][k]; !set && pair[1] != nil {
@@ -126,10 +112,16 @@ func mergeContainer(have, want corev1.Container) corev1.Container {
 	return out
 }
 
+// serviceAccountMountPath is where the ServiceAccount admission plugin
+// mounts the API token into every container.
+const serviceAccountMountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// isServiceAccountMount reports whether m is the ServiceAccount plugin's
+// read-only token mount, the one mount another party may add to ours.
+func isServiceAccountMount(m corev1.VolumeMount) bool {
+	return m.MountPath == serviceAccountMountPath && m.ReadOnly && m.SubPath == "" && m.SubPathExpr == ""
+}
+
 // ownVolumes are the volumes Mutate may add; only these are removed from an
 // injected container when no longer wanted.
 var ownVolumes = []string{VolumeName, TemplateVolumeName, ConfigVolumeName, ClientSecretVolumeName, TrustVolumeName, TokenVolumeName}
-
-func ownEnv(name string) bool {
-	return name == ConfigEnvVar || name == FigAPIURIEnvVar || strings.HasPrefix(name, azureEnvPrefix)
-}

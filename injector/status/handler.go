@@ -10,9 +10,11 @@ import (
 
 // healthBody is /healthz's answer.
 type healthBody struct {
-	// Status is "ok", or "stale" when any source is stale.
+	// Status is "ok"; "stale" when any source is stale; "failing" when the
+	// last write of any output failed, which the file's readers feel first.
 	Status  string         `json:"status"`
 	Sources []SourceHealth `json:"sources"`
+	Outputs []OutputHealth `json:"outputs"`
 }
 
 // readyBody is /readyz's answer.
@@ -27,7 +29,8 @@ type readyBody struct {
 // Handler serves the probes and metrics:
 //
 //   - GET /healthz: always 200 while the process can answer, with each
-//     source's staleness in the JSON body. Staleness is not a liveness
+//     source's staleness and each output's last write error in the JSON
+//     body (status "failing" while a write fails). Staleness is not a liveness
 //     failure: when Fig or Key Vault is down, restarting the agent cannot
 //     bring it back, would drop the last good values it is serving, and
 //     would hammer the source on every restart. Alert on the metrics instead.
@@ -38,13 +41,21 @@ type readyBody struct {
 func Handler(h Health, g prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		body := healthBody{Status: "ok", Sources: h.Sources()}
+		body := healthBody{Status: "ok", Sources: h.Sources(), Outputs: h.Outputs()}
 		if body.Sources == nil {
 			body.Sources = []SourceHealth{}
+		}
+		if body.Outputs == nil {
+			body.Outputs = []OutputHealth{}
 		}
 		for _, s := range body.Sources {
 			if s.Stale {
 				body.Status = "stale"
+			}
+		}
+		for _, o := range body.Outputs {
+			if o.LastError != "" {
+				body.Status = "failing"
 			}
 		}
 		writeJSON(w, http.StatusOK, body)

@@ -19,6 +19,7 @@ type fakeHealth struct {
 	ready   atomic.Bool
 	mu      sync.Mutex
 	sources []SourceHealth
+	outputs []OutputHealth
 }
 
 func (f *fakeHealth) Ready() bool { return f.ready.Load() }
@@ -27,6 +28,12 @@ func (f *fakeHealth) Sources() []SourceHealth {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.sources
+}
+
+func (f *fakeHealth) Outputs() []OutputHealth {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.outputs
 }
 
 func (f *fakeHealth) setSources(s []SourceHealth) {
@@ -100,18 +107,32 @@ func TestHealthzIsUpEvenWhenStale(t *testing.T) {
 	tests := []struct {
 		name    string
 		sources []SourceHealth
+		outputs []OutputHealth
 		want    map[string]any
 	}{
 		{
 			name:    "no sources yet",
 			sources: nil,
-			want:    map[string]any{"status": "ok", "sources": []any{}},
+			want:    map[string]any{"status": "ok", "sources": []any{}, "outputs": []any{}},
 		},
 		{
 			name:    "fresh",
 			sources: []SourceHealth{{Name: "fig", LastSuccess: at}},
+			outputs: []OutputHealth{{Path: "/fig/appsettings.json"}},
 			want: map[string]any{"status": "ok", "sources": []any{
 				map[string]any{"name": "fig", "lastSuccess": "2026-01-02T03:04:05Z", "stale": false},
+			}, "outputs": []any{map[string]any{"path": "/fig/appsettings.json"}}},
+		},
+		{
+			// Issue 12 item 13: this said "ok" while every write failed.
+			name:    "every write fails: failing, still 200",
+			sources: []SourceHealth{{Name: "fig", LastSuccess: at, Stale: true}},
+			outputs: []OutputHealth{{Path: "/fig/appsettings.json", LastError: "write /fig/.appsettings.json.tmp: no space left on device"}, {Path: "/fig/app.env"}},
+			want: map[string]any{"status": "failing", "sources": []any{
+				map[string]any{"name": "fig", "lastSuccess": "2026-01-02T03:04:05Z", "stale": true},
+			}, "outputs": []any{
+				map[string]any{"path": "/fig/appsettings.json", "lastError": "write /fig/.appsettings.json.tmp: no space left on device"},
+				map[string]any{"path": "/fig/app.env"},
 			}},
 		},
 		{
@@ -123,12 +144,12 @@ func TestHealthzIsUpEvenWhenStale(t *testing.T) {
 			want: map[string]any{"status": "stale", "sources": []any{
 				map[string]any{"name": "fig", "lastSuccess": "2026-01-02T03:04:05Z", "lastError": "fig: connection refused", "stale": true},
 				map[string]any{"name": "keyvault:orders-kv.vault.azure.net", "lastSuccess": "2026-01-02T03:04:05Z", "stale": false},
-			}},
+			}, "outputs": []any{}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := &fakeHealth{}
+			h := &fakeHealth{outputs: tt.outputs}
 			h.setSources(tt.sources)
 			code, body := get(t, newServer(t, h).URL+"/healthz")
 			if code != http.StatusOK {

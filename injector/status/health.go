@@ -12,6 +12,17 @@ type Health interface {
 	Ready() bool
 	// Sources reports each source's state, in a stable order.
 	Sources() []SourceHealth
+	// Outputs reports each output file's last write, in a stable order.
+	Outputs() []OutputHealth
+}
+
+// OutputHealth is one output file's state as /healthz shows it.
+type OutputHealth struct {
+	// Path is the output file.
+	Path string `json:"path"`
+	// LastError is why the last write failed (a full volume, permissions),
+	// already redacted by the caller; empty when it succeeded.
+	LastError string `json:"lastError,omitempty"`
 }
 
 // SourceHealth is one source's state as /healthz shows it.

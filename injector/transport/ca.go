@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 )
 
 // rootPool returns the system roots plus the certificates in caFile, or nil
@@ -16,7 +18,7 @@ func rootPool(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pem, err := boundedfile.Read(caFile, boundedfile.ConfigLimit)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("tls.caFile %s: %w; fix: mount the CA bundle at that path or correct tls.caFile", caFile, err)

@@ -115,7 +115,12 @@ func (w *Watcher) affected(ev fsnotify.Event) []string {
 		}
 	}
 	slices.Sort(out)
-	w.log.Debug("file event", "name", ev.Name, "op", ev.Op.String(), "changed", out)
+	if len(out) > 0 {
+		// Only events that change a watched path are logged: a log file
+		// written into a watched directory would otherwise log its own
+		// writes, each line an event that logs another, for ever.
+		w.log.Debug("file event", "name", ev.Name, "op", ev.Op.String(), "changed", out)
+	}
 	return out
 }
 

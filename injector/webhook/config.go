@@ -3,13 +3,13 @@ package webhook
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/inject"
 )
@@ -26,7 +26,7 @@ type Config struct {
 
 // LoadConfig reads, completes and validates the config file at path.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.Read(path, boundedfile.ConfigLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read webhook config: %w", err)
 	}

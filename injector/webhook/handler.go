@@ -125,6 +125,8 @@ func (h *Handler) loadConfig(ctx context.Context, namespace string, ir *inject.R
 	switch {
 	case apierrors.IsNotFound(err):
 		return deny(fmt.Sprintf("%s: ConfigMap %q not found in namespace %q; fix: create it before the pod", inject.ConfigConfigMapAnnotation, ref.Name, namespace)), resultDenied, false
+	case apierrors.IsForbidden(err):
+		return deny(fmt.Sprintf("%s: the webhook may not read ConfigMaps in namespace %q (the chart's rbac.configMapNamespaces leaves it out); fix: use annotations, or ask the cluster admin to add the namespace", inject.ConfigConfigMapAnnotation, namespace)), resultDenied, false
 	case err != nil:
 		return failed(http.StatusInternalServerError, fmt.Errorf("read ConfigMap %s/%s: %w", namespace, ref.Name, err)), resultError, false
 	}

@@ -1,7 +1,9 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +14,8 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
 )
@@ -211,4 +215,23 @@ func (s *testServer) get(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// forbiddenConfigMaps answers every read as the API server does when RBAC
+// (the chart's rbac.configMapNamespaces) does not cover the namespace.
+type forbiddenConfigMaps struct{}
+
+func (forbiddenConfigMaps) GetConfigMap(_ context.Context, _, name string) (*corev1.ConfigMap, error) {
+	return nil, apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, name, errors.New("RBAC: access denied"))
+}
+
+// TestConfigMapOutsideTheAllowedNamespaces: with ConfigMap reads scoped to
+// some namespaces, a pod elsewhere naming a ConfigMap config is denied with
+// a reason and a fix (not an internal error).
+func TestConfigMapOutsideTheAllowedNamespaces(t *testing.T) {
+	s := startServer(t, testConfig, forbiddenConfigMaps{})
+	resp := s.post(t, review(t, newPod("fig-injector.io/config-configmap", "orders-fig"), admissionv1.Create))
+	if resp.Allowed || resp.Result.Code != http.StatusForbidden || !strings.Contains(resp.Result.Message, `the webhook may not read ConfigMaps in namespace "shop"`) {
+		t.Errorf("got allowed=%v %+v", resp.Allowed, resp.Result)
+	}
 }

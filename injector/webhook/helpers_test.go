@@ -65,7 +65,8 @@ func startServer(t testing.TB, cfgYAML string, cms ConfigMapGetter) *testServer 
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
-	srv := newServer(NewHandler(cfg, cms, reg, log), reg, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &leaf.Certificate, nil }, log)
+	h := NewHandler(cfg, cms, reg, log)
+	srv := newServer(h, newReviewLimits(DefaultMemoryLimit, h.metrics), reg, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &leaf.Certificate, nil }, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

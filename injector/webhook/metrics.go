@@ -21,7 +21,15 @@ const (
 type metrics struct {
 	admissions *prometheus.CounterVec
 	latency    prometheus.Histogram
+	refused    *prometheus.CounterVec
 }
+
+// Reasons a review is refused before it is read (reviewLimits), the values
+// of the "reason" label.
+const (
+	refusedBusy     = "busy"      // the memory budget was full for reviewQueueWait: 429
+	refusedTooLarge = "too_large" // the body is larger than the budget allows: 413
+)
 
 // newMetrics registers the instruments and the Go and process collectors on reg.
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -35,11 +43,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time to handle one admission review, from decoded request to response.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fig_injector_webhook_reviews_refused_total",
+			Help: "Admission reviews refused before they were read, to stay within the memory limit, by reason (busy, too_large).",
+		}, []string{"reason"}),
+	}
+	for _, r := range []string{refusedBusy, refusedTooLarge} {
+		m.refused.WithLabelValues(r)
 	}
 	for _, r := range []string{resultInjected, resultUnchanged, resultSkipped, resultDenied, resultError} {
 		m.admissions.WithLabelValues(r)
 	}
-	reg.MustRegister(m.admissions, m.latency,
+	reg.MustRegister(m.admissions, m.latency, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

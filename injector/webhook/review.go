@@ -15,10 +15,12 @@ import (
 	kjson "sigs.k8s.io/json"
 )
 
-// maxReviewBytes bounds a request body. The API server's own limit for an
-// object in etcd is 1.5 MiB and a review carries at most the object and its
-// old version; 7 MiB is what the Kubernetes webhook libraries accept too.
-const maxReviewBytes = 7 << 20
+// maxReviewBytes bounds a request body whatever the memory limit. The API
+// server refuses request bodies over 3 MiB and stores objects up to 1.5 MiB;
+// a pod CREATE review carries the object once (no old object), so a real
+// review stays below it. reviewLimits lowers it when the memory limit is
+// small.
+const maxReviewBytes = 3 << 20
 
 // reviewVersions are the AdmissionReview versions the shell understands. The
 // chart registers v1 only; v1beta1 has the same JSON shape, and answering in

@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 )
 
 // Options are the webhook command's flags.
@@ -25,6 +29,10 @@ type Options struct {
 	ConfigFile string
 	// Kubeconfig is used to read ConfigMap configs; "" means in-cluster.
 	Kubeconfig string
+	// MemoryLimit is the container's memory limit in bytes (the chart passes
+	// it from the Downward API); the reviews in flight are bounded to fit
+	// it. 0: GOMEMLIMIT if set, else DefaultMemoryLimit.
+	MemoryLimit int64
 }
 
 // shutdownTimeout bounds how long in-flight reviews may finish after ctx ends.
@@ -60,7 +68,27 @@ func NewServer(opts Options, log *slog.Logger) (*Server, error) {
 		cms = nil
 	}
 	reg := prometheus.NewRegistry()
-	return newServer(NewHandler(cfg, cms, reg, log), reg, certs.GetCertificate, log), nil
+	h := NewHandler(cfg, cms, reg, log)
+	limits := newReviewLimits(memoryLimit(opts.MemoryLimit), h.metrics)
+	log.Info("admission reviews bounded by the memory limit", "maxBodyBytes", limits.maxBody)
+	return newServer(h, limits, reg, certs.GetCertificate, log), nil
+}
+
+// memoryLimit resolves Options.MemoryLimit and sets the Go runtime's soft
+// limit below it (unless GOMEMLIMIT set one), so the GC works harder before
+// the kernel kills the process.
+func memoryLimit(limit int64) int64 {
+	soft := debug.SetMemoryLimit(-1)
+	if limit <= 0 {
+		if soft == math.MaxInt64 {
+			return DefaultMemoryLimit
+		}
+		return soft
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(int64(float64(limit) * memoryLimitShare))
+	}
+	return limit
 }
 
 // modernCipherSuites are the TLS 1.2 suites the webhook accepts: forward
@@ -76,12 +104,12 @@ var modernCipherSuites = []uint16{
 	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
-// newServer assembles the routes around a Handler; tests use it with their
-// own certificates.
-func newServer(h *Handler, reg *prometheus.Registry, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), log *slog.Logger) *Server {
+// newServer assembles the routes around a Handler, reviews bounded by
+// limits; tests use it with their own certificates.
+func newServer(h *Handler, limits *reviewLimits, reg *prometheus.Registry, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), log *slog.Logger) *Server {
 	s := &Server{log: log, tls: &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: modernCipherSuites, GetCertificate: getCert}}
 	mux := http.NewServeMux()
-	mux.Handle("POST /mutate", serveReviews(h.Review, log))
+	mux.Handle("POST /mutate", limits.wrap(serveReviews(h.Review, log)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -104,8 +132,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		MaxHeaderBytes:    maxHeaderBytes,
+		HTTP2: &http.HTTP2Config{
+			MaxReceiveBufferPerConnection: http2ReceiveBuffer,
+			MaxReceiveBufferPerStream:     http2ReceiveBuffer,
+		},
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	ln = netutil.LimitListener(ln, maxConnections)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	s.ready.Store(true)

@@ -47,7 +47,8 @@ func TestCertificateReload(t *testing.T) {
 	}
 	cfg, _ := ParseConfig([]byte(testConfig))
 	reg := prometheus.NewRegistry()
-	srv := newServer(NewHandler(cfg, nil, reg, log), reg, certs.GetCertificate, log)
+	h := NewHandler(cfg, nil, reg, log)
+	srv := newServer(h, newReviewLimits(DefaultMemoryLimit, h.metrics), reg, certs.GetCertificate, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,9 @@ func TestHelmChartV3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	optional := []string{"--set", "certManager.enabled=true,serviceMonitor.enabled=true"}
+	optional := []string{"--set", "certManager.enabled=true,serviceMonitor.enabled=true,replicaCount=3,podDisruptionBudget.maxUnavailable=1",
+		"--set", "rbac.configMapNamespaces={shop},podSecurityContext.runAsUser=null,networkPolicy.enabled=true",
+		"--set-json", `networkPolicy.from=[{"ipBlock":{"cidr":"10.0.0.0/24"}}]`}
 	for _, args := range [][]string{
 		{"version", "--short"},
 		{"lint", "--strict", chart},
@@ -142,6 +144,23 @@ func TestHelmChart(t *testing.T) {
 	}
 	if !bytes.Equal(mwc.Webhooks[0].ClientConfig.CABundle, mwc2.Webhooks[0].ClientConfig.CABundle) {
 		t.Error("upgrade changed the caBundle")
+	}
+
+	// An upgrade within renewBeforeDays of the expiry (forced here: more days
+	// than the validity) rotates the pair, and the caBundle trusts the old CA
+	// too, so the webhook's old certificate stays valid until the kubelet
+	// syncs the new Secret.
+	helm(t, append([]string{"upgrade", chartRelease, chart, "-n", chartNS, "--set", "certs.renewBeforeDays=400"}, values...)...)
+	secret3, err := cs.CoreV1().Secrets(chartNS).Get(ctx, chartRelease+"-tls", metav1.GetOptions{})
+	get("tls secret after rotation", err)
+	mwc3, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, chartRelease, metav1.GetOptions{})
+	get("configuration after rotation", err)
+	if bytes.Equal(secret3.Data["tls.crt"], secret2.Data["tls.crt"]) {
+		t.Error("an upgrade within renewBeforeDays kept the certificate")
+	}
+	bundle := mwc3.Webhooks[0].ClientConfig.CABundle
+	if !bytes.HasPrefix(bundle, secret3.Data["ca.crt"]) || !bytes.Contains(bundle, secret2.Data["ca.crt"]) {
+		t.Error("after rotation the caBundle does not trust both the new and the old CA")
 	}
 }
 

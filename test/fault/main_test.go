@@ -19,8 +19,9 @@ import (
 )
 
 // childEnv selects what a re-executed test binary does instead of running
-// the tests: "writer" (a stream of atomic writes until killed) or
-// "fsize" (one write under a file-size limit, like a full disk).
+// the tests: "writer" (a stream of atomic writes until killed),
+// "fsize" (one write under a file-size limit, like a full disk) or
+// "webhook" (the admission webhook, for its memory under load).
 const childEnv = "FIG_FAULT_CHILD"
 
 func TestMain(m *testing.M) {
@@ -29,6 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(writerChild(os.Getenv("FIG_FAULT_PATH")))
 	case "fsize":
 		os.Exit(fsizeChild(os.Getenv("FIG_FAULT_PATH")))
+	case "webhook":
+		os.Exit(webhookChild(os.Getenv("FIG_FAULT_PATH")))
 	}
 	// The tests mostly wait for the agent's schedule, not for the CPU: run
 	// more of them at once than -parallel's default (GOMAXPROCS) unless the

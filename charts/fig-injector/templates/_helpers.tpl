@@ -48,9 +48,9 @@ app.kubernetes.io/component: webhook
 {{- printf "%s:%s" $repo $tag }}
 {{- end }}
 
-{{/* The TLS Secret (Helm-generated or cert-manager-issued). */}}
+{{/* The TLS Secret (Helm-generated, cert-manager-issued, or the user's certs.existingSecret). */}}
 {{- define "fig-injector.tlsSecretName" -}}
-{{- printf "%s-tls" (include "fig-injector.fullname" .) }}
+{{- default (printf "%s-tls" (include "fig-injector.fullname" .)) .Values.certs.existingSecret }}
 {{- end }}
 
 {{/* Native sidecars: "auto" means Kubernetes >= 1.29, where they are on by default. */}}

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fig-injector/fig-injector/injector/boundedfile"
 )
 
 // declaration is the YAML file a user writes to register a non-.NET
@@ -96,7 +97,7 @@ const (
 //	    columns:                      # datagrid only (default: one string column "Values")
 //	      - {name: Host, type: string, validValues: [], secret: false, readOnly: false}
 func LoadDeclaration(path string) (Definition, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.Read(path, boundedfile.ConfigLimit)
 	if err != nil {
 		return Definition{}, fmt.Errorf("read settings declaration: %w", err)
 	}

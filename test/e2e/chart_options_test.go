@@ -1,0 +1,244 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/fig-injector/fig-injector/injector/webhook"
+)
+
+// rendered is `helm template` of the chart, parsed: every object by kind.
+type rendered map[string][]*unstructured.Unstructured
+
+// renderChart runs `helm template` with extra arguments (--set …) and
+// parses every document; err is helm's failure, with its output.
+func renderChart(t *testing.T, args ...string) (rendered, error) {
+	t.Helper()
+	chart, err := filepath.Abs("../../charts/fig-injector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(env.assets, "helm"), append([]string{"template", chartRelease, chart, "-n", chartNS}, args...)...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, errors.New(stderr.String())
+	}
+	objs := rendered{}
+	dec := utilyaml.NewYAMLOrJSONDecoder(&out, 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			return objs, nil
+		} else if err != nil {
+			t.Fatalf("helm template %v: unparseable output: %v", args, err)
+		}
+		if u.Object != nil {
+			objs[u.GetKind()] = append(objs[u.GetKind()], &u)
+		}
+	}
+}
+
+func mustRender(t *testing.T, args ...string) rendered {
+	t.Helper()
+	r, err := renderChart(t, args...)
+	if err != nil {
+		t.Fatalf("helm template %v: %v", args, err)
+	}
+	return r
+}
+
+// one returns the only object of a kind.
+func (r rendered) one(t *testing.T, kind string) *unstructured.Unstructured {
+	t.Helper()
+	if len(r[kind]) != 1 {
+		t.Fatalf("rendered %d %s objects, want 1", len(r[kind]), kind)
+	}
+	return r[kind][0]
+}
+
+func field(t *testing.T, u *unstructured.Unstructured, path ...string) any {
+	t.Helper()
+	v, _, err := unstructured.NestedFieldNoCopy(u.Object, path...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", u.GetKind(), strings.Join(path, "."), err)
+	}
+	return v
+}
+
+// TestChartPodDisruptionBudget (issue 12 item 14): a one-replica install
+// used to get a PDB with minAvailable 1, which blocks every node drain.
+func TestChartPodDisruptionBudget(t *testing.T) {
+	if pdbs := mustRender(t, "--set", "replicaCount=1")["PodDisruptionBudget"]; len(pdbs) != 0 {
+		t.Errorf("one replica renders %d PodDisruptionBudgets, want none", len(pdbs))
+	}
+	pdb := mustRender(t).one(t, "PodDisruptionBudget")
+	if v := field(t, pdb, "spec", "minAvailable"); fmt.Sprint(v) != "1" {
+		t.Errorf("two replicas: minAvailable %v, want 1", v)
+	}
+	pdb = mustRender(t, "--set", "podDisruptionBudget.maxUnavailable=1").one(t, "PodDisruptionBudget")
+	if fmt.Sprint(field(t, pdb, "spec", "maxUnavailable")) != "1" || field(t, pdb, "spec", "minAvailable") != nil {
+		t.Errorf("maxUnavailable=1 renders %v", pdb.Object["spec"])
+	}
+}
+
+// TestChartCertificates (issue 12 item 14): the generated certificate lives
+// a year (not ten) with its expiry recorded for rotation on upgrade; `helm
+// template` renders a new one every run (documented), while a user-supplied
+// Secret renders the same every time and generates nothing.
+func TestChartCertificates(t *testing.T) {
+	first, second := mustRender(t), mustRender(t)
+	secret := first.one(t, "Secret")
+	notAfter, err := time.Parse(time.RFC3339, secret.GetAnnotations()["fig-injector.io/not-after"])
+	if err != nil {
+		t.Fatalf("generated Secret's not-after annotation: %v", err)
+	}
+	if d := time.Until(notAfter); d < 364*24*time.Hour || d > 366*24*time.Hour {
+		t.Errorf("generated certificate valid for %s, want a year", d.Round(time.Hour))
+	}
+	if field(t, secret, "data", "tls.crt") == field(t, second.one(t, "Secret"), "data", "tls.crt") {
+		t.Error("two helm template runs rendered the same generated certificate: lookup cannot work there, the README says it changes")
+	}
+
+	bundle := base64.StdEncoding.EncodeToString([]byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))
+	own := []string{"--set", "certs.existingSecret=my-tls", "--set", "certs.caBundle=" + bundle}
+	a, b := mustRender(t, own...), mustRender(t, own...)
+	if len(a["Secret"]) != 0 {
+		t.Errorf("existingSecret still renders %d Secrets", len(a["Secret"]))
+	}
+	mwc := a.one(t, "MutatingWebhookConfiguration")
+	hooks := field(t, mwc, "webhooks").([]any)
+	if got := hooks[0].(map[string]any)["clientConfig"].(map[string]any)["caBundle"]; got != bundle {
+		t.Errorf("caBundle %v, want certs.caBundle", got)
+	}
+	vols := field(t, a.one(t, "Deployment"), "spec", "template", "spec", "volumes").([]any)
+	if got := vols[0].(map[string]any)["secret"].(map[string]any)["secretName"]; got != "my-tls" {
+		t.Errorf("the webhook mounts Secret %v, want my-tls", got)
+	}
+	if field(t, mwc, "webhooks") == nil || !equalRendered(t, a, b) {
+		t.Error("with existingSecret two helm template runs differ")
+	}
+	for _, bad := range [][]string{
+		{"--set", "certs.existingSecret=my-tls"},
+		{"--set", "certs.existingSecret=my-tls", "--set", "certs.caBundle=" + bundle, "--set", "certManager.enabled=true"},
+	} {
+		if _, err := renderChart(t, bad...); err == nil {
+			t.Errorf("helm template %v succeeded, want an error naming the fix", bad)
+		}
+	}
+}
+
+func equalRendered(t *testing.T, a, b rendered) bool {
+	t.Helper()
+	for kind, objs := range a {
+		for i, o := range objs {
+			if i >= len(b[kind]) || !equalObject(o, b[kind][i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func equalObject(a, b *unstructured.Unstructured) bool {
+	ja, _ := a.MarshalJSON()
+	jb, _ := b.MarshalJSON()
+	return bytes.Equal(ja, jb)
+}
+
+// TestChartSecurityContexts (issue 12 item 14): the webhook's security
+// contexts can be overridden, down to removing the fixed UID for
+// OpenShift's assigned ranges.
+func TestChartSecurityContexts(t *testing.T) {
+	dep := mustRender(t).one(t, "Deployment")
+	if fmt.Sprint(field(t, dep, "spec", "template", "spec", "securityContext", "runAsUser")) != "65532" {
+		t.Error("the default pod securityContext lost runAsUser 65532")
+	}
+	dep = mustRender(t, "--set", "podSecurityContext.runAsUser=null", "--set", "podSecurityContext.runAsGroup=null",
+		"--set", "securityContext.runAsUser=null", "--set", "securityContext.runAsGroup=null").one(t, "Deployment")
+	pod := field(t, dep, "spec", "template", "spec", "securityContext").(map[string]any)
+	ctr := field(t, dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["securityContext"].(map[string]any)
+	for what, sc := range map[string]map[string]any{"pod": pod, "container": ctr} {
+		if _, ok := sc["runAsUser"]; ok {
+			t.Errorf("%s securityContext still sets runAsUser: %v", what, sc)
+		}
+		if sc["runAsNonRoot"] != true {
+			t.Errorf("%s securityContext lost runAsNonRoot: %v", what, sc)
+		}
+	}
+	// The injected agent's UID can be left to the platform too.
+	cm := mustRender(t, "--set", "agent.platformAssignsUser=true").one(t, "ConfigMap")
+	cfg, err := webhook.ParseConfig([]byte(fmt.Sprint(field(t, cm, "data", "webhook.yaml"))))
+	if err != nil || !cfg.PlatformAssignsUser {
+		t.Errorf("agent.platformAssignsUser does not reach the webhook config: %v, %+v", err, cfg)
+	}
+}
+
+// TestChartConfigMapRBAC (issue 12 item 14): ConfigMap reads can be scoped
+// to namespaces (a Role each) instead of the cluster.
+func TestChartConfigMapRBAC(t *testing.T) {
+	r := mustRender(t, "--set", "rbac.configMapNamespaces={shop,billing}")
+	if len(r["ClusterRole"])+len(r["ClusterRoleBinding"]) != 0 {
+		t.Errorf("scoped RBAC still renders cluster-wide objects")
+	}
+	var got []string
+	for _, role := range r["Role"] {
+		got = append(got, role.GetNamespace())
+	}
+	if strings.Join(got, ",") != "shop,billing" || len(r["RoleBinding"]) != 2 {
+		t.Errorf("Roles in %v and %d RoleBindings, want shop,billing and 2", got, len(r["RoleBinding"]))
+	}
+	if len(mustRender(t)["ClusterRole"]) != 1 {
+		t.Error("the default lost its ClusterRole")
+	}
+}
+
+// TestChartNetworkPolicyAndMemoryLimit (issue 12 item 4): the NetworkPolicy
+// is off by default, refuses to render without peers, and admits only them
+// to the webhook's port; the webhook is told its memory limit.
+func TestChartNetworkPolicyAndMemoryLimit(t *testing.T) {
+	if nps := mustRender(t)["NetworkPolicy"]; len(nps) != 0 {
+		t.Errorf("the default renders %d NetworkPolicies", len(nps))
+	}
+	if _, err := renderChart(t, "--set", "networkPolicy.enabled=true"); err == nil || !strings.Contains(err.Error(), "networkPolicy.from") {
+		t.Errorf("enabled without peers: %v, want an error naming networkPolicy.from", err)
+	}
+	np := mustRender(t, "--set", "networkPolicy.enabled=true", "--set-json", `networkPolicy.from=[{"ipBlock":{"cidr":"10.0.0.0/24"}}]`).one(t, "NetworkPolicy")
+	rule := field(t, np, "spec", "ingress").([]any)[0].(map[string]any)
+	if port := rule["ports"].([]any)[0].(map[string]any)["port"]; fmt.Sprint(port) != "8443" {
+		t.Errorf("NetworkPolicy port %v, want 8443", port)
+	}
+	if cidr := rule["from"].([]any)[0].(map[string]any)["ipBlock"].(map[string]any)["cidr"]; cidr != "10.0.0.0/24" {
+		t.Errorf("NetworkPolicy peer %v", cidr)
+	}
+	ctr := field(t, mustRender(t).one(t, "Deployment"), "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
+	args, env := ctr["args"].([]any), ctr["env"].([]any)
+	ref := env[0].(map[string]any)["valueFrom"].(map[string]any)["resourceFieldRef"].(map[string]any)
+	if !strings.Contains(strings.Join(toStrings(args), " "), "--memory-limit=$(FIG_INJECTOR_MEMORY_LIMIT)") || ref["resource"] != "limits.memory" {
+		t.Errorf("the webhook is not told its memory limit: args %v, env %v", args, env)
+	}
+}
+
+func toStrings(list []any) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i], _ = v.(string)
+	}
+	return out
+}
