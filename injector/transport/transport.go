@@ -94,7 +94,8 @@ func New(opts Options) (*http.Client, error) {
 		ua = DefaultUserAgent
 	}
 	return &http.Client{
-		Timeout:   timeout,
-		Transport: &roundTripper{base: base, userAgent: ua, observe: opts.Observe},
+		Timeout:       timeout,
+		CheckRedirect: RefuseRedirects,
+		Transport:     &roundTripper{base: base, userAgent: ua, observe: opts.Observe},
 	}, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // Defaults for Options.
@@ -134,7 +135,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
-	c.http = guardRedirects(c.http)
+	// Go, like .NET, forwards custom headers on redirects, and the client
+	// secret travels in one: only same-origin redirects are followed.
+	c.http = transport.SameOriginRedirects(c.http)
 	if c.hostname == "" {
 		c.hostname = MachineName()
 	}
@@ -163,29 +166,6 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			"uri", c.chosen, "requests_go_to", c.origin.String())
 	}
 	return c, nil
-}
-
-// guardRedirects returns a copy of hc that follows a redirect only to the
-// same host name and never from https to http. Go, like .NET, forwards
-// custom headers on redirects, and the client secret travels in one; a
-// redirect elsewhere is returned to the caller as a 3xx instead.
-func guardRedirects(hc *http.Client) *http.Client {
-	guarded := *hc
-	next := hc.CheckRedirect
-	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		first := via[0].URL
-		if !strings.EqualFold(req.URL.Hostname(), first.Hostname()) || (first.Scheme == "https" && req.URL.Scheme != "https") {
-			return http.ErrUseLastResponse
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
-	return &guarded
 }
 
 // probe returns the first URI whose _health answers 2xx, else the first.

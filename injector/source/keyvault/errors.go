@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // Fixes, by cause. They are the operator's next step, so they name the role,
@@ -28,6 +29,7 @@ const (
 	fixAuth     = "check the federated identity credential's issuer/subject (it must match the cluster's service-account issuer and system:serviceaccount:<namespace>:<name>) and AZURE_CLIENT_ID / AZURE_TENANT_ID"
 	fixTLS      = "set tls.caFile to the CA that signed the vault's certificate"
 	fixNetwork  = "check that the pod can reach the vault (DNS, firewall, private endpoint, HTTPS_PROXY/NO_PROXY)"
+	fixRedirect = "point the vault URL and the authority host at the services themselves, and check that no proxy or firewall rewrites their answers"
 	fixThrottle = "reduce the request rate on the vault (longer pollInterval, fewer pods per vault)"
 )
 
@@ -69,10 +71,14 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 		ue  *url.Error
 		ne  net.Error
 		cle *source.Error
+		rd  *transport.RedirectError
 	)
 	switch {
 	case errors.As(err, &cle):
 		return cle
+	case errors.As(err, &rd):
+		// Not retried: the answer would be the same redirect.
+		se.Err, se.Fix = rd, fixRedirect
 	case errors.As(err, &re):
 		se.StatusCode = re.StatusCode
 		se.Temporary = temporaryStatus(re.StatusCode)
@@ -83,9 +89,13 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 		se.Fix = fixAuth
 		if af.RawResponse == nil {
 			// No response: the token endpoint was unreachable or the token
-			// file unreadable; both may heal.
+			// file unreadable (both may heal), or a redirect was refused
+			// (azidentity keeps no chain to test, hence the text).
 			se.Temporary = true
 			se.Err = errors.New(oneLine(af.Error()))
+			if strings.Contains(af.Error(), transport.RedirectRefused) {
+				se.Temporary, se.Fix = false, fixRedirect
+			}
 			break
 		}
 		se.StatusCode = af.RawResponse.StatusCode
