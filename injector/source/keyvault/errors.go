@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
@@ -88,11 +90,11 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 	case errors.As(err, &af):
 		se.Fix = fixAuth
 		if af.RawResponse == nil {
-			// No response: the token endpoint was unreachable or the token
-			// file unreadable (both may heal), or a redirect was refused
-			// (azidentity keeps no chain to test, hence the text).
+			// No error response: the token endpoint was unreachable, the
+			// token file unreadable (both may heal) or the answer was not
+			// JSON. azidentity keeps no chain to test, hence the text.
 			se.Temporary = true
-			se.Err = errors.New(oneLine(af.Error()))
+			se.Err = errors.New(credentialMessage(af.Error()))
 			if strings.Contains(af.Error(), transport.RedirectRefused) {
 				se.Temporary, se.Fix = false, fixRedirect
 			}
@@ -181,10 +183,9 @@ func sanitize(resp *http.Response, status int, code string) error {
 		if se.Code == "" {
 			se.Code = c
 		}
-		se.Message = oneLine(msg)
-		if len(se.Message) > maxMessage {
-			se.Message = se.Message[:maxMessage] + "…"
-		}
+		// A service (or a proxy in front of it) may echo the request's
+		// Authorization header in its message.
+		se.Message = bounded(secret.BlankTokens(oneLine(msg)), maxMessage)
 	}
 	return se
 }
@@ -225,6 +226,32 @@ func retryAfter(resp *http.Response, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// msalQuote is how MSAL (apps/internal/oauth/ops/internal/comm/comm.go)
+// introduces a token response it could not decode, followed by the whole
+// body: a proxy's or WAF's page echoing the request would put the federated
+// token (client_assertion) there.
+const msalQuote = "raw message was:"
+
+// credentialMessage is the credential's message without any quoted body,
+// on one line, bounded, with anything token-shaped blanked.
+func credentialMessage(msg string) string {
+	if i := strings.Index(msg, msalQuote); i >= 0 {
+		msg = msg[:i] + "(the response body is not shown; fix: check that the authority host is Entra ID and that no proxy answers in its place)"
+	}
+	return bounded(secret.BlankTokens(oneLine(msg)), 2*maxMessage)
+}
+
+// bounded cuts s to n bytes, on a rune boundary, marking the cut.
+func bounded(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // oneLine folds a multi-line SDK message onto one line.

@@ -1,0 +1,79 @@
+package keyvault_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+)
+
+// TestVaultMessageEchoingAuthorizationIsBlanked is issue 12 item 3: a Key
+// Vault (or a proxy in front of it) whose error message echoes the request's
+// Authorization header put the bearer token into the error.
+func TestVaultMessageEchoingAuthorizationIsBlanked(t *testing.T) {
+	e := newEnv(t)
+	e.set("db-password", "the real value")
+	var token string
+	hostile := serveTLS(t, e.ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if auth == "" {
+			e.kv.ServeHTTP(w, r)
+			return
+		}
+		token = strings.TrimPrefix(auth, "Bearer ")
+		body, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "Forbidden", "message": "denied; request had Authorization: " + auth}})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write(body)
+	}))
+	v, err := keyvault.NewVault(hostile.URL+"/", e.cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
+	if err == nil || token == "" {
+		t.Fatalf("error = %v, token seen %t; want a failure after an authorised request", err, token != "")
+	}
+	if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), token[:20]) {
+		t.Errorf("the bearer token is in the error: %v", err)
+	}
+	if !strings.Contains(err.Error(), "Forbidden: denied; request had Authorization: [REDACTED]") {
+		t.Errorf("error %q lost the service's message", err)
+	}
+}
+
+// TestNonJSONTokenAnswerIsNeverQuoted: MSAL quotes a token response it
+// cannot decode whole; a WAF page echoing the request put the federated
+// token (client_assertion) into the error.
+func TestNonJSONTokenAnswerIsNeverQuoted(t *testing.T) {
+	e := newEnv(t)
+	authority := serveTLS(t, e.ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/token") {
+			e.idp.ServeHTTP(w, r)
+			return
+		}
+		form, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<html><body>Request blocked by policy. Your request: "+string(form)+"</body></html>")
+	}))
+	cred := e.credential(subject, authority.URL+"/")
+	v, err := keyvault.NewVault(e.vaultURL, cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password", Optional: true}}})
+	if err == nil {
+		t.Fatal("Fetch succeeded against an authority answering HTML")
+	}
+	msg := err.Error()
+	// The assertion is a JWT: "eyJ" starts its base64url JSON header.
+	if strings.Contains(msg, "client_assertion") || strings.Contains(msg, "eyJ") || strings.Contains(msg, "Request blocked") {
+		t.Errorf("the token answer's body is quoted: %v", err)
+	}
+	if !strings.Contains(msg, "not shown") {
+		t.Errorf("error %q does not say the body was left out", msg)
+	}
+}
