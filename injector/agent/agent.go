@@ -27,6 +27,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
@@ -70,6 +71,12 @@ type Options struct {
 	StateDir string
 	// Version is reported to Fig as the application version.
 	Version string
+	// Redactor blanks secrets and tokens in every outlet: the agent's logs
+	// (it wraps Logger), its health (/healthz, /readyz, Fig's status) and
+	// its errors. The agent tells it the secret values it holds. Pass the
+	// process's one Redactor, wrapping the process's other logs too, so it
+	// outlives a configuration reload; nil: the agent makes its own.
+	Redactor *secret.Redactor
 }
 
 // Agent renders one configuration. Create it with New; RenderOnce and Run
@@ -86,6 +93,7 @@ type Agent struct {
 	vaults   *vaultSet
 	targets  []*target
 	notifier notify.Notifier // nil: nothing to tell
+	redactor *secret.Redactor
 	state    state
 }
 
@@ -119,8 +127,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	if err := cfg.CheckAllowlist(); err != nil {
 		return nil, err // Complete checked it already, unless cfg did not come through it
 	}
-	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, sched: *opts.Schedule, rng: opts.Rand,
-		health: newHealth(opts.Now, opts.Metrics),
+	a := &Agent{cfg: cfg, opts: opts, log: slog.New(opts.Redactor.Handler(opts.Logger.Handler())), sched: *opts.Schedule, rng: opts.Rand,
+		redactor: opts.Redactor, health: newHealth(opts.Now, opts.Metrics, opts.Redactor),
 		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
 			conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
@@ -130,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	if err != nil {
 		return nil, err // names tls.caFile and the fix already
 	}
-	if a.vaults, err = newVaultSet(cfg, hc, opts.Logger, opts.Now); err != nil {
+	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Now); err != nil {
 		return nil, err
 	}
 	for _, u := range a.vaults.urls() {
@@ -181,6 +189,9 @@ func withDefaults(o Options) Options {
 	if o.Version == "" {
 		o.Version = fig.DefaultClientVersion
 	}
+	if o.Redactor == nil {
+		o.Redactor = secret.NewRedactor()
+	}
 	return o
 }
 
@@ -195,7 +206,7 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig, hc *http.Client
 	}
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
-		Secret:     newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now),
+		Secret:     a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now)),
 		HTTPClient: hc, ClientVersion: a.opts.Version, Logger: a.log,
 	})
 	if err != nil {

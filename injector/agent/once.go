@@ -16,8 +16,9 @@ import (
 // RenderOnce loads every source and writes every output once, retrying
 // failing sources with backoff until the configuration's initTimeout. It is
 // init mode, and the first step of Run. The error, if any, is one line that
-// names the source, the cause and the fix.
-func (a *Agent) RenderOnce(ctx context.Context) error {
+// names the source, the cause and the fix, with secrets and tokens blanked.
+func (a *Agent) RenderOnce(ctx context.Context) (err error) {
+	defer func() { err = a.redactor.Error(err) }()
 	for _, t := range a.targets {
 		// A crash mid-write may have left a temp file full of secrets.
 		if n, err := output.RemoveTemps(t.out.Path); err == nil && n > 0 {
