@@ -10,7 +10,6 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/merge"
 	"github.com/fig-injector/fig-injector/injector/output"
-	"github.com/fig-injector/fig-injector/injector/source"
 )
 
 // RenderOnce loads every source and writes every output once, retrying
@@ -45,7 +44,7 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 		if ctx.Err() == nil || lastErr == nil {
 			lastErr = err
 		}
-		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, source.RetryAfter(err), r) })
+		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, retryAfter(err, 0), r) })
 		a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
 		if !sleep(ctx, wait) {
 			return fmt.Errorf("gave up after %s (initTimeout): %w", a.cfg.InitTimeout.D(), OneLine(lastErr))

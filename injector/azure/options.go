@@ -9,7 +9,7 @@ import (
 )
 
 // Retry tuning for a sidecar. The agent owns backoff (exponential, jittered,
-// honouring Retry-After of any length); the SDK's own retries are kept to a
+// honouring Retry-After up to a cap: injector/agent/limits.go); the SDK's own retries are kept to a
 // quick second chance for blips, so a failing vault is reported to the agent
 // within seconds instead of being hidden behind the SDK's defaults
 // (3 retries, up to 60 s each).

@@ -200,16 +200,22 @@ func isDisabled(re *azcore.ResponseError) bool {
 	return ok && inner == "SecretDisabled"
 }
 
+// maxRetryAfter bounds what retryAfter reports, so that no header value can
+// overflow the conversion to a Duration. The agent caps the wait much lower
+// (agent.RetryAfterCap); this bound only keeps the arithmetic sound.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter reads the server's requested wait: retry-after-ms,
 // x-ms-retry-after-ms, then Retry-After in seconds or as an HTTP date (the
-// order azcore uses). Zero when absent or unparsable.
+// order azcore uses), at most maxRetryAfter. Zero when absent or
+// unparsable.
 func retryAfter(resp *http.Response, now time.Time) time.Duration {
 	if resp == nil {
 		return 0
 	}
 	for _, h := range []string{"Retry-After-Ms", "X-Ms-Retry-After-Ms"} {
 		if ms, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get(h)), 10, 64); err == nil && ms > 0 {
-			return time.Duration(ms) * time.Millisecond
+			return time.Duration(min(ms, maxRetryAfter.Milliseconds())) * time.Millisecond
 		}
 	}
 	ra := strings.TrimSpace(resp.Header.Get("Retry-After"))
@@ -220,10 +226,10 @@ func retryAfter(resp *http.Response, now time.Time) time.Duration {
 		if s <= 0 {
 			return 0
 		}
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(ra); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }

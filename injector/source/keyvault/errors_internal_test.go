@@ -23,6 +23,10 @@ func TestRetryAfter(t *testing.T) {
 		{"x-ms milliseconds", map[string]string{"x-ms-retry-after-ms": "250"}, 250 * time.Millisecond},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
 		{"negative", map[string]string{"Retry-After": "-5"}, 0},
+		// Issue 12 item 5: values whose conversion overflowed int64.
+		{"seconds beyond int64 nanoseconds", map[string]string{"Retry-After": "10000000000"}, maxRetryAfter},
+		{"milliseconds beyond int64 nanoseconds", map[string]string{"retry-after-ms": "9223372036854775807"}, maxRetryAfter},
+		{"a date centuries ahead", map[string]string{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}, maxRetryAfter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
