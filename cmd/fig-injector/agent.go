@@ -122,7 +122,8 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	opts := agent.Options{Logger: base, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir, Redactor: redactor}
+	opts := agent.Options{Logger: base, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir, Redactor: redactor,
+		MemoryLimit: applyMemoryLimit(cgroupRoot, os.Getenv, logger)}
 	if *mode == "init" {
 		a, err := agent.New(ctx, cfg, opts)
 		if err != nil {

@@ -77,6 +77,10 @@ type Options struct {
 	// process's one Redactor, wrapping the process's other logs too, so it
 	// outlives a configuration reload; nil: the agent makes its own.
 	Redactor *secret.Redactor
+	// MemoryLimit is the container's memory limit in bytes (0: unknown).
+	// The size limits follow it: a Fig answer up to 1/16 of it, one Key
+	// Vault reference per 64 KiB (limits.go).
+	MemoryLimit int64
 }
 
 // Agent renders one configuration. Create it with New; RenderOnce and Run
@@ -94,6 +98,7 @@ type Agent struct {
 	targets  []*target
 	notifier notify.Notifier // nil: nothing to tell
 	redactor *secret.Redactor
+	limits   limits
 	state    state
 }
 
@@ -128,7 +133,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err // Complete checked it already, unless cfg did not come through it
 	}
 	a := &Agent{cfg: cfg, opts: opts, log: slog.New(opts.Redactor.Handler(opts.Logger.Handler())), sched: *opts.Schedule, rng: opts.Rand,
-		redactor: opts.Redactor, health: newHealth(opts.Now, opts.Metrics, opts.Redactor),
+		redactor: opts.Redactor, limits: limitsFor(opts.MemoryLimit), health: newHealth(opts.Now, opts.Metrics, opts.Redactor),
 		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
 			conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
@@ -138,7 +143,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	if err != nil {
 		return nil, err // names tls.caFile and the fix already
 	}
-	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Now); err != nil {
+	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Now, a.limits); err != nil {
 		return nil, err
 	}
 	for _, u := range a.vaults.urls() {
@@ -207,7 +212,7 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig, hc *http.Client
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
 		Secret:     a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now)),
-		HTTPClient: hc, ClientVersion: a.opts.Version, Logger: a.log,
+		HTTPClient: hc, ClientVersion: a.opts.Version, Logger: a.log, MaxResponseBytes: a.limits.figResponse,
 	})
 	if err != nil {
 		return nil, err

@@ -55,8 +55,8 @@ func boolText(b bool) string {
 	return "false"
 }
 
-// startHostileFig points the fixture's agent at h instead of the emulator.
-func (f *fixture) startHostileFig(h *hostileFig) {
+// useHostileFig points the fixture's agent at h instead of the emulator.
+func (f *fixture) useHostileFig(h http.Handler) {
 	f.t.Helper()
 	tc, err := f.env.CA.TLSConfig()
 	if err != nil {
@@ -68,7 +68,6 @@ func (f *fixture) startHostileFig(h *hostileFig) {
 	srv.StartTLS()
 	f.t.Cleanup(srv.Close)
 	f.cfg.Fig.APIURI = srv.URL
-	f.start(f.options())
 }
 
 // retryIn waits for the first log line with message msg and returns its
@@ -101,7 +100,8 @@ func TestServerDurationsCannotStopOrSpinPolling(t *testing.T) {
 		f := newFixture(t)
 		h := &hostileFig{}
 		h.dropStatus.Store(true)
-		f.startHostileFig(h)
+		f.useHostileFig(h)
+		f.start(f.options())
 		if got, want := f.retryIn("Fig unreachable"), 5*agent.MaxFigPollInterval; got != want {
 			t.Errorf("waits %v after a network failure, want 5 × the %v cap = %v", got, agent.MaxFigPollInterval, want)
 		}
@@ -110,7 +110,8 @@ func TestServerDurationsCannotStopOrSpinPolling(t *testing.T) {
 		f := newFixture(t)
 		h := &hostileFig{}
 		h.throttle.Store(true)
-		f.startHostileFig(h)
+		f.useHostileFig(h)
+		f.start(f.options())
 		// The interval is clamped to an hour, which then bounds the wait.
 		if got := f.retryIn("Fig settings fetch failed"); got <= 0 || got > agent.MaxFigPollInterval {
 			t.Errorf("waits %v after Retry-After: 1000000000, want at most %v", got, agent.MaxFigPollInterval)

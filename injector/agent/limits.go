@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -51,4 +52,56 @@ func mulSat(d time.Duration, n int64) time.Duration {
 		return math.MaxInt64
 	}
 	return d * time.Duration(n)
+}
+
+// Limits that follow the container's memory limit (Options.MemoryLimit), so
+// that an answer or a configuration too large for the agent fails with a
+// clear "too large" instead of an OOM kill (docs/operations.md, Limits).
+const (
+	// figResponseShare: a Fig answer may take 1/16 of the memory limit.
+	// Decoding and mapping settings takes about nine times the answer's size
+	// (10 MiB of settings reached ~90 MiB RSS), and the output files on the
+	// memory volume count toward the limit too.
+	figResponseShare = 16
+	minFigResponse   = 1 << 20
+	maxFigResponse   = 64 << 20
+	// referenceCost is the memory budgeted per Key Vault reference: the
+	// reference, its secret (Key Vault allows 25 KiB), its place in the
+	// snapshot, the merged entry and the output.
+	referenceCost = 64 << 10
+	minReferences = 256
+	// MaxReferences bounds the distinct Key Vault references in Fig's values
+	// when the memory limit is unknown, and always.
+	MaxReferences = 16384
+	// MaxVaults bounds the vaults the agent talks to (configured and
+	// referenced), each with its own client and poller.
+	MaxVaults = 64
+)
+
+// limits are the size limits for one agent.
+type limits struct {
+	memory      int64 // the memory limit they derive from; 0: unknown
+	figResponse int64 // bytes of one Fig answer
+	references  int   // distinct Key Vault references
+}
+
+// limitsFor derives the limits from a memory limit in bytes (0: unknown,
+// which keeps the ceilings).
+func limitsFor(memory int64) limits {
+	if memory <= 0 {
+		return limits{figResponse: maxFigResponse, references: MaxReferences}
+	}
+	return limits{
+		memory:      memory,
+		figResponse: min(max(memory/figResponseShare, minFigResponse), maxFigResponse),
+		references:  int(min(max(memory/referenceCost, minReferences), MaxReferences)),
+	}
+}
+
+// String describes where the limits come from, for "too large" errors.
+func (l limits) String() string {
+	if l.memory <= 0 {
+		return "no memory limit known"
+	}
+	return fmt.Sprintf("memory limit %d MiB", l.memory>>20)
 }

@@ -37,6 +37,7 @@ const (
 )
 
 // Size limits on response bodies: generous for settings, small for the rest.
+// Options.MaxResponseBytes lowers both to what the agent's memory allows.
 const (
 	maxSettingsBody = 64 << 20
 	maxSmallBody    = 1 << 20
@@ -71,6 +72,11 @@ type Options struct {
 	// Logger receives debug lines per request (method, path, status,
 	// duration; never headers or bodies); nil discards.
 	Logger *slog.Logger
+	// MaxResponseBytes bounds every response body, below the built-in
+	// limits (64 MiB for settings, 1 MiB for the rest): the agent derives
+	// it from its memory limit, since decoding a settings answer takes
+	// several times its size. Zero keeps the built-in limits.
+	MaxResponseBytes int64
 }
 
 // Client talks to one Fig API as one Fig client (name + instance). It is
@@ -86,6 +92,7 @@ type Client struct {
 	clientVersion string
 	figVersion    string
 	timeout       time.Duration
+	maxBody       int64 // Options.MaxResponseBytes, or maxSettingsBody
 	log           *slog.Logger
 	runSession    string
 	started       time.Time
@@ -125,6 +132,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		clientVersion: opts.ClientVersion,
 		figVersion:    opts.FigVersion,
 		timeout:       opts.Timeout,
+		maxBody:       opts.MaxResponseBytes,
 		log:           opts.Logger,
 		runSession:    uuid.NewString(),
 		now:           time.Now,
@@ -149,6 +157,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = maxSettingsBody
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -316,14 +327,16 @@ func (c *Client) send(ctx context.Context, r request) (resp *response, secretTex
 	if limit == 0 {
 		limit = maxSmallBody
 	}
+	limit = min(limit, c.maxBody)
 	data, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
 	if err != nil {
 		return nil, secretText, c.transportError(parent, r, err)
 	}
 	if int64(len(data)) > limit {
 		return nil, secretText, &source.Error{Source: sourceName, Op: r.op(), StatusCode: res.StatusCode,
-			Err: fmt.Errorf("the response is larger than %d bytes", limit),
-			Fix: "check that the API URI points at the Fig API"}
+			Err: fmt.Errorf("the response is too large: more than %d bytes (%.1f MiB), the limit for this agent", limit, float64(limit)/(1<<20)),
+			Fix: "raise the agent container's memory limit, which the limit follows (docs/operations.md, Size limits), or reduce the client's settings; " +
+				"if the API URI does not point at the Fig API, correct it"}
 	}
 	c.log.Debug("fig request", "method", r.method, "path", r.path, "status", res.StatusCode,
 		"duration", time.Since(start).Round(time.Millisecond).String())
