@@ -28,18 +28,10 @@ func TestRedirectIsNeverFollowed(t *testing.T) {
 		_, _ = w.Write([]byte(`{"value":"from the attacker","id":"https://x/secrets/db-password/0123456789abcdef0123456789abcdef","attributes":{"enabled":true}}`))
 	}))
 	t.Cleanup(attacker.Close)
-	hostile := serveTLS(t, e.ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" {
-			e.kv.ServeHTTP(w, r) // the challenge, as a real vault answers it
-			return
-		}
+	v := e.hostileVault(func(w http.ResponseWriter, r *http.Request) {
 		redirected.Add(1)
 		http.Redirect(w, r, attacker.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
-	}))
-	v, err := keyvault.NewVault(hostile.URL+"/", e.cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	snap, err := v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
 	var se *source.Error
 	if !errors.As(err, &se) {

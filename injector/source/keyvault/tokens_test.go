@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
@@ -16,24 +17,17 @@ import (
 func TestVaultMessageEchoingAuthorizationIsBlanked(t *testing.T) {
 	e := newEnv(t)
 	e.set("db-password", "the real value")
-	var token string
-	hostile := serveTLS(t, e.ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var seen atomic.Value // the bearer token the vault received
+	v := e.hostileVault(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
-		if auth == "" {
-			e.kv.ServeHTTP(w, r)
-			return
-		}
-		token = strings.TrimPrefix(auth, "Bearer ")
+		seen.Store(strings.TrimPrefix(auth, "Bearer "))
 		body, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "Forbidden", "message": "denied; request had Authorization: " + auth}})
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write(body)
-	}))
-	v, err := keyvault.NewVault(hostile.URL+"/", e.cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
+	})
+	_, err := v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
+	token, _ := seen.Load().(string)
 	if err == nil || token == "" {
 		t.Fatalf("error = %v, token seen %t; want a failure after an authorised request", err, token != "")
 	}
