@@ -68,12 +68,11 @@ func parseMemoryLimit(s string) (limit int64, ok bool, err error) {
 }
 
 // applyMemoryLimit reads the memory limit of the cgroup under root (the
-// container's: cgroupRoot), sets the Go
-// runtime's soft limit to heapShare of it unless GOMEMLIMIT is set (an
-// operator's explicit choice wins, and the runtime has already read it),
-// and returns the limit for the agent's size limits (0: unknown). The
-// agent reads it itself, rather than relying on the webhook to inject
-// GOMEMLIMIT, so a hand-run agent benefits too.
+// container's: cgroupRoot), sets the Go runtime's soft limit to heapShare
+// of it unless GOMEMLIMIT is set (an operator's explicit choice wins, and
+// the runtime has already read it), and returns the limit for the agent's
+// size limits (0: unknown). The agent reads it itself, rather than relying
+// on the webhook to inject GOMEMLIMIT, so a hand-run agent benefits too.
 func applyMemoryLimit(root string, getenv func(string) string, log *slog.Logger) int64 {
 	limit, ok, err := containerMemoryLimit(root)
 	if err != nil {

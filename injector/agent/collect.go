@@ -58,7 +58,8 @@ func (a *Agent) loadFig(ctx context.Context) error {
 	}
 	refs, refused, err := a.vaults.references(keys, values)
 	if err != nil {
-		if se := (*source.Error)(nil); !errors.As(err, &se) { // a limit's error has its own fix
+		var limit *source.Error // a limit's error comes with its own fix
+		if !errors.As(err, &limit) {
 			err = &source.Error{Source: "fig", Op: "read Key Vault references", Err: err,
 				Fix: "write references as @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>) or @Microsoft.KeyVault(VaultName=<vault>;SecretName=<name>)"}
 		}

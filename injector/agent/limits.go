@@ -8,7 +8,8 @@ import (
 	"github.com/fig-injector/fig-injector/injector/source"
 )
 
-// Bounds on every duration a server supplies (docs/operations.md, "Limits").
+// Bounds on every duration a server supplies (docs/operations.md, "Limits on
+// server-supplied durations").
 // A server can ask the agent to wait, never to stop polling or to spin.
 const (
 	// MinFigPollInterval and MaxFigPollInterval bound Fig's pollIntervalMs:
@@ -16,8 +17,8 @@ const (
 	// follows its settings.
 	MinFigPollInterval = time.Second
 	MaxFigPollInterval = time.Hour
-	// RetryAfterCap is the least a Retry-After may always ask for; it may ask
-	// for up to one poll interval more than that when the interval is longer.
+	// RetryAfterCap caps a server's Retry-After; a source polled less often
+	// may ask for up to its poll interval.
 	RetryAfterCap = time.Minute
 	// unreachableStretch is how many poll intervals Fig.Client waits after a
 	// network failure.
@@ -56,7 +57,8 @@ func mulSat(d time.Duration, n int64) time.Duration {
 
 // Limits that follow the container's memory limit (Options.MemoryLimit), so
 // that an answer or a configuration too large for the agent fails with a
-// clear "too large" instead of an OOM kill (docs/operations.md, Limits).
+// clear "too large" instead of an OOM kill (docs/operations.md, "Size
+// limits").
 const (
 	// figResponseShare: a Fig answer may take 1/16 of the memory limit.
 	// Decoding and mapping settings takes about nine times the answer's size

@@ -5,6 +5,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/merge"
 	"github.com/fig-injector/fig-injector/injector/secret"
+	"github.com/fig-injector/fig-injector/injector/source"
 )
 
 // Redactor sets: each owner replaces its own when its secrets change.
@@ -23,8 +24,10 @@ func (a *Agent) rememberValues(in merge.Input) {
 			values = append(values, e.Value)
 		}
 	}
-	for _, e := range append(in.Explicit, in.Prefix...) {
-		values = append(values, e.Value)
+	for _, vault := range [][]source.Entry{in.Prefix, in.Explicit} {
+		for _, e := range vault {
+			values = append(values, e.Value)
+		}
 	}
 	for _, v := range in.Resolved {
 		values = append(values, v)

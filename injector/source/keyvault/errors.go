@@ -31,6 +31,7 @@ const (
 	fixAuth     = "check the federated identity credential's issuer/subject (it must match the cluster's service-account issuer and system:serviceaccount:<namespace>:<name>) and AZURE_CLIENT_ID / AZURE_TENANT_ID"
 	fixTLS      = "set tls.caFile to the CA that signed the vault's certificate"
 	fixNetwork  = "check that the pod can reach the vault (DNS, firewall, private endpoint, HTTPS_PROXY/NO_PROXY)"
+	fixNotEntra = "check that the authority host (azure.authorityHost, AZURE_AUTHORITY_HOST) is Entra ID and that no proxy or firewall answers in its place"
 	fixRedirect = "point the vault URL and the authority host at the services themselves, and check that no proxy or firewall rewrites their answers"
 	fixThrottle = "reduce the request rate on the vault (longer pollInterval, fewer pods per vault)"
 )
@@ -94,9 +95,13 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 			// token file unreadable (both may heal) or the answer was not
 			// JSON. azidentity keeps no chain to test, hence the text.
 			se.Temporary = true
-			se.Err = errors.New(credentialMessage(af.Error()))
-			if strings.Contains(af.Error(), transport.RedirectRefused) {
+			msg, quoted := credentialMessage(af.Error())
+			se.Err = errors.New(msg)
+			switch {
+			case strings.Contains(msg, transport.RedirectRefused):
 				se.Temporary, se.Fix = false, fixRedirect
+			case quoted:
+				se.Fix = fixNotEntra
 			}
 			break
 		}
@@ -241,12 +246,13 @@ func retryAfter(resp *http.Response, now time.Time) time.Duration {
 const msalQuote = "raw message was:"
 
 // credentialMessage is the credential's message without any quoted body,
-// on one line, bounded, with anything token-shaped blanked.
-func credentialMessage(msg string) string {
+// on one line, bounded, with anything token-shaped blanked; quoted reports
+// whether MSAL had quoted a body.
+func credentialMessage(msg string) (clean string, quoted bool) {
 	if i := strings.Index(msg, msalQuote); i >= 0 {
-		msg = msg[:i] + "(the response body is not shown; fix: check that the authority host is Entra ID and that no proxy answers in its place)"
+		msg, quoted = msg[:i]+"(the answer is not shown)", true
 	}
-	return bounded(secret.BlankTokens(oneLine(msg)), 2*maxMessage)
+	return bounded(secret.BlankTokens(oneLine(msg)), 2*maxMessage), quoted
 }
 
 // bounded cuts s to n bytes, on a rune boundary, marking the cut.

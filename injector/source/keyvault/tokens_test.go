@@ -67,7 +67,7 @@ func TestNonJSONTokenAnswerIsNeverQuoted(t *testing.T) {
 	if strings.Contains(msg, "client_assertion") || strings.Contains(msg, "eyJ") || strings.Contains(msg, "Request blocked") {
 		t.Errorf("the token answer's body is quoted: %v", err)
 	}
-	if !strings.Contains(msg, "not shown") {
-		t.Errorf("error %q does not say the body was left out", msg)
+	if !strings.Contains(msg, "not shown") || !strings.Contains(msg, "fix: check that the authority host") {
+		t.Errorf("error %q does not say the answer was left out and what to check", msg)
 	}
 }
