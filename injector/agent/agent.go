@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 			conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
 		CAFile: cfg.TLS.CAFile, Dial: opts.Dial, UserAgent: "fig-injector/" + opts.Version,
-		Observe: a.observer(cfg),
+		Observe: a.observer(cfg), MaxResponseBytes: a.limits.figResponse,
 	})
 	if err != nil {
 		return nil, err // names tls.caFile and the fix already

@@ -12,6 +12,8 @@
 //   - redirects are refused, a 3xx being an error naming the hop
 //     (RefuseRedirects); the Fig client opts in to same-origin ones
 //     (SameOriginRedirects);
+//   - response bodies are bounded (MaxResponseBytes), so no server can make
+//     the agent buffer more than its memory allows;
 //   - an optional Observe hook reports each request by host, status and
 //     duration for the metrics, never by path (paths carry secret names).
 //

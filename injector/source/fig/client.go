@@ -329,10 +329,11 @@ func (c *Client) send(ctx context.Context, r request) (resp *response, secretTex
 	}
 	limit = min(limit, c.maxBody)
 	data, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
-	if err != nil {
+	var tooLarge *transport.TooLargeError // the transport's own bound
+	if err != nil && !errors.As(err, &tooLarge) {
 		return nil, secretText, c.transportError(parent, r, err)
 	}
-	if int64(len(data)) > limit {
+	if tooLarge != nil || int64(len(data)) > limit {
 		return nil, secretText, &source.Error{Source: sourceName, Op: r.op(), StatusCode: res.StatusCode,
 			Err: fmt.Errorf("the response is too large: more than %d bytes (%.1f MiB), the limit for this agent", limit, float64(limit)/(1<<20)),
 			Fix: "raise the agent container's memory limit, which the limit follows (docs/operations.md, Size limits), or reduce the client's settings; " +

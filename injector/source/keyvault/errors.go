@@ -32,6 +32,7 @@ const (
 	fixTLS      = "set tls.caFile to the CA that signed the vault's certificate"
 	fixNetwork  = "check that the pod can reach the vault (DNS, firewall, private endpoint, HTTPS_PROXY/NO_PROXY)"
 	fixNotEntra = "check that the authority host (azure.authorityHost, AZURE_AUTHORITY_HOST) is Entra ID and that no proxy or firewall answers in its place"
+	fixTooLarge = "raise the agent container's memory limit, which the limit follows (docs/operations.md, Size limits); Key Vault's own answers are far smaller, so also check that the vault URL reaches Key Vault"
 	fixRedirect = "point the vault URL and the authority host at the services themselves, and check that no proxy or firewall rewrites their answers"
 	fixThrottle = "reduce the request rate on the vault (longer pollInterval, fewer pods per vault)"
 )
@@ -75,6 +76,7 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 		ne  net.Error
 		cle *source.Error
 		rd  *transport.RedirectError
+		tl  *transport.TooLargeError
 	)
 	switch {
 	case errors.As(err, &cle):
@@ -82,6 +84,8 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 	case errors.As(err, &rd):
 		// Not retried: the answer would be the same redirect.
 		se.Err, se.Fix = rd, fixRedirect
+	case errors.As(err, &tl):
+		se.Err, se.Fix = tl, fixTooLarge
 	case errors.As(err, &re):
 		se.StatusCode = re.StatusCode
 		se.Temporary = temporaryStatus(re.StatusCode)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // TestVaultMessageEchoingAuthorizationIsBlanked is issue 12 item 3: a Key
@@ -69,5 +70,31 @@ func TestNonJSONTokenAnswerIsNeverQuoted(t *testing.T) {
 	}
 	if !strings.Contains(msg, "not shown") || !strings.Contains(msg, "fix: check that the authority host") {
 		t.Errorf("error %q does not say the answer was left out and what to check", msg)
+	}
+}
+
+// TestOversizedAnswerIsRefused is issue 12 item 10 for Key Vault: the SDK
+// buffers every answer whole, so a hostile or misrouted vault answering
+// with a huge body could exhaust the agent's memory. The transport's bound
+// fails the request, once, with a clear "too large".
+func TestOversizedAnswerIsRefused(t *testing.T) {
+	e := newEnv(t)
+	limited, err := transport.New(transport.Options{CAFile: e.caFile, Dial: e.dial, MaxResponseBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hc = limited
+	var answered atomic.Int64
+	v := e.hostileVault(func(w http.ResponseWriter, _ *http.Request) {
+		answered.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"value":"`+strings.Repeat("x", 2<<20)+`"}`)
+	})
+	_, err = v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
+	if err == nil || !strings.Contains(err.Error(), "too large: more than 1048576 bytes") || !strings.Contains(err.Error(), "fix: raise the agent container's memory limit") {
+		t.Errorf("error = %v, want a too-large error with its fix", err)
+	}
+	if n := answered.Load(); n != 1 {
+		t.Errorf("the oversized answer was requested %d times, want 1 (not retried)", n)
 	}
 }
