@@ -26,14 +26,23 @@ import (
 // and backslashes.
 const pemKey = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQ\"quoted\"\\back\\slash+/=\n-----END PRIVATE KEY-----"
 
-// leakedForms are the spellings of pemKey that must appear in no outlet.
+// leakedForms are the spellings of s that must appear in no outlet: the
+// encodings error text uses, and each long line of a multi-line secret.
 func leakedForms(s string) map[string]string {
 	j, _ := json.Marshal(s)
-	return map[string]string{
+	jq, _ := json.Marshal(strconv.Quote(s))
+	forms := map[string]string{
 		"raw": s, "%q": strconv.Quote(s), "json": string(j), "query": url.QueryEscape(s),
 		"one line": strings.Join(strings.Fields(s), " "),
-		"key line": "MIIEvQIBADANBgkqhkiG9w0BAQ",
+		// An error quoting a message that quotes the secret, as such or in a JSON outlet.
+		"%q of %q": strconv.Quote(strconv.Quote(s)), "json of %q": string(jq),
 	}
+	for i, line := range strings.Split(s, "\n") {
+		if len(line) >= 16 && line != s {
+			forms[fmt.Sprintf("line %d", i+1)] = line
+		}
+	}
+	return forms
 }
 
 // TestSecretsNeverLeakInEscapedForm is issue 12 item 2: a secret with
@@ -89,6 +98,47 @@ func TestSecretsNeverLeakInEscapedForm(t *testing.T) {
 			if strings.Contains(text, form) || strings.Contains(text, strings.Trim(form, `"`)) {
 				t.Errorf("%s carries the secret's %s form:\n%s", outlet, name, text)
 			}
+		}
+	}
+}
+
+// TestEchoedSecretAndTokenNeverReachReadyz: before the first render,
+// /readyz shows why the sources fail. A Fig API echoing the client secret
+// Go-quoted (Fig's own check blanked only the raw text) and a bearer token
+// in its message must show neither there, nor in the logs or the error.
+func TestEchoedSecretAndTokenNeverReachReadyz(t *testing.T) {
+	const clientSecret = `s3cr"et\with"quotes-0123456789abcdef`
+	const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz"
+	f := newFixture(t)
+	secretFile := filepath.Join(t.TempDir(), "fig-secret")
+	writeFile(t, secretFile, clientSecret+"\n")
+	f.cfg.Fig.ClientSecret = config.ClientSecret{File: secretFile}
+	echo, _ := json.Marshal(map[string]string{"ErrorType": "401", "Reference": "r",
+		"Message": fmt.Sprintf("secret %q rejected; request had Authorization: Bearer %s", clientSecret, jwt)})
+	f.useHostileFig(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write(echo)
+	}))
+	f.cfg.InitTimeout = config.Dur(time.Second)
+	a, err := agent.New(context.Background(), f.cfg, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderErr := a.RenderOnce(context.Background())
+	rec := httptest.NewRecorder()
+	status.Handler(a.Health(), prometheus.NewRegistry()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	outlets := map[string]string{"/readyz": rec.Body.String(), "logs": f.logs.String(), "error": fmt.Sprint(renderErr)}
+	if !strings.Contains(outlets["/readyz"], "rejected") {
+		t.Fatalf("/readyz does not show Fig's failure: %s", outlets["/readyz"])
+	}
+	for outlet, text := range outlets {
+		for name, form := range leakedForms(clientSecret) {
+			if strings.Contains(text, strings.Trim(form, `"`)) {
+				t.Errorf("%s carries the client secret's %s form:\n%s", outlet, name, text)
+			}
+		}
+		if strings.Contains(text, jwt[:20]) {
+			t.Errorf("%s carries the bearer token:\n%s", outlet, text)
 		}
 	}
 }
