@@ -74,3 +74,21 @@ func TestMulSatNeverWraps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFigPollInterval: any pollIntervalMs gives the current interval or one
+// within [MinFigPollInterval, MaxFigPollInterval], and five of it never wraps.
+func FuzzFigPollInterval(f *testing.F) {
+	for _, ms := range []float64{0, -1, 1, 999, 1000, 30000, 2e12, 1e300, math.Inf(1), math.NaN(), math.MaxInt64} {
+		f.Add(ms)
+	}
+	const current = 30 * time.Second
+	f.Fuzz(func(t *testing.T, ms float64) {
+		d := figPollInterval(&ms, current)
+		if d != current && (d < MinFigPollInterval || d > MaxFigPollInterval) {
+			t.Fatalf("figPollInterval(%v) = %v", ms, d)
+		}
+		if s := mulSat(d, unreachableStretch); s < d {
+			t.Fatalf("5 × %v = %v", d, s)
+		}
+	})
+}

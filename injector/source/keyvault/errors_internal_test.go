@@ -64,3 +64,20 @@ func TestSanitize(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRetryAfter: whatever the headers say, the wait is within
+// [0, maxRetryAfter] (issue 12 item 5: the conversion used to overflow).
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "1000000000", "9223372036854775807", "-1", "Fri, 31 Dec 9999 23:59:59 GMT", "soon", ""} {
+		f.Add(s, s)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, retryAfterHeader, ms string) {
+		resp := &http.Response{Header: http.Header{}}
+		resp.Header.Set("Retry-After", retryAfterHeader)
+		resp.Header.Set("Retry-After-Ms", ms)
+		if d := retryAfter(resp, now); d < 0 || d > maxRetryAfter {
+			t.Fatalf("retryAfter(%q, %q ms) = %v", retryAfterHeader, ms, d)
+		}
+	})
+}
