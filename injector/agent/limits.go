@@ -18,8 +18,11 @@ const (
 	MinFigPollInterval = time.Second
 	MaxFigPollInterval = time.Hour
 	// RetryAfterCap caps a server's Retry-After; a source polled less often
-	// may ask for up to its poll interval.
-	RetryAfterCap = time.Minute
+	// may ask for up to its poll interval. It is the longest backoff the
+	// agent picks itself (DefaultSchedule.Max), not 60 s: SPEC §2.3 asks
+	// for Retry-After to be honoured also above 60 s (a Retry-After: 120
+	// is), and the cap only has to stop an absurd one from ending polling.
+	RetryAfterCap = 5 * time.Minute
 	// unreachableStretch is how many poll intervals Fig.Client waits after a
 	// network failure.
 	unreachableStretch = 5

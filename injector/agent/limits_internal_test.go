@@ -46,7 +46,8 @@ func TestRetryAfterIsCapped(t *testing.T) {
 		{"no error", nil, time.Minute, 0},
 		{"not a source error", errors.New("x"), time.Minute, 0},
 		{"short ask honoured", asks(5 * time.Second), time.Second, 5 * time.Second},
-		{"a billion seconds, short interval: a minute", asks(1e9 * time.Second), time.Second, RetryAfterCap},
+		{"120 s honoured (SPEC §2.3: also above 60 s)", asks(120 * time.Second), time.Second, 120 * time.Second},
+		{"a billion seconds, short interval: the cap", asks(1e9 * time.Second), time.Second, RetryAfterCap},
 		{"a billion seconds, long interval: the interval", asks(1e9 * time.Second), time.Hour, time.Hour},
 		{"the largest Duration", asks(math.MaxInt64), 0, RetryAfterCap},
 	}
