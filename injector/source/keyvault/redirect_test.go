@@ -1,14 +1,12 @@
 package keyvault_test
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 )
 
@@ -32,14 +30,10 @@ func TestRedirectIsNeverFollowed(t *testing.T) {
 		redirected.Add(1)
 		http.Redirect(w, r, attacker.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 	})
-	snap, err := v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
-	var se *source.Error
-	if !errors.As(err, &se) {
-		t.Fatalf("Fetch = %v entries, error %v; want a *source.Error", snap.Entries(), err)
-	}
+	se := fetchErr(t, v, "db-password")
 	for _, w := range []string{"refused to follow a redirect (HTTP 307)", attacker.URL + "/secrets/db-password"} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not name %q", err, w)
+		if !strings.Contains(se.Error(), w) {
+			t.Errorf("error %q does not name %q", se, w)
 		}
 	}
 	if se.Temporary {
@@ -76,10 +70,9 @@ func TestTokenRedirectIsNeverFollowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = v.Fetch(testContext(t), keyvault.Request{Secrets: []keyvault.Mapping{{Name: "db-password", Key: "Db:Password"}}})
-	var se *source.Error
-	if !errors.As(err, &se) || !strings.Contains(err.Error(), "refused to follow a redirect (HTTP 307) from "+authority.URL) {
-		t.Fatalf("error = %v, want the refused redirect named", err)
+	se := fetchErr(t, v, "db-password")
+	if !strings.Contains(se.Error(), "refused to follow a redirect (HTTP 307) from "+authority.URL) {
+		t.Fatalf("error = %v, want the refused redirect named", se)
 	}
 	if se.Temporary || !strings.Contains(se.Fix, "authority host") {
 		t.Errorf("Temporary = %v, Fix = %q; want a permanent error with the redirect's fix", se.Temporary, se.Fix)
