@@ -15,6 +15,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/status"
 )
 
@@ -109,16 +110,21 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "--mode %q: use init or sidecar\n", *mode)
 		return errUsage
 	}
-	logger, err := lf.logger(stderr)
+	base, err := lf.logger(stderr)
 	if err != nil {
 		return err
 	}
+	// One redactor for the process: the agents tell it their secrets and
+	// wrap base with it; every other log line passes through it here.
+	redactor := secret.NewRedactor()
+	logger := slog.New(redactor.Handler(base.Handler()))
 	cfg, err := cf.load()
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	opts := agent.Options{Logger: logger, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir}
+	opts := agent.Options{Logger: base, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir, Redactor: redactor,
+		MemoryLimit: applyMemoryLimit(cgroupRoot, os.Getenv, logger)}
 	if *mode == "init" {
 		a, err := agent.New(ctx, cfg, opts)
 		if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
@@ -71,6 +72,16 @@ type Options struct {
 	// Version is the agent's own version: its User-Agent and the FigVersion
 	// it reports (the application's version is fig.applicationVersion).
 	Version string
+	// Redactor blanks secrets and tokens in every outlet: the agent's logs
+	// (it wraps Logger), its health (/healthz, /readyz, Fig's status) and
+	// its errors. The agent tells it the secret values it holds. Pass the
+	// process's one Redactor, wrapping the process's other logs too, so it
+	// outlives a configuration reload; nil: the agent makes its own.
+	Redactor *secret.Redactor
+	// MemoryLimit is the container's memory limit in bytes (0: unknown).
+	// The size limits follow it: a Fig answer up to 1/16 of it, one Key
+	// Vault reference per 64 KiB (limits.go).
+	MemoryLimit int64
 }
 
 // Agent renders one configuration. Create it with New; RenderOnce and Run
@@ -91,6 +102,8 @@ type Agent struct {
 	// cannot restart the app.
 	restarter notify.Notifier
 	notices   chan string // a pending notification's reason (notify), one at most
+	redactor  *secret.Redactor
+	limits    limits
 	state     state
 	// successor is the agent for a changed configuration file (reload).
 	successor *Agent
@@ -126,18 +139,19 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	if err := cfg.CheckAllowlist(); err != nil {
 		return nil, err // Complete checked it already, unless cfg did not come through it
 	}
-	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, sched: *opts.Schedule, rng: opts.Rand,
-		health: newHealth(opts.Now, opts.Metrics), notices: make(chan string, 1),
+	a := &Agent{cfg: cfg, opts: opts, log: slog.New(opts.Redactor.Handler(opts.Logger.Handler())), sched: *opts.Schedule, rng: opts.Rand,
+		redactor: opts.Redactor, limits: limitsFor(opts.MemoryLimit), health: newHealth(opts.Now, opts.Metrics, opts.Redactor),
+		notices: make(chan string, 1),
 		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
 			conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
 		CAFile: cfg.TLS.CAFile, Dial: opts.Dial, UserAgent: "fig-injector/" + opts.Version,
-		Observe: a.observer(cfg),
+		Observe: a.observer(cfg), MaxResponseBytes: a.limits.figResponse,
 	})
 	if err != nil {
 		return nil, err // names tls.caFile and the fix already
 	}
-	if a.vaults, err = newVaultSet(cfg, hc, opts.Logger, opts.Now); err != nil {
+	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Now, a.limits); err != nil {
 		return nil, err
 	}
 	for _, u := range a.vaults.urls() {
@@ -191,6 +205,9 @@ func withDefaults(o Options) Options {
 	if o.Version == "" {
 		o.Version = fig.DefaultClientVersion
 	}
+	if o.Redactor == nil {
+		o.Redactor = secret.NewRedactor()
+	}
 	return o
 }
 
@@ -210,15 +227,15 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 	// (Fig.Client's 60 s), longer than the shared client allows.
 	figHC, err := transport.New(transport.Options{
 		CAFile: a.cfg.TLS.CAFile, Dial: a.opts.Dial, UserAgent: "fig-injector/" + a.opts.Version,
-		Observe: a.observer(a.cfg), Timeout: c.RequestTimeout.D(),
+		Observe: a.observer(a.cfg), Timeout: c.RequestTimeout.D(), MaxResponseBytes: a.limits.figResponse,
 	})
 	if err != nil {
 		return nil, err
 	}
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
-		Secret:     newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now),
-		HTTPClient: figHC, Logger: a.log, Timeout: c.RequestTimeout.D(),
+		Secret:     a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now)),
+		HTTPClient: figHC, Logger: a.log, Timeout: c.RequestTimeout.D(), MaxResponseBytes: a.limits.figResponse,
 		// Fig shows the application, not the agent: its version, and the
 		// pod's host name (the default, MachineName, is the pod's, which the
 		// app's own Fig.Client would send too). FigVersion says honestly

@@ -58,8 +58,11 @@ func (a *Agent) loadFig(ctx context.Context) error {
 	}
 	refs, refused, err := a.vaults.references(keys, values)
 	if err != nil {
-		err = &source.Error{Source: "fig", Op: "read Key Vault references", Err: err,
-			Fix: "write references as @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>) or @Microsoft.KeyVault(VaultName=<vault>;SecretName=<name>)"}
+		var limit *source.Error // a limit's error comes with its own fix
+		if !errors.As(err, &limit) {
+			err = &source.Error{Source: "fig", Op: "read Key Vault references", Err: err,
+				Fix: "write references as @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>) or @Microsoft.KeyVault(VaultName=<vault>;SecretName=<name>)"}
+		}
 		a.health.failed(status.SourceFig, err)
 		return err
 	}

@@ -117,9 +117,7 @@ func (f *figSource) status(ctx context.Context, health *fig.Health, props []fig.
 	if err != nil {
 		return resp, err
 	}
-	if d, ok := resp.PollInterval(); ok && d >= time.Second {
-		f.interval = d
-	}
+	f.interval = figPollInterval(resp.PollIntervalMs, f.interval)
 	f.warnOnce(resp.Warnings)
 	return resp, nil
 }

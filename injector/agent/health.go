@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
@@ -21,6 +22,7 @@ const staleAfter = 3
 type health struct {
 	now     func() time.Time
 	metrics *status.Metrics
+	redact  *secret.Redactor
 
 	mu      sync.Mutex
 	ready   bool
@@ -36,8 +38,8 @@ type sourceState struct {
 	lastError   string
 }
 
-func newHealth(now func() time.Time, m *status.Metrics) *health {
-	return &health{now: now, metrics: m, sources: map[string]*sourceState{}, outputs: map[string]string{}}
+func newHealth(now func() time.Time, m *status.Metrics, r *secret.Redactor) *health {
+	return &health{now: now, metrics: m, redact: r, sources: map[string]*sourceState{}, outputs: map[string]string{}}
 }
 
 // track registers a source under its metrics name.
@@ -63,13 +65,14 @@ func (h *health) succeeded(name string) {
 	h.metrics.SetLastSuccess(name, at)
 }
 
-// failed records a failure; err's text never holds a secret value (sources
-// guarantee it), so it may be shown on /healthz and sent to Fig.
+// failed records a failure. Its text is redacted here, once for every
+// outlet that shows it: /healthz, /readyz and Fig's status.
 func (h *health) failed(name string, err error) {
+	msg := h.redact.Redact(err.Error())
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if s, ok := h.sources[name]; ok {
-		s.lastError = err.Error()
+		s.lastError = msg
 	}
 }
 
@@ -88,14 +91,16 @@ type vaultKey struct {
 	Secret keyvault.Secret
 }
 
+// output records an output's last write; an error's text is redacted as
+// in failed.
 func (h *health) output(path string, err error) {
+	msg := ""
+	if err != nil {
+		msg = h.redact.Redact(err.Error())
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if err != nil {
-		h.outputs[path] = err.Error()
-	} else {
-		h.outputs[path] = ""
-	}
+	h.outputs[path] = msg
 }
 
 func (h *health) setReady() {

@@ -10,14 +10,14 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/merge"
 	"github.com/fig-injector/fig-injector/injector/output"
-	"github.com/fig-injector/fig-injector/injector/source"
 )
 
 // RenderOnce loads every source and writes every output once, retrying
 // failing sources with backoff until the configuration's initTimeout. It is
 // init mode, and the first step of Run. The error, if any, is one line that
-// names the source, the cause and the fix.
-func (a *Agent) RenderOnce(ctx context.Context) error {
+// names the source, the cause and the fix, with secrets and tokens blanked.
+func (a *Agent) RenderOnce(ctx context.Context) (err error) {
+	defer func() { err = a.redactor.Error(err) }()
 	for _, t := range a.targets {
 		// A crash mid-write may have left a temp file full of secrets.
 		if n, err := output.RemoveTemps(t.out.Path); err == nil && n > 0 {
@@ -44,7 +44,7 @@ func (a *Agent) RenderOnce(ctx context.Context) error {
 		if ctx.Err() == nil || lastErr == nil {
 			lastErr = err
 		}
-		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, source.RetryAfter(err), r) })
+		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, retryAfter(err, 0), r) })
 		a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
 		if !sleep(ctx, wait) {
 			return fmt.Errorf("gave up after %s (initTimeout): %w", a.cfg.InitTimeout.D(), OneLine(lastErr))

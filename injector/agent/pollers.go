@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
 )
@@ -37,8 +36,8 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 				return
 			case err != nil && networkFailure(err):
 				a.health.failed(status.SourceFig, err)
-				a.log.Warn("Fig unreachable; polling less often", "error", err.Error())
-				wait = 5 * f.interval
+				wait = mulSat(f.interval, unreachableStretch)
+				a.log.Warn("Fig unreachable; polling less often", "error", err.Error(), "retry_in", wait.String())
 				continue
 			case err != nil:
 				a.log.Warn("Fig status failed", "error", err.Error())
@@ -65,8 +64,9 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 					f.restart.failed.Store(true) // restart after a fetch that works
 				}
 				a.health.failed(status.SourceFig, err)
+				ra := retryAfter(err, f.interval)
 				wait = a.draw(func(r *rand.Rand) time.Duration {
-					return min(a.sched.AfterFailure(failures, source.RetryAfter(err), r), max(source.RetryAfter(err), f.interval))
+					return min(a.sched.AfterFailure(failures, ra, r), max(ra, f.interval))
 				})
 				a.log.Warn("Fig settings fetch failed; keeping the last good values", "error", err.Error(), "retry_in", wait.String())
 				continue
@@ -185,7 +185,9 @@ func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapsho
 			}
 			failures++
 			a.health.failed(name, err)
-			wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, source.RetryAfter(err), r) })
+			wait = a.draw(func(r *rand.Rand) time.Duration {
+				return a.sched.AfterFailure(failures, retryAfter(err, v.interval), r)
+			})
 			a.log.Warn("Key Vault poll failed; keeping the last good values", "vault", url, "error", err.Error(), "retry_in", wait.String())
 			continue
 		}

@@ -34,6 +34,7 @@ func (a *Agent) merged() (merge.Result, error) {
 			}
 		}
 	}
+	a.rememberValues(in)
 	res := merge.Merge(in)
 	for _, c := range res.Conflicts {
 		if !a.state.conflicts[strings.ToUpper(c.Key)] {

@@ -15,7 +15,8 @@ import (
 //  2. After a failure the wait doubles from Initial up to Max, with "full
 //     jitter" in [wait/2, wait], so a fleet does not retry in lockstep.
 //  3. A server's Retry-After is a floor: the next attempt is never earlier,
-//     also when it exceeds Max or the SDK's 60 s cap.
+//     also when it exceeds Max. Callers pass it capped (retryAfter in
+//     limits.go), so no server can stop polling.
 //  4. A wait is never shorter than Min, so no error can cause a tight loop.
 type Schedule struct {
 	Jitter  float64       // fraction of the interval, e.g. 0.1

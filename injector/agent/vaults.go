@@ -14,6 +14,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/azure"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/secret"
+	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 )
 
@@ -27,6 +28,7 @@ type vaultSet struct {
 	hc     *http.Client
 	logger *slog.Logger
 	now    func() time.Time
+	limits limits
 
 	credOnce sync.Once
 	cred     azcore.TokenCredential
@@ -45,8 +47,8 @@ type vault struct {
 	interval time.Duration
 }
 
-func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time) (*vaultSet, error) {
-	s := &vaultSet{azure: cfg.Azure, allow: cfg.Allowlist, hc: hc, logger: logger, now: now, vaults: map[string]*vault{}}
+func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time, l limits) (*vaultSet, error) {
+	s := &vaultSet{azure: cfg.Azure, allow: cfg.Allowlist, hc: hc, logger: logger, now: now, limits: l, vaults: map[string]*vault{}}
 	var kvs []*keyvault.Vault
 	for i, c := range cfg.KeyVaults {
 		v, err := s.add(c.URL, c.Name, c.PollInterval.D())
@@ -103,6 +105,9 @@ func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error)
 	if err := s.permit(url); err != nil {
 		return nil, err
 	}
+	if len(s.vaults) >= MaxVaults {
+		return nil, fmt.Errorf("too many vaults: the agent talks to at most %d; fix: keep the secrets an application needs in fewer vaults", MaxVaults)
+	}
 	cred, err := s.credential()
 	if err != nil {
 		return nil, err
@@ -144,6 +149,7 @@ func (s *vaultSet) urls() []string {
 // and returned in refused, and its vault is never contacted.
 func (s *vaultSet) references(keys, values []string) (refs map[string][]keyvault.Ref, refused []refusal, err error) {
 	out := map[string][]keyvault.Ref{}
+	n := 0 // distinct references
 	for i, text := range values {
 		ref, ok, err := s.parser.Parse(text)
 		if err != nil {
@@ -162,10 +168,22 @@ func (s *vaultSet) references(keys, values []string) (refs map[string][]keyvault
 		}
 		url := v.kv.URL()
 		if !slices.ContainsFunc(out[url], func(r keyvault.Ref) bool { return r.Raw == ref.Raw }) {
+			if n++; n > s.limits.references {
+				return nil, nil, s.tooManyReferences()
+			}
 			out[url] = append(out[url], ref)
 		}
 	}
 	return out, refused, nil
+}
+
+// tooManyReferences is the error for Fig values holding more distinct Key
+// Vault references than the agent's memory allows: each costs a request per
+// poll and memory for the life of the values.
+func (s *vaultSet) tooManyReferences() error {
+	return &source.Error{Source: "fig", Op: "read Key Vault references",
+		Err: fmt.Errorf("too large: Fig's values hold more than %d distinct Key Vault references, the limit for this agent (%s)", s.limits.references, s.limits),
+		Fix: fmt.Sprintf("raise the agent container's memory limit (one reference per %d KiB, at most %d), or reference fewer secrets (a prefix loads many secrets with one list)", referenceCost>>10, MaxReferences)}
 }
 
 // readSecretURI fetches one secret by its URI (fig.clientSecret.keyVault).

@@ -8,11 +8,11 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// Retry tuning for a sidecar. The agent owns backoff (exponential, jittered,
-// honouring Retry-After of any length); the SDK's own retries are kept to a
-// quick second chance for blips, so a failing vault is reported to the agent
-// within seconds instead of being hidden behind the SDK's defaults
-// (3 retries, up to 60 s each).
+// Retry tuning for a sidecar. The agent owns backoff (exponential,
+// jittered, honouring Retry-After up to a cap: injector/agent/limits.go);
+// the SDK's own retries are kept to a quick second chance for blips, so a
+// failing vault is reported to the agent within seconds instead of being
+// hidden behind the SDK's defaults (3 retries, up to 60 s each).
 const (
 	// MaxRetries is how often the SDK retries 408, 429, 500, 502, 503, 504
 	// and transport errors.

@@ -38,8 +38,10 @@ var errNoTemplate = errors.New("format template needs a parsed template")
 // is sorted, so the bytes depend only on the configuration. tmpl is used by
 // FormatTemplate only and must be non-nil for it.
 //
-// Problems lists keys that json, yaml and template (.Tree) could not hold as
-// given (see BuildTree); the bytes are still complete. An error means no
+// Problems lists keys that the format could not hold as given: in json,
+// yaml and template (.Tree) see BuildTree; in env and properties, keys that
+// map to the same name as a key of higher precedence (resolveNames). The
+// bytes are still complete. An error means no
 // bytes: an unknown format, an env key that is no environment variable name,
 // or a template that failed to execute. Errors name keys, never values.
 func Encode(f Format, entries []source.Entry, tmpl *Template) ([]byte, []Problem, error) {
@@ -51,10 +53,12 @@ func Encode(f Format, entries []source.Entry, tmpl *Template) ([]byte, []Problem
 		root, problems := BuildTree(entries)
 		return encodeYAML(root), problems, nil
 	case FormatEnv:
+		entries, problems := resolveNames(entries, func(k string) string { n, _ := envName(k); return n })
 		b, err := encodeEnv(entries)
-		return b, nil, err
+		return b, problems, err
 	case FormatProperties:
-		return encodeProperties(entries), nil, nil
+		entries, problems := resolveNames(entries, propertyName)
+		return encodeProperties(entries), problems, nil
 	case FormatTemplate:
 		if tmpl == nil {
 			return nil, nil, errNoTemplate

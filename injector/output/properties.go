@@ -24,13 +24,16 @@ import (
 func encodeProperties(entries []source.Entry) []byte {
 	var b []byte
 	for _, e := range entries {
-		b = appendProperty(b, strings.ReplaceAll(e.Key, ":", "."), true)
+		b = appendProperty(b, propertyName(e.Key), true)
 		b = append(b, '=')
 		b = appendProperty(b, e.Value.Reveal(), false)
 		b = append(b, '\n')
 	}
 	return b
 }
+
+// propertyName is the .properties key of a configuration key.
+func propertyName(key string) string { return strings.ReplaceAll(key, ":", ".") }
 
 // appendProperty appends s escaped as a .properties key (key true) or value.
 func appendProperty(b []byte, s string, key bool) []byte {

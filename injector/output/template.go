@@ -116,16 +116,19 @@ func treeValue(n *Node) any {
 	return m
 }
 
-// redact returns err's message with the text of every secret entry replaced
-// by secret.Redacted. text/template quotes the operands of a failed call
-// ("map has no entry for key …"), and a template may pass a secret there.
-// The error chain is dropped on purpose: the original error holds the text.
+// redact returns err's message with every secret entry blanked in every
+// form the message can carry it (secret.Redactor). text/template quotes the
+// operands of a failed call ("map has no entry for key …"), and a template
+// may pass a secret there. The error chain is dropped on purpose: the
+// original error holds the text.
 func redact(err error, entries []source.Entry) error {
-	msg := err.Error()
+	var values []secret.Value
 	for _, e := range entries {
-		if v := e.Value.Reveal(); e.Secret && v != "" {
-			msg = strings.ReplaceAll(msg, v, secret.Redacted)
+		if e.Secret {
+			values = append(values, e.Value)
 		}
 	}
-	return errors.New(msg)
+	r := secret.NewRedactor()
+	r.Remember("entries", values...)
+	return errors.New(r.Redact(err.Error()))
 }

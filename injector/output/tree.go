@@ -1,6 +1,7 @@
 package output
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ func (p Problem) String() string { return strconv.Quote(p.Key) + ": " + p.Reason
 // the .NET JSON provider requires a top-level object.
 type Node struct {
 	name     string
-	key      string // the full key of the entry that set value, for problems
+	key      string        // the full key of the entry that set value, for problems
+	origin   source.Origin // the origin of that entry
 	value    secret.Value
 	leaf     bool
 	array    bool
@@ -59,8 +61,11 @@ func (n *Node) Children() []*Node { return n.children }
 //     order) becomes an array; otherwise its children are object members
 //     ("0","2" stays an object), so .NET reads back the same keys.
 //   - A key that has a value and also children ("A"="x", "A:B"="y") cannot
-//     be written to JSON or YAML: the children are kept, the value is left
-//     out, and a Problem names the key.
+//     be written to JSON or YAML. The merge's precedence decides, applied
+//     here: a value of higher precedence than every key under it (Key
+//     Vault's Db:Password over Fig's Db:Password:x) is kept and the keys
+//     under it are left out; otherwise the children are kept and the value
+//     is left out. A Problem names what was left out.
 //   - A key set twice keeps the later value (merge never produces this), and
 //     an empty key is left out; both are reported.
 func BuildTree(entries []source.Entry) (*Node, []Problem) {
@@ -78,7 +83,7 @@ func BuildTree(entries []source.Entry) (*Node, []Problem) {
 		if n.leaf {
 			problems = append(problems, Problem{Key: e.Key, Reason: "set twice (keys compare case-insensitively); the later value is kept"})
 		}
-		n.leaf, n.value, n.key = true, e.Value, e.Key
+		n.leaf, n.value, n.key, n.origin = true, e.Value, e.Key, e.Origin
 	}
 	root.finish(&problems, true)
 	return root, problems
@@ -100,14 +105,25 @@ func (n *Node) child(seg string) *Node {
 }
 
 // finish resolves value-and-parent clashes bottom-up and turns index-named
-// children into arrays.
-func (n *Node) finish(problems *[]Problem, root bool) {
+// children into arrays. It returns the highest precedence of any value
+// left in the subtree.
+func (n *Node) finish(problems *[]Problem, root bool) int {
+	below := 0
 	for _, c := range n.children {
-		c.finish(problems, false)
+		below = max(below, c.finish(problems, false))
 	}
 	n.byFold = nil
 	if len(n.children) == 0 {
-		return
+		return n.origin.Precedence()
+	}
+	if n.leaf && n.origin.Precedence() > below {
+		*problems = append(*problems, Problem{
+			Key: n.key,
+			Reason: fmt.Sprintf("from %s has child keys of lower precedence (%s); JSON and YAML cannot hold both, so the value is kept and the child keys are left out",
+				n.origin, strings.Join(n.leafKeys(nil), ", ")),
+		})
+		n.children = nil
+		return n.origin.Precedence()
 	}
 	if n.leaf {
 		*problems = append(*problems, Problem{
@@ -120,6 +136,18 @@ func (n *Node) finish(problems *[]Problem, root bool) {
 		n.array = true
 		slices.SortFunc(n.children, func(a, b *Node) int { return arrayIndex(a.name) - arrayIndex(b.name) })
 	}
+	return below
+}
+
+// leafKeys appends the keys of the values under n's children.
+func (n *Node) leafKeys(keys []string) []string {
+	for _, c := range n.children {
+		if c.leaf {
+			keys = append(keys, strconv.Quote(c.key))
+		}
+		keys = c.leafKeys(keys)
+	}
+	return keys
 }
 
 // isIndexList reports whether the names are exactly "0".."len-1".

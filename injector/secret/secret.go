@@ -3,6 +3,10 @@
 // library, log/slog and encoding/json know, so a secret that reaches a log
 // line, an error or a metric by mistake shows up as "[REDACTED]" instead of
 // leaking. Only the output encoders call Reveal.
+//
+// Text that may quote a secret anyway (a template's error, a server's
+// message) passes through a Redactor, which blanks every known secret in
+// every encoded form and anything token-shaped, for every outlet at once.
 package secret
 
 import (

@@ -16,6 +16,20 @@ const (
 	OriginExplicit Origin = "keyvault-mapping" // an explicit Key Vault secret mapping
 )
 
+// Precedence ranks o for conflicts: a higher rank wins (SPEC §2.1 rule 4).
+// An unknown origin ranks lowest.
+func (o Origin) Precedence() int {
+	switch o {
+	case OriginFig:
+		return 1
+	case OriginPrefix:
+		return 2
+	case OriginExplicit:
+		return 3
+	}
+	return 0
+}
+
 // Entry is one configuration key and its value, as a source delivered it.
 type Entry struct {
 	// Key is the .NET configuration key, segments joined by ":" (for example

@@ -9,6 +9,11 @@
 //   - TLS 1.2 is the minimum; HTTP/2 is negotiated when the server offers it;
 //   - connections are pooled and reused, with bounded dial, handshake and
 //     response-header timeouts, so a hung peer cannot stall a poll forever;
+//   - redirects are refused, a 3xx being an error naming the hop
+//     (RefuseRedirects); the Fig client opts in to same-origin ones
+//     (SameOriginRedirects);
+//   - response bodies are bounded (MaxResponseBytes), so no server can make
+//     the agent buffer more than its memory allows;
 //   - an optional Observe hook reports each request by host, status and
 //     duration for the metrics, never by path (paths carry secret names).
 //

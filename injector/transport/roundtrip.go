@@ -5,13 +5,14 @@ import (
 	"time"
 )
 
-// roundTripper adds the default User-Agent and reports each request to
-// observe. It wraps the *http.Transport rather than replacing it so pooling,
+// roundTripper adds the default User-Agent, reports each request to
+// observe and bounds each response body. It wraps the *http.Transport rather than replacing it so pooling,
 // proxying and HTTP/2 stay the standard library's.
 type roundTripper struct {
 	base      http.RoundTripper
 	userAgent string
 	observe   func(host string, status int, d time.Duration)
+	maxBody   int64 // 0: unlimited
 }
 
 // RoundTrip implements http.RoundTripper. It never modifies req: a request
@@ -21,16 +22,18 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.Clone(req.Context())
 		req.Header.Set("User-Agent", rt.userAgent)
 	}
-	if rt.observe == nil {
-		return rt.base.RoundTrip(req)
-	}
 	start := time.Now()
 	resp, err := rt.base.RoundTrip(req)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
+	if rt.observe != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		rt.observe(req.URL.Hostname(), status, time.Since(start))
 	}
-	rt.observe(req.URL.Hostname(), status, time.Since(start))
+	if err == nil && rt.maxBody > 0 {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, limit: rt.maxBody, left: rt.maxBody}
+	}
 	return resp, err
 }
 

@@ -53,6 +53,10 @@ type Options struct {
 	// with the URL's host name only: paths and queries name secrets and must
 	// not become metric labels.
 	Observe func(host string, status int, d time.Duration)
+	// MaxResponseBytes, when positive, bounds every response body: reading
+	// past it fails with a *TooLargeError. The agent derives it from its
+	// memory limit; the Azure SDK would otherwise buffer any answer whole.
+	MaxResponseBytes int64
 }
 
 // New returns an *http.Client configured as the package doc describes. Its
@@ -99,7 +103,8 @@ func New(opts Options) (*http.Client, error) {
 		ua = DefaultUserAgent
 	}
 	return &http.Client{
-		Timeout:   timeout,
-		Transport: &roundTripper{base: base, userAgent: ua, observe: opts.Observe},
+		Timeout:       timeout,
+		CheckRedirect: RefuseRedirects,
+		Transport:     &roundTripper{base: base, userAgent: ua, observe: opts.Observe, maxBody: opts.MaxResponseBytes},
 	}, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // Defaults for Options.
@@ -41,6 +42,7 @@ const (
 )
 
 // Size limits on response bodies: generous for settings, small for the rest.
+// Options.MaxResponseBytes lowers both to what the agent's memory allows.
 const (
 	maxSettingsBody = 64 << 20
 	maxSmallBody    = 1 << 20
@@ -75,6 +77,11 @@ type Options struct {
 	// Logger receives debug lines per request (method, path, status,
 	// duration; never headers or bodies); nil discards.
 	Logger *slog.Logger
+	// MaxResponseBytes bounds every response body, below the built-in
+	// limits (64 MiB for settings, 1 MiB for the rest): the agent derives
+	// it from its memory limit, since decoding a settings answer takes
+	// several times its size. Zero keeps the built-in limits.
+	MaxResponseBytes int64
 }
 
 // Client talks to one Fig API as one Fig client (name + instance). It is
@@ -90,6 +97,7 @@ type Client struct {
 	clientVersion string
 	figVersion    string
 	timeout       time.Duration
+	maxBody       int64 // Options.MaxResponseBytes, or maxSettingsBody
 	log           *slog.Logger
 	now           func() time.Time
 
@@ -129,6 +137,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		clientVersion: opts.ClientVersion,
 		figVersion:    opts.FigVersion,
 		timeout:       opts.Timeout,
+		maxBody:       opts.MaxResponseBytes,
 		log:           opts.Logger,
 		runSession:    uuid.NewString(),
 		now:           time.Now,
@@ -139,7 +148,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
-	c.http = guardRedirects(c.http)
+	// Go, like .NET, forwards custom headers on redirects, and the client
+	// secret travels in one: only same-origin redirects are followed.
+	c.http = transport.SameOriginRedirects(c.http)
 	if c.hostname == "" {
 		c.hostname = MachineName()
 	}
@@ -151,6 +162,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = maxSettingsBody
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -168,29 +182,6 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			"uri", c.chosen, "requests_go_to", c.origin.String())
 	}
 	return c, nil
-}
-
-// guardRedirects returns a copy of hc that follows a redirect only to the
-// same host name and never from https to http. Go, like .NET, forwards
-// custom headers on redirects, and the client secret travels in one; a
-// redirect elsewhere is returned to the caller as a 3xx instead.
-func guardRedirects(hc *http.Client) *http.Client {
-	guarded := *hc
-	next := hc.CheckRedirect
-	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		first := via[0].URL
-		if !strings.EqualFold(req.URL.Hostname(), first.Hostname()) || (first.Scheme == "https" && req.URL.Scheme != "https") {
-			return http.ErrUseLastResponse
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
-	return &guarded
 }
 
 // probe returns the first URI whose _health answers 2xx, else the first.
@@ -363,14 +354,17 @@ func (c *Client) send(ctx context.Context, r request) (resp *response, secretTex
 	if limit == 0 {
 		limit = maxSmallBody
 	}
+	limit = min(limit, c.maxBody)
 	data, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
-	if err != nil {
+	var tooLarge *transport.TooLargeError // the transport's own bound
+	if err != nil && !errors.As(err, &tooLarge) {
 		return nil, secretText, c.transportError(parent, r, err)
 	}
-	if int64(len(data)) > limit {
+	if tooLarge != nil || int64(len(data)) > limit {
 		return nil, secretText, &source.Error{Source: sourceName, Op: r.op(), StatusCode: res.StatusCode,
-			Err: fmt.Errorf("the response is larger than %d bytes", limit),
-			Fix: "check that the API URI points at the Fig API"}
+			Err: fmt.Errorf("the response is too large: more than %d bytes (%.1f MiB), the limit for this agent", limit, float64(limit)/(1<<20)),
+			Fix: "raise the agent container's memory limit, which the limit follows (docs/operations.md, Size limits), or reduce the client's settings; " +
+				"if the API URI does not point at the Fig API, correct it"}
 	}
 	c.log.Debug("fig request", "method", r.method, "path", r.path, "status", res.StatusCode,
 		"duration", time.Since(start).Round(time.Millisecond).String())

@@ -189,7 +189,7 @@ func (c *Client) statusError(op string, ep endpoint, resp *response, secretText 
 		se.Fix = "check the Fig API's logs" + ref + " and its database; fig-injector keeps the last good values and retries"
 	case code >= 300 && code < 400:
 		ae.kind = ErrUnexpectedStatus
-		ae.text = fmt.Sprintf("unexpected HTTP status %d: a redirect to another host or from https to http, which fig-injector does not follow because the client secret would go with it", code)
+		ae.text = fmt.Sprintf("unexpected HTTP status %d: a redirect to another host, port or scheme, which fig-injector does not follow because the client secret would go with it", code)
 		se.Fix = "point the API URI straight at the Fig API (the host it redirects to, over https)"
 	default:
 		ae.kind = ErrUnexpectedStatus

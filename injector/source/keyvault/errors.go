@@ -12,12 +12,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // Fixes, by cause. They are the operator's next step, so they name the role,
@@ -28,6 +31,9 @@ const (
 	fixAuth     = "check the federated identity credential's issuer/subject (it must match the cluster's service-account issuer and system:serviceaccount:<namespace>:<name>) and AZURE_CLIENT_ID / AZURE_TENANT_ID"
 	fixTLS      = "set tls.caFile to the CA that signed the vault's certificate"
 	fixNetwork  = "check that the pod can reach the vault (DNS, firewall, private endpoint, HTTPS_PROXY/NO_PROXY)"
+	fixNotEntra = "check that the authority host (azure.authorityHost, AZURE_AUTHORITY_HOST) is Entra ID and that no proxy or firewall answers in its place"
+	fixTooLarge = "raise the agent container's memory limit, which the limit follows (docs/operations.md, Size limits); Key Vault's own answers are far smaller, so also check that the vault URL reaches Key Vault"
+	fixRedirect = "point the vault URL and the authority host at the services themselves, and check that no proxy or firewall rewrites their answers"
 	fixThrottle = "reduce the request rate on the vault (longer pollInterval, fewer pods per vault)"
 )
 
@@ -69,10 +75,17 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 		ue  *url.Error
 		ne  net.Error
 		cle *source.Error
+		rd  *transport.RedirectError
+		tl  *transport.TooLargeError
 	)
 	switch {
 	case errors.As(err, &cle):
 		return cle
+	case errors.As(err, &rd):
+		// Not retried: the answer would be the same redirect.
+		se.Err, se.Fix = rd, fixRedirect
+	case errors.As(err, &tl):
+		se.Err, se.Fix = tl, fixTooLarge
 	case errors.As(err, &re):
 		se.StatusCode = re.StatusCode
 		se.Temporary = temporaryStatus(re.StatusCode)
@@ -82,10 +95,18 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 	case errors.As(err, &af):
 		se.Fix = fixAuth
 		if af.RawResponse == nil {
-			// No response: the token endpoint was unreachable or the token
-			// file unreadable; both may heal.
+			// No error response: the token endpoint was unreachable, the
+			// token file unreadable (both may heal) or the answer was not
+			// JSON. azidentity keeps no chain to test, hence the text.
 			se.Temporary = true
-			se.Err = errors.New(oneLine(af.Error()))
+			msg, quoted := credentialMessage(af.Error())
+			se.Err = errors.New(msg)
+			switch {
+			case strings.Contains(msg, transport.RedirectRefused):
+				se.Temporary, se.Fix = false, fixRedirect
+			case quoted:
+				se.Fix = fixNotEntra
+			}
 			break
 		}
 		se.StatusCode = af.RawResponse.StatusCode
@@ -171,10 +192,9 @@ func sanitize(resp *http.Response, status int, code string) error {
 		if se.Code == "" {
 			se.Code = c
 		}
-		se.Message = oneLine(msg)
-		if len(se.Message) > maxMessage {
-			se.Message = se.Message[:maxMessage] + "…"
-		}
+		// A service (or a proxy in front of it) may echo the request's
+		// Authorization header in its message.
+		se.Message = bounded(secret.BlankTokens(oneLine(msg)), maxMessage)
 	}
 	return se
 }
@@ -189,16 +209,22 @@ func isDisabled(re *azcore.ResponseError) bool {
 	return ok && inner == "SecretDisabled"
 }
 
+// maxRetryAfter bounds what retryAfter reports, so that no header value can
+// overflow the conversion to a Duration. The agent caps the wait much lower
+// (agent.RetryAfterCap); this bound only keeps the arithmetic sound.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter reads the server's requested wait: retry-after-ms,
 // x-ms-retry-after-ms, then Retry-After in seconds or as an HTTP date (the
-// order azcore uses). Zero when absent or unparsable.
+// order azcore uses), at most maxRetryAfter. Zero when absent or
+// unparsable.
 func retryAfter(resp *http.Response, now time.Time) time.Duration {
 	if resp == nil {
 		return 0
 	}
 	for _, h := range []string{"Retry-After-Ms", "X-Ms-Retry-After-Ms"} {
 		if ms, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get(h)), 10, 64); err == nil && ms > 0 {
-			return time.Duration(ms) * time.Millisecond
+			return time.Duration(min(ms, maxRetryAfter.Milliseconds())) * time.Millisecond
 		}
 	}
 	ra := strings.TrimSpace(resp.Header.Get("Retry-After"))
@@ -209,12 +235,39 @@ func retryAfter(resp *http.Response, now time.Time) time.Duration {
 		if s <= 0 {
 			return 0
 		}
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(ra); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
+}
+
+// msalQuote is how MSAL (apps/internal/oauth/ops/internal/comm/comm.go)
+// introduces a token response it could not decode, followed by the whole
+// body: a proxy's or WAF's page echoing the request would put the federated
+// token (client_assertion) there.
+const msalQuote = "raw message was:"
+
+// credentialMessage is the credential's message without any quoted body,
+// on one line, bounded, with anything token-shaped blanked; quoted reports
+// whether MSAL had quoted a body.
+func credentialMessage(msg string) (clean string, quoted bool) {
+	if i := strings.Index(msg, msalQuote); i >= 0 {
+		msg, quoted = msg[:i]+"(the answer is not shown)", true
+	}
+	return bounded(secret.BlankTokens(oneLine(msg)), 2*maxMessage), quoted
+}
+
+// bounded cuts s to n bytes, on a rune boundary, marking the cut.
+func bounded(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // oneLine folds a multi-line SDK message onto one line.

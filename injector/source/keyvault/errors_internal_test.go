@@ -23,6 +23,10 @@ func TestRetryAfter(t *testing.T) {
 		{"x-ms milliseconds", map[string]string{"x-ms-retry-after-ms": "250"}, 250 * time.Millisecond},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
 		{"negative", map[string]string{"Retry-After": "-5"}, 0},
+		// Issue 12 item 5: values whose conversion overflowed int64.
+		{"seconds beyond int64 nanoseconds", map[string]string{"Retry-After": "10000000000"}, maxRetryAfter},
+		{"milliseconds beyond int64 nanoseconds", map[string]string{"retry-after-ms": "9223372036854775807"}, maxRetryAfter},
+		{"a date centuries ahead", map[string]string{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}, maxRetryAfter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,4 +63,21 @@ func TestSanitize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRetryAfter: whatever the headers say, the wait is within
+// [0, maxRetryAfter] (issue 12 item 5: the conversion used to overflow).
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "1000000000", "9223372036854775807", "-1", "Fri, 31 Dec 9999 23:59:59 GMT", "soon", ""} {
+		f.Add(s, s)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, retryAfterHeader, ms string) {
+		resp := &http.Response{Header: http.Header{}}
+		resp.Header.Set("Retry-After", retryAfterHeader)
+		resp.Header.Set("Retry-After-Ms", ms)
+		if d := retryAfter(resp, now); d < 0 || d > maxRetryAfter {
+			t.Fatalf("retryAfter(%q, %q ms) = %v", retryAfterHeader, ms, d)
+		}
+	})
 }

@@ -132,6 +132,25 @@ func (e *env) vault(opts keyvault.VaultOptions) *keyvault.Vault {
 	return v
 }
 
+// hostileVault returns a Vault whose server answers the challenge as the
+// emulator does and every authorised request with authorised: a vault, or
+// something in front of it, that turns hostile once it holds a token.
+func (e *env) hostileVault(authorised http.HandlerFunc) *keyvault.Vault {
+	e.tb.Helper()
+	srv := serveTLS(e.tb, e.ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			e.kv.ServeHTTP(w, r)
+			return
+		}
+		authorised(w, r)
+	}))
+	v, err := keyvault.NewVault(srv.URL+"/", e.cred, keyvault.VaultOptions{HTTPClient: e.hc, DisableChallengeResourceVerification: true})
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return v
+}
+
 // seed stores n secrets named fmt.Sprintf(format, i) with value "value-i".
 func (e *env) seed(format string, n int) {
 	e.tb.Helper()
