@@ -5,7 +5,8 @@
 # runc and the CNI plugins from Debian. Stop with down.sh (same NODE_STATE); it leaves nothing behind.
 #
 #   etcd + kube-apiserver     127.0.0.1, free ports; authz Node,RBAC; openssl PKI; OIDC discovery served
-#                             (issuer https://kubernetes.default.svc.cluster.local)
+#                             (issuer https://kubernetes.default.svc.cluster.local, jwks_uri under it: both
+#                             reachable from pods through svcproxy, as Entra reaches a cluster's issuer)
 #   kube-controller-manager   Deployments, ReplicaSets, EndpointSlices, default SA + kube-root-ca.crt per namespace
 #   kube-scheduler            so Deployments schedule and `helm install --wait` completes
 #   containerd (CRI)          Debian's, with its own root/state/socket under $NODE_STATE
@@ -137,6 +138,7 @@ echo $! >"$S/etcd.pid"
   --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$P/sa.pub" --service-account-signing-key-file "$P/sa.key" \
+  --service-account-jwks-uri https://kubernetes.default.svc.cluster.local/openid/v1/jwks \
   --service-cluster-ip-range "$SVC_CIDR" --allow-privileged=true --endpoint-reconciler-type none \
   --kubelet-client-certificate "$P/apiserver-kubelet-client.crt" --kubelet-client-key "$P/apiserver-kubelet-client.key" \
   --kubelet-certificate-authority "$P/ca.crt" --kubelet-preferred-address-types InternalIP \
@@ -287,6 +289,9 @@ clusterDNS: [$DNS_IP]
 clusterDomain: cluster.local
 resolvConf: /etc/resolv.conf
 staticPodPath: ""
+# ConfigMap and Secret volumes follow an edit on the pod's periodic sync (default 1m): 10s keeps the
+# suite's seed edits (and the walkthrough's step 8) quick without changing what is tested
+syncFrequency: 10s
 podLogsDir: $S/kubelet/logs
 serializeImagePulls: false
 imageGCHighThresholdPercent: 100

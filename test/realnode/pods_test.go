@@ -255,32 +255,28 @@ func redact(s string) string {
 	return s[:2] + "…"
 }
 
-// changeSeed edits the emulators' seed (the ConfigMap the dev pod watches) with re's replacement and
-// returns a func restoring the previous seed. The kubelet refreshes the dev pod's volume on its sync
-// period (hack/realnode/up.sh: syncFrequency), dev reloads the file, the agent polls.
-func changeSeed(t *testing.T, re *regexp.Regexp, repl string) (restore func()) {
+// changeSeed rewrites the emulators' seed (the ConfigMap the dev pod watches) with edit and returns a
+// func restoring the previous seed. The kubelet refreshes the dev pod's volume on its sync period
+// (hack/realnode/up.sh: syncFrequency), dev reloads the file, the agents poll.
+func changeSeed(t *testing.T, edit func(seed string) string) (restore func()) {
 	t.Helper()
 	ctx := context.Background()
-	cm, err := cs.CoreV1().ConfigMaps("fig-dev").Get(ctx, seedConfigMap, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("get seed: %v", err)
-	}
-	old := cm.Data["seed.yaml"]
-	if !re.MatchString(old) {
-		t.Fatalf("seed has no match for %s", re)
-	}
-	set := func(seed string) {
+	set := func(edit func(string) string) (old string) {
 		c, err := cs.CoreV1().ConfigMaps("fig-dev").Get(ctx, seedConfigMap, metav1.GetOptions{})
 		if err != nil {
 			t.Fatalf("get seed: %v", err)
 		}
-		c.Data["seed.yaml"] = seed
+		old = c.Data["seed.yaml"]
+		if c.Data["seed.yaml"] = edit(old); c.Data["seed.yaml"] == old {
+			t.Fatal("the seed edit changed nothing")
+		}
 		if _, err := cs.CoreV1().ConfigMaps("fig-dev").Update(ctx, c, metav1.UpdateOptions{}); err != nil {
 			t.Fatalf("update seed: %v", err)
 		}
+		return old
 	}
-	set(re.ReplaceAllString(old, repl))
-	return func() { set(old) }
+	old := set(edit)
+	return func() { set(func(string) string { return old }) }
 }
 
 // locationRe and apiKeyRe find the Fig setting Location and the Key Vault secret api-key in the seed.
