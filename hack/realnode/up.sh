@@ -19,12 +19,13 @@
 #   images                    localhost/realnode/pause:1 (static Go pause), localhost/realnode/busybox:1 (Debian
 #                             busybox-static, users app 1000, nonroot 65532, group fs 2000)
 #
-# Admission webhooks reach their Service as in a real cluster: the API server resolves a webhook's
-# clientConfig.service to an endpoint (pod) IP itself. --enable-aggregator-routing=true selects that
-# resolver (aggregator's NewEndpointServiceResolver); kube-apiserver hands the same resolver to the
-# admission webhook plugins (pkg/controlplane/apiserver: webhook plugin initializer gets the
-# ServiceResolver), checked in v1.37.2's source. TLS still names <service>.<namespace>.svc. Without it
-# the API server would dial the ClusterIP, which svcproxy also serves, but only for pods routed to it.
+# Admission webhooks reach their Service as in a real cluster, with no kube-proxy: with
+# --enable-aggregator-routing=true, kube-apiserver's buildServiceResolver (cmd/kube-apiserver/app/server.go,
+# v1.37.2) picks aggregator's NewEndpointServiceResolver (a Service -> one of its EndpointSlice endpoints,
+# a pod IP the host reaches over $BRIDGE) instead of NewClusterIPServiceResolver, and the same resolver is
+# handed to the admission webhook plugin initializer (pkg/controlplane/apiserver/config.go:
+# genericAdmissionConfig.New(..., serviceResolver, ...)); checked in that source. TLS still verifies
+# <service>.<namespace>.svc. (svcproxy serves ClusterIPs too, but the API server never needs them.)
 #
 # Env (optional): NODE_STATE (/tmp/fig-injector-realnode)  NODE_NAME (realnode)  NODE_IP (10.250.0.1)
 #   NODE_DEV (rn-node0)  BRIDGE (rnbr0)  POD_CIDR (10.244.0.0/24, a /24)  SVC_CIDR (10.96.0.0/24, a /24)

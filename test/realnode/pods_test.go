@@ -98,7 +98,7 @@ func appContainer(uid int64) corev1.Container {
 func ptr[T any](v T) *T { return &v }
 
 // createPod creates pod through the admission chain (our webhook among it) and deletes it when the test ends.
-func createPod(t *testing.T, pod *corev1.Pod) *corev1.Pod {
+func createPod(t testing.TB, pod *corev1.Pod) *corev1.Pod {
 	t.Helper()
 	got, err := cs.CoreV1().Pods(pod.Namespace).Create(context.Background(), pod, metav1.CreateOptions{})
 	if err != nil {
@@ -109,7 +109,7 @@ func createPod(t *testing.T, pod *corev1.Pod) *corev1.Pod {
 }
 
 // deletePod deletes pod and waits until the API no longer has it (the kubelet has stopped and removed it).
-func deletePod(t *testing.T, pod *corev1.Pod) {
+func deletePod(t testing.TB, pod *corev1.Pod) {
 	t.Helper()
 	err := cs.CoreV1().Pods(pod.Namespace).Delete(context.Background(), pod.Name, metav1.DeleteOptions{})
 	if err != nil && !strings.Contains(err.Error(), "not found") {
@@ -122,7 +122,7 @@ func deletePod(t *testing.T, pod *corev1.Pod) {
 	})
 }
 
-func getPod(t *testing.T, name string) *corev1.Pod {
+func getPod(t testing.TB, name string) *corev1.Pod {
 	t.Helper()
 	p, err := cs.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
@@ -132,7 +132,7 @@ func getPod(t *testing.T, name string) *corev1.Pod {
 }
 
 // waitPod polls the pod until cond holds and returns it; on time-out it fails with the pod's state.
-func waitPod(t *testing.T, name, what string, limit time.Duration, cond func(*corev1.Pod) bool) *corev1.Pod {
+func waitPod(t testing.TB, name, what string, limit time.Duration, cond func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
 	var p *corev1.Pod
 	deadline := time.Now().Add(limit)
@@ -185,7 +185,7 @@ type appState struct {
 	Error      string   `json:"error"`
 }
 
-func getAppState(t *testing.T, pod string) (appState, error) {
+func getAppState(t testing.TB, pod string) (appState, error) {
 	t.Helper()
 	var s appState
 	raw, err := cs.CoreV1().Pods(ns).ProxyGet("http", pod, "8080", "/", nil).DoRaw(context.Background())
@@ -197,7 +197,7 @@ func getAppState(t *testing.T, pod string) (appState, error) {
 
 // fileInPod reads the rendered file inside the app container, as the app's user: the sample app
 // prints it (the image has no shell or cat).
-func fileInPod(t *testing.T, pod string) (map[string]any, error) {
+func fileInPod(t testing.TB, pod string) (map[string]any, error) {
 	t.Helper()
 	out, err := kubectl(t, "-n", ns, "exec", pod, "-c", "app", "--",
 		"/sampleapp", "--config=/fig/appsettings.json", "--print", "--show-secrets")
@@ -208,7 +208,7 @@ func fileInPod(t *testing.T, pod string) (map[string]any, error) {
 	return doc, json.Unmarshal([]byte(out), &doc)
 }
 
-func kubectl(t *testing.T, args ...string) (string, error) {
+func kubectl(t testing.TB, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command("kubectl", args...).Output()
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -228,7 +228,7 @@ func (e *cmdError) Error() string {
 }
 
 // waitFileKey waits until the rendered file inside the pod has want at key and returns the file.
-func waitFileKey(t *testing.T, pod, key, want string, limit time.Duration) map[string]any {
+func waitFileKey(t testing.TB, pod, key, want string, limit time.Duration) map[string]any {
 	t.Helper()
 	var doc map[string]any
 	var last string
@@ -258,7 +258,7 @@ func redact(s string) string {
 // changeSeed rewrites the emulators' seed (the ConfigMap the dev pod watches) with edit and returns a
 // func restoring the previous seed. The kubelet refreshes the dev pod's volume on its sync period
 // (hack/realnode/up.sh: syncFrequency), dev reloads the file, the agents poll.
-func changeSeed(t *testing.T, edit func(seed string) string) (restore func()) {
+func changeSeed(t testing.TB, edit func(seed string) string) (restore func()) {
 	t.Helper()
 	ctx := context.Background()
 	set := func(edit func(string) string) (old string) {
@@ -286,7 +286,7 @@ var (
 )
 
 // podLogs returns the logs of every container and init container of pod, previous runs included.
-func podLogs(t *testing.T, p *corev1.Pod) map[string]string {
+func podLogs(t testing.TB, p *corev1.Pod) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
@@ -302,7 +302,7 @@ func podLogs(t *testing.T, p *corev1.Pod) map[string]string {
 }
 
 // checkNoSecretInLogs fails if any container log of pod holds a secret value.
-func checkNoSecretInLogs(t *testing.T, p *corev1.Pod) {
+func checkNoSecretInLogs(t testing.TB, p *corev1.Pod) {
 	t.Helper()
 	for c, l := range podLogs(t, p) {
 		for _, s := range secretValues {
