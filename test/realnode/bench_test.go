@@ -3,11 +3,9 @@
 package realnode
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -80,57 +78,15 @@ func BenchmarkFigChangeToPod(b *testing.B) {
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		location := fmt.Sprintf("Bench-%d-%d", time.Now().Unix(), i)
-		applied := len(seedAppliedTimes(b))
-		restore := changeSeed(b, func(seed string) string { return locationRe.ReplaceAllString(seed, "${1}"+location) })
+		old, figAt := editSeed(b, func(seed string) string { return locationRe.ReplaceAllString(seed, "${1}"+location) })
 		if i == 0 {
-			defer restore()
+			defer editSeed(b, func(string) string { return old })
 		}
-		figAt := waitSeedApplied(b, applied)
 		loadedAt := waitAppLoaded(b, name, location)
 		total += loadedAt.Sub(figAt)
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/fig-change-to-app")
 	b.ReportMetric(0, "ns/op")
-}
-
-// seedAppliedTimes returns the times of the emulators' "seed applied" log lines (JSON logs).
-func seedAppliedTimes(b *testing.B) []time.Time {
-	b.Helper()
-	pods, err := cs.CoreV1().Pods("fig-dev").List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=fig-dev"})
-	if err != nil || len(pods.Items) != 1 {
-		b.Fatalf("the fig-dev pod: %v (%d pods)", err, len(pods.Items))
-	}
-	raw, err := cs.CoreV1().Pods("fig-dev").GetLogs(pods.Items[0].Name, &corev1.PodLogOptions{}).DoRaw(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	var out []time.Time
-	sc := bufio.NewScanner(strings.NewReader(string(raw)))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Time time.Time `json:"time"`
-			Msg  string    `json:"msg"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "seed applied" {
-			out = append(out, line.Time)
-		}
-	}
-	return out
-}
-
-// waitSeedApplied waits for a "seed applied" line beyond the first n and returns its time.
-func waitSeedApplied(b *testing.B, n int) time.Time {
-	b.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if ts := seedAppliedTimes(b); len(ts) > n {
-			return ts[n]
-		}
-		time.Sleep(200 * time.Millisecond) // log polling; the measured time comes from the line itself
-	}
-	b.Fatal("the emulators did not apply the edited seed within 2 minutes")
-	return time.Time{}
 }
 
 // waitAppLoaded waits until the app's last load holds Location=location and returns its loadedAt.

@@ -40,35 +40,30 @@ func TestFigDownAtStart(t *testing.T) {
 	}
 }
 
-// A vault answering 403 for a secret the pod needs: the agent's log and the pod's events name the
-// secret and the identity (the application ID of the pod's workload identity), never a value.
+// A vault answering 403 for a secret the pod needs: the native pod waits (not Ready); the agent's log
+// and, once its first render times out (the agent's initTimeout, 2m), the pod's status (the agent's
+// termination message, what `kubectl describe pod` shows) name the secret and the identity (the
+// application ID of the pod's workload identity), never a value.
 func TestVaultForbidden(t *testing.T) {
 	forbid := regexp.MustCompile(`(\n(\s+)- name: api-key\n\s+value: \S+)`)
 	defer changeSeed(t, func(seed string) string { return forbid.ReplaceAllString(seed, "${1}\n${2}  forbidden: true") })()
 
 	const name = "fault-kv-403"
 	createPod(t, samplePod(name, podSpec{mode: inject.ModeNative}))
-	var log string
-	testutil.Eventually(t, "the agent logs the 403 with the secret and the identity", 180*time.Second, func() bool {
-		log = podLogs(t, getPod(t, name))[inject.AgentContainerName]
-		return strings.Contains(log, "403") && strings.Contains(log, "api-key") && strings.Contains(log, clientID)
-	})
-	if ready(getPod(t, name)) {
-		t.Error("the pod became Ready without its Key Vault secret")
+	names := func(s string) bool {
+		return strings.Contains(s, "403") && strings.Contains(s, "get secret api-key") && strings.Contains(s, "appid="+clientID)
 	}
-	var msg string
-	testutil.Eventually(t, "an event of the pod naming the secret and the identity", 240*time.Second, func() bool {
-		for _, e := range podEvents(t, name) {
-			if strings.Contains(e.Message, "api-key") && strings.Contains(e.Message, clientID) {
-				msg = e.Message
-				return true
-			}
-		}
-		time.Sleep(time.Second)
-		return false
+	testutil.Eventually(t, "the agent logs the 403 with the secret and the identity", 90*time.Second, func() bool {
+		return names(podLogs(t, getPod(t, name))[inject.AgentContainerName])
 	})
-	t.Logf("event: %s", msg)
-	checkNoSecretInLogs(t, getPod(t, name))
+	p := waitPod(t, name, "the agent's termination message naming the secret and the identity", 200*time.Second, func(p *corev1.Pod) bool {
+		s := status(p, inject.AgentContainerName)
+		return s != nil && s.LastTerminationState.Terminated != nil && names(s.LastTerminationState.Terminated.Message)
+	})
+	if s := status(p, "app"); ready(p) || s != nil && s.State.Running != nil {
+		t.Errorf("the app started without its Key Vault secret: %s", describe(p))
+	}
+	checkNoSecretInLogs(t, p)
 }
 
 // scaleEmulators sets the replicas of the emulators' Deployment and waits until that many are ready

@@ -26,6 +26,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "realnode: KUBECONFIG: run through hack/realnode/test.sh:", err)
 		return 1
 	}
+	cfg.QPS, cfg.Burst = 50, 100 // the tests poll pods; client-go's default 5 QPS would throttle them
 	cs = kubernetes.NewForConfigOrDie(cfg)
 	// What the walkthrough installed and these tests build on.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -255,28 +255,65 @@ func redact(s string) string {
 	return s[:2] + "…"
 }
 
-// changeSeed rewrites the emulators' seed (the ConfigMap the dev pod watches) with edit and returns a
-// func restoring the previous seed. The kubelet refreshes the dev pod's volume on its sync period
-// (hack/realnode/up.sh: syncFrequency), dev reloads the file, the agents poll.
+// changeSeed rewrites the emulators' seed (the ConfigMap the dev pod watches) with edit, waits until
+// the emulators applied it, and returns a func restoring (and awaiting) the previous seed.
 func changeSeed(t testing.TB, edit func(seed string) string) (restore func()) {
 	t.Helper()
+	old, _ := editSeed(t, edit)
+	return func() { editSeed(t, func(string) string { return old }) }
+}
+
+// editSeed writes edit(seed) to the seed ConfigMap and returns the seed before and the time the
+// emulators logged "seed applied" for it: the kubelet refreshes the dev pod's volume on its sync
+// period (hack/realnode/up.sh: syncFrequency), then dev re-reads the watched file.
+func editSeed(t testing.TB, edit func(seed string) string) (old string, appliedAt time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	set := func(edit func(string) string) (old string) {
-		c, err := cs.CoreV1().ConfigMaps("fig-dev").Get(ctx, seedConfigMap, metav1.GetOptions{})
-		if err != nil {
-			t.Fatalf("get seed: %v", err)
-		}
-		old = c.Data["seed.yaml"]
-		if c.Data["seed.yaml"] = edit(old); c.Data["seed.yaml"] == old {
-			t.Fatal("the seed edit changed nothing")
-		}
-		if _, err := cs.CoreV1().ConfigMaps("fig-dev").Update(ctx, c, metav1.UpdateOptions{}); err != nil {
-			t.Fatalf("update seed: %v", err)
-		}
-		return old
+	c, err := cs.CoreV1().ConfigMaps("fig-dev").Get(ctx, seedConfigMap, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get seed: %v", err)
 	}
-	old := set(edit)
-	return func() { set(func(string) string { return old }) }
+	old = c.Data["seed.yaml"]
+	if c.Data["seed.yaml"] = edit(old); c.Data["seed.yaml"] == old {
+		t.Fatal("the seed edit changed nothing")
+	}
+	applied := len(seedAppliedTimes(t))
+	if _, err := cs.CoreV1().ConfigMaps("fig-dev").Update(ctx, c, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update seed: %v", err)
+	}
+	testutil.Eventually(t, "the emulators applied the edited seed", 2*time.Minute, func() bool {
+		if times := seedAppliedTimes(t); len(times) > applied {
+			appliedAt = times[applied]
+			return true
+		}
+		time.Sleep(200 * time.Millisecond) // reads the dev pod's whole log: not every 10ms
+		return false
+	})
+	return old, appliedAt
+}
+
+// seedAppliedTimes returns the times of the emulators' "seed applied" log lines (dev logs JSON).
+func seedAppliedTimes(t testing.TB) []time.Time {
+	t.Helper()
+	pods, err := cs.CoreV1().Pods("fig-dev").List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=fig-dev"})
+	if err != nil || len(pods.Items) != 1 {
+		t.Fatalf("the fig-dev pod: %v (%d pods)", err, len(pods.Items))
+	}
+	raw, err := cs.CoreV1().Pods("fig-dev").GetLogs(pods.Items[0].Name, &corev1.PodLogOptions{}).DoRaw(context.Background())
+	if err != nil {
+		t.Fatalf("logs of %s: %v", pods.Items[0].Name, err)
+	}
+	var out []time.Time
+	for _, l := range strings.Split(string(raw), "\n") {
+		var line struct {
+			Time time.Time `json:"time"`
+			Msg  string    `json:"msg"`
+		}
+		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "seed applied" {
+			out = append(out, line.Time)
+		}
+	}
+	return out
 }
 
 // locationRe and apiKeyRe find the Fig setting Location and the Key Vault secret api-key in the seed.
