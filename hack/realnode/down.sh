@@ -121,6 +121,11 @@ kube_chains() { # the KUBE-* chains now present, as "iptables TABLE CHAIN" lines
 new_chains() { kube_chains | grep -vxF -f "$S/kube-chains.before" 2>/dev/null || true; }
 if [ -f "$S/kube-chains.before" ] && [ -z "$others" ]; then
   new_chains | while read -r ipt t ch; do
+    # rules elsewhere that jump to it (the kubelet hooks KUBE-FIREWALL into INPUT and OUTPUT) go first
+    $ipt -w -t "$t" -S 2>/dev/null | awk -v c="$ch" '$1 == "-A" && $2 != c && / -j / && $NF == c' | while read -r _ rule; do
+      # shellcheck disable=SC2086 # the rule's words, as iptables -S printed them
+      $ipt -w -t "$t" -D $rule
+    done
     $ipt -w -t "$t" -F "$ch" >/dev/null 2>&1 && $ipt -w -t "$t" -X "$ch" >/dev/null 2>&1 && echo "realnode down: removed $ipt -t $t $ch"
   done
 fi
