@@ -106,8 +106,12 @@ step "6. the sample app in namespace demo"
 "${KUBECTL[@]}" apply -f "$M/sample-app.yaml"
 "${KUBECTL[@]}" -n demo rollout restart deployment/orders >/dev/null # re-injects with the current chart
 "${KUBECTL[@]}" -n demo rollout status deployment/orders --timeout=180s
+# The restarted pod: the old one may still be Running while it terminates (and creation times have
+# one-second resolution), so skip pods being deleted.
 POD=$("${KUBECTL[@]}" -n demo get pods -l app.kubernetes.io/name=orders --field-selector=status.phase=Running \
-  --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[-1:].metadata.name}')
+  --sort-by=.metadata.creationTimestamp \
+  -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}' | tail -n 1)
+[ -n "$POD" ] || die "no running pod of deployment orders"
 echo "pod $POD; what the webhook added:"
 "${KUBECTL[@]}" -n demo get pod "$POD" -o \
   jsonpath='  init containers: {.spec.initContainers[*].name}{"\n"}  containers:      {.spec.containers[*].name}{"\n"}  volumes:         {.spec.volumes[*].name}{"\n"}'

@@ -3,12 +3,14 @@
 package realnode
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
 	"github.com/fig-injector/fig-injector/internal/testutil"
@@ -92,6 +94,9 @@ func checkInjectedSpec(t *testing.T, p *corev1.Pod, mode inject.Mode, fsGroup *i
 		if sc := c.SecurityContext; sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != agentUID {
 			t.Errorf("agent container %s does not run as %d", c.Name, agentUID)
 		}
+		if c.Image != agentImage {
+			t.Errorf("agent container %s runs %s, want the chart's agent image %s", c.Name, c.Image, agentImage)
+		}
 	}
 	psc := p.Spec.SecurityContext
 	if fsGroup == nil && psc.FSGroup != nil {
@@ -132,5 +137,36 @@ func checkAgentRunning(t *testing.T, p *corev1.Pod, mode inject.Mode) {
 		if s == nil || s.State.Terminated == nil || s.State.Terminated.ExitCode != 0 {
 			t.Errorf("init-only agent did not complete: %s", describe(p))
 		}
+	}
+}
+
+// The webhook that mutated every pod here is the chart's: a Deployment in fig-system running the
+// product image, called by the API server through its Service (clientConfig.service, no URL).
+func TestWebhookRunsAsAPod(t *testing.T) {
+	ctx := context.Background()
+	pods, err := cs.CoreV1().Pods("fig-system").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=fig-injector"})
+	if err != nil || len(pods.Items) == 0 {
+		t.Fatalf("webhook pods in fig-system: %v (%d)", err, len(pods.Items))
+	}
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if img := p.Spec.Containers[0].Image; img != productImage || !ready(p) {
+			t.Errorf("webhook pod %s: image %s, ready %v; want %s, ready", p.Name, img, ready(p), productImage)
+		}
+	}
+	mwcs, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range mwcs.Items {
+		for _, w := range m.Webhooks {
+			if svc := w.ClientConfig.Service; svc != nil && svc.Namespace == "fig-system" && w.ClientConfig.URL == nil {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("no MutatingWebhookConfiguration calls a Service in fig-system")
 	}
 }

@@ -25,7 +25,9 @@ import (
 const (
 	ns            = "demo"
 	appImage      = "localhost/fig-sampleapp:kind"
-	appUID        = 1000 // not the agent's 65532
+	productImage  = "localhost/fig-injector:kind"       // examples/kind/values.yaml image
+	agentImage    = "localhost/fig-injector-agent:kind" // the chart's default: <image.repository>-agent
+	appUID        = 1000                                // not the agent's 65532
 	agentUID      = 65532
 	clientID      = "3c9e5a7b-2d4f-4a6c-8e0b-1f2a3b4c5d6e"
 	seedConfigMap = "fig-dev-seed"
@@ -37,11 +39,10 @@ var secretValues = []string{figSecret, "kind-only-password", "kind-api-key-", "k
 
 // podSpec says how one test pod differs from the sample app of the walkthrough.
 type podSpec struct {
-	mode      inject.Mode
-	fsGroup   *int64
-	notify    string // fig-injector.io/notify; "" for none
-	uid       int64  // the app's user and group; appUID when 0
-	clientRef string // fig-injector.io/client-secret; the walkthrough's when ""
+	mode    inject.Mode
+	fsGroup *int64
+	notify  string // fig-injector.io/notify; "" for none
+	uid     int64  // the app's user and group; appUID when 0
 }
 
 func samplePod(name string, s podSpec) *corev1.Pod {

@@ -96,6 +96,20 @@ func (iss *oidcIssuer) token(t *testing.T, alg, kid string, key crypto.Signer, c
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
+// newVerifyingRig is an issuer and an emulator verifying signatures against it, with the standard
+// identity federated to that issuer.
+func newVerifyingRig(t *testing.T) (*oidcIssuer, *rig) {
+	t.Helper()
+	iss, issuerClient := newOIDCIssuer(t)
+	r := newRig(t, entra.Options{IssuerClient: issuerClient})
+	if err := r.srv.AddFederatedCredential(entra.FederatedCredential{
+		TenantID: tenantID, ClientID: clientID, Issuer: iss.url, Subject: subject,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return iss, r
+}
+
 func (iss *oidcIssuer) claims() map[string]any {
 	now := time.Now()
 	return map[string]any{"iss": iss.url, "sub": subject, "aud": []string{entra.DefaultAudience},
@@ -106,13 +120,7 @@ func (iss *oidcIssuer) claims() map[string]any {
 // signature against the issuer's OIDC discovery document and JWKS, after the
 // claims match, and answers as Entra does when it does not verify.
 func TestSignatureVerification(t *testing.T) {
-	iss, issuerClient := newOIDCIssuer(t)
-	r := newRig(t, entra.Options{IssuerClient: issuerClient})
-	if err := r.srv.AddFederatedCredential(entra.FederatedCredential{
-		TenantID: tenantID, ClientID: clientID, Issuer: iss.url, Subject: subject,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	iss, r := newVerifyingRig(t)
 	otherRSA, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -167,13 +175,7 @@ func TestSignatureVerification(t *testing.T) {
 // Keys are cached per issuer; an issuer that cannot be reached makes the
 // request fail with AADSTS50166, as Entra reports an unreachable OIDC endpoint.
 func TestSignatureIssuerKeysCachedAndUnreachable(t *testing.T) {
-	iss, issuerClient := newOIDCIssuer(t)
-	r := newRig(t, entra.Options{IssuerClient: issuerClient})
-	if err := r.srv.AddFederatedCredential(entra.FederatedCredential{
-		TenantID: tenantID, ClientID: clientID, Issuer: iss.url, Subject: subject,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	iss, r := newVerifyingRig(t)
 	for range 3 {
 		if status, body := r.postToken(t, tenantID, goodForm(iss.token(t, "RS256", "rsa-1", iss.rsaKey, iss.claims()))); status != 200 {
 			t.Fatalf("status %d: %v", status, body)
