@@ -350,3 +350,17 @@ func checkNoSecretInLogs(t testing.TB, p *corev1.Pod) {
 		}
 	}
 }
+
+// Runs last (file order): whatever ran before, `kubectl logs` of every container still on the node —
+// the webhook, the emulators, the walkthrough's app and agent — holds no secret value.
+func TestNoSecretInAnyContainerLog(t *testing.T) {
+	for _, namespace := range []string{"fig-system", "fig-dev", ns} {
+		pods, err := cs.CoreV1().Pods(namespace).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range pods.Items {
+			checkNoSecretInLogs(t, &pods.Items[i])
+		}
+	}
+}
