@@ -44,10 +44,10 @@ func TestChangesReachRunningPods(t *testing.T) {
 	for pod, trigger := range map[string]string{httpPod: "POST /reload", sigPod: "SIGHUP"} {
 		waitFileKey(t, pod, "Location", location, 120*time.Second)
 		waitFileKey(t, pod, "PaymentApiKey", apiKey, 120*time.Second)
-		// the app re-read the file when told: the last change it loaded carries both keys
+		// the app re-read the file when told, and serves the new value
 		testutil.Eventually(t, pod+": the app told ("+trigger+") of the new values", 30*time.Second, func() bool {
 			st, err := getAppState(t, pod)
-			return err == nil && st.Trigger == trigger && st.Generation > 1 && st.Error == ""
+			return err == nil && st.Trigger == trigger && st.Error == "" && st.Config["Location"] == location
 		})
 		checkNoSecretInLogs(t, getPod(t, pod))
 	}

@@ -179,11 +179,12 @@ func describe(p *corev1.Pod) string {
 // appState is what the sample app serves on GET / (its state type), fetched through the API server's
 // pod proxy.
 type appState struct {
-	Mode       string   `json:"mode"`
-	Generation int      `json:"generation"`
-	Trigger    string   `json:"trigger"`
-	Changed    []string `json:"changed"`
-	Error      string   `json:"error"`
+	Mode       string         `json:"mode"`
+	Generation int            `json:"generation"`
+	Trigger    string         `json:"trigger"`
+	Changed    []string       `json:"changed"`
+	Error      string         `json:"error"`
+	Config     map[string]any `json:"config"` // masked: secret-looking values are "****"
 }
 
 func getAppState(t testing.TB, pod string) (appState, error) {
@@ -228,24 +229,17 @@ func (e *cmdError) Error() string {
 	return "kubectl " + strings.Join(e.args, " ") + ": " + e.err.Error() + ": " + e.stderr
 }
 
-// waitFileKey waits until the rendered file inside the pod has want at key and returns the file.
-func waitFileKey(t testing.TB, pod, key, want string, limit time.Duration) map[string]any {
+// waitFileKey waits until the rendered file inside the pod has want at key (the message never
+// quotes the value: it may be a secret).
+func waitFileKey(t testing.TB, pod, key, want string, limit time.Duration) {
 	t.Helper()
-	var doc map[string]any
-	var last string
-	testutil.Eventually(t, pod+": "+key+" in the file = "+want+" (last: "+redact(last)+")", limit, func() bool {
-		d, err := fileInPod(t, pod)
-		if err != nil {
-			return false
-		}
-		doc, last = d, testutil.JSONKey(d, key)
-		if last == want {
+	testutil.Eventually(t, pod+": the new value of "+key+" in the file", limit, func() bool {
+		if d, err := fileInPod(t, pod); err == nil && testutil.JSONKey(d, key) == want {
 			return true
 		}
 		time.Sleep(500 * time.Millisecond) // an exec per poll: no faster than the agent's own polls need
 		return false
 	})
-	return doc
 }
 
 // redact keeps a value's shape for messages without printing it.
