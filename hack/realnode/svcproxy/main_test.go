@@ -68,7 +68,9 @@ func TestAnswer(t *testing.T) {
 func TestReadyEndpoints(t *testing.T) {
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "fig-dev", Namespace: "fig-dev"}}
 	ptr := func(s string) *string { return &s }
-	port := func(n string, p int32) discoveryv1.EndpointPort { return discoveryv1.EndpointPort{Name: ptr(n), Port: &p} }
+	port := func(n string, p int32) discoveryv1.EndpointPort {
+		return discoveryv1.EndpointPort{Name: ptr(n), Port: &p}
+	}
 	yes, no := true, false
 	slice := func(ns, svcName string, eps ...discoveryv1.Endpoint) discoveryv1.EndpointSlice {
 		return discoveryv1.EndpointSlice{
