@@ -9,7 +9,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS := ./...
 
-.PHONY: demo test check unit race e2e image bench build clean
+.PHONY: demo test check unit race e2e image realnode bench build clean
 
 demo:
 	$(GO) run ./cmd/fig-injector dev --demo
@@ -20,7 +20,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/fig-injector ./cmd/fig-injector
 	CGO_ENABLED=0 $(GO) build -trimpath -tags agentonly -ldflags "$(LDFLAGS)" -o bin/fig-injector-agent ./cmd/fig-injector
 
-test: check unit race e2e image
+test: check unit race e2e image realnode
 	@echo "make test: all suites passed"
 
 check:
@@ -38,6 +38,12 @@ e2e:
 
 image:
 	@bash hack/image.sh
+
+# A real single node (hack/realnode: etcd, kube-apiserver, controller-manager, scheduler, containerd,
+# kubelet) running the images `make image` built: the kind walkthrough, then test/realnode; the node is
+# always taken down and checked to leave nothing behind. Needs root.
+realnode: image
+	@bash hack/realnode/test.sh
 
 bench:
 	@bash hack/bench.sh

@@ -13,12 +13,8 @@
 #   E2E_KEEP=1 hack/e2e.sh           keep logs and state (kept anyway on failure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export K8S_VERSION=${K8S_VERSION:-v1.37.2}
-export ETCD_VERSION=${ETCD_VERSION:-v3.7.3}
-export HELM_VERSION=${HELM_VERSION:-v4.3.1}
-HELM3_VERSION=${HELM3_VERSION:-v3.22.0}
-CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
-ASSETS=$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION
+# shellcheck source=hack/versions.sh
+. hack/versions.sh
 bash hack/k8s-assets.sh "$ASSETS"
 HELM3_DIR=$CACHE/helm-$HELM3_VERSION
 HELM_VERSION=$HELM3_VERSION WITH_CLUSTER=0 bash hack/k8s-assets.sh "$HELM3_DIR"

@@ -4,11 +4,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/dev/entra"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/watch"
 )
@@ -28,7 +32,7 @@ const agentStopGrace = 10 * time.Second
 // devFlags are the flags of `fig-injector dev`.
 type devFlags struct {
 	seed, dir, host, listenHost   string
-	agentListen                   string
+	agentListen, issuerCA         string
 	figPort, entraPort, vaultPort int
 	sans                          listFlag
 	demo                          bool
@@ -55,6 +59,9 @@ func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.vaultPort, "vault-port", 7283, "port of the first Key Vault; later vaults in seed order take the next ports (0: free ports)")
 	fs.Var(&f.sans, "san", "extra DNS name or IP address for the certificate (repeatable), e.g. fig-dev.fig-dev.svc")
 	fs.StringVar(&f.agentListen, "agent-listen", dev.DefaultAgentListen, "listen address written into agent.yaml for the agent's /healthz, /readyz and /metrics")
+	fs.StringVar(&f.issuerCA, "issuer-ca", "", "verify each federated assertion's signature against its issuer's OIDC discovery and JWKS, "+
+		"as Entra ID does, trusting the CA certificates in this PEM file (in a cluster: the kube-root-ca.crt ConfigMap); "+
+		"default: claims only, so dev's own minted tokens work")
 	fs.BoolVar(&f.demo, "demo", false, "also run the agent against the emulators and print the file it writes, again on every change")
 	f.log.register(fs, "text", "info") // dev is for people at a terminal
 }
@@ -88,10 +95,15 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stdout, "Wrote the example seed to %s.\n", seed)
 		}
 	}
+	issuerClient, err := issuerClient(f.issuerCA)
+	if err != nil {
+		return err
+	}
 	env, err := dev.Start(ctx, dev.Options{
 		Dir: f.dir, SeedFile: seed, Host: f.host, ListenHost: f.listenHost,
 		FigPort: f.figPort, EntraPort: f.entraPort, VaultPort: f.vaultPort,
 		SANs: f.sans, AgentListen: f.agentListen, Logger: log,
+		EntraOptions: entra.Options{IssuerClient: issuerClient},
 	})
 	if err != nil {
 		return err
@@ -104,6 +116,25 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintln(stdout, "Stopping the emulators.")
 	return errors.Join(err, env.Close())
+}
+
+// issuerClient is the HTTP client the Entra emulator fetches issuers' keys
+// with, trusting the PEM bundle at caFile; nil (claims only) without one.
+func issuerClient(caFile string) (*http.Client, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--issuer-ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--issuer-ca: %s holds no PEM certificate: give the issuer's CA bundle", caFile)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+	}}, nil
 }
 
 // printEnv tells the user what runs, what was written and what to do next.

@@ -82,3 +82,19 @@ func TestRunDevBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// --issuer-ca must name a PEM bundle: a missing or empty file is refused
+// before anything starts, naming the flag.
+func TestRunDevIssuerCA(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.pem")
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{filepath.Join(t.TempDir(), "missing.pem"), empty} {
+		var out, errOut syncBuffer
+		err := runDev(t.Context(), []string{"--dir", t.TempDir(), "--issuer-ca", file}, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "--issuer-ca") {
+			t.Errorf("--issuer-ca %s: %v, want an error naming the flag", file, err)
+		}
+	}
+}

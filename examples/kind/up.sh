@@ -14,6 +14,10 @@
 # Needs kind, kubectl, helm, openssl and docker or podman. Tear down with down.sh.
 # Environment: CLUSTER (default fig-injector), ENGINE (docker or podman; default: whichever is found),
 #   TIMEOUT (seconds to wait for the change to arrive; default 240).
+#   USE_CURRENT_CLUSTER=1: skip steps 1 and 2 and run everything else against kubectl's current context
+#   (any cluster, not only kind): the three images must already be on its nodes under the names below.
+#   Needs only kubectl, helm and openssl then. CI runs the walkthrough this way on its real node
+#   (hack/realnode/test.sh).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -27,38 +31,55 @@ M=$HERE/manifests
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'up.sh: %s\n' "$*" >&2; exit 1; }
 
-for tool in kind kubectl helm openssl; do
+CURRENT=${USE_CURRENT_CLUSTER:-}
+tools=(kubectl helm openssl)
+[ -n "$CURRENT" ] || tools+=(kind)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || die "$tool is required (see examples/kind/README.md)"
 done
-if [ -z "${ENGINE:-}" ]; then
-  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then ENGINE=docker
-  elif command -v podman >/dev/null; then ENGINE=podman
-  else die "docker (running) or podman is required to build the images"; fi
-fi
-# kind drives podman only when told to.
-[ "$ENGINE" = podman ] && export KIND_EXPERIMENTAL_PROVIDER=podman
-KUBECTL=(kubectl --context "kind-$CLUSTER")
 
-step "1. kind cluster $CLUSTER"
-if kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
-  echo "exists; reusing it"
+# Steps 1 and 2: the kind cluster and the images built and loaded into it.
+kind_cluster_and_images() {
+  if [ -z "${ENGINE:-}" ]; then
+    if command -v docker >/dev/null && docker info >/dev/null 2>&1; then ENGINE=docker
+    elif command -v podman >/dev/null; then ENGINE=podman
+    else die "docker (running) or podman is required to build the images"; fi
+  fi
+  # kind drives podman only when told to.
+  [ "$ENGINE" = podman ] && export KIND_EXPERIMENTAL_PROVIDER=podman
+
+  step "1. kind cluster $CLUSTER"
+  if kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+    echo "exists; reusing it"
+  else
+    kind create cluster --name "$CLUSTER" --wait 120s
+  fi
+
+  step "2. images ($ENGINE): $IMAGE, $AGENT_IMAGE, $SAMPLE_IMAGE"
+  local version archives img tar
+  version=$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo dev)
+  "$ENGINE" build --build-arg VERSION="$version" -t "$IMAGE" "$ROOT"
+  "$ENGINE" build --build-arg VERSION="$version" --build-arg TAGS=agentonly -t "$AGENT_IMAGE" "$ROOT"
+  "$ENGINE" build -f "$ROOT/examples/apps/sampleapp/Dockerfile" -t "$SAMPLE_IMAGE" "$ROOT"
+  archives=$(mktemp -d)
+  # An archive works the same for docker and podman (kind load docker-image needs docker).
+  for img in "$IMAGE" "$AGENT_IMAGE" "$SAMPLE_IMAGE"; do
+    tar="$archives/$(basename "${img%%:*}").tar"
+    "$ENGINE" save -o "$tar" "$img"
+    kind load image-archive "$tar" --name "$CLUSTER"
+  done
+  rm -rf "$archives"
+}
+
+if [ -n "$CURRENT" ]; then
+  KUBECTL=(kubectl)
+  HELM=(helm)
+  step "1-2. skipped (USE_CURRENT_CLUSTER): context $(kubectl config current-context), images already on its nodes"
 else
-  kind create cluster --name "$CLUSTER" --wait 120s
+  KUBECTL=(kubectl --context "kind-$CLUSTER")
+  HELM=(helm --kube-context "kind-$CLUSTER")
+  kind_cluster_and_images
 fi
-
-step "2. images ($ENGINE): $IMAGE, $AGENT_IMAGE, $SAMPLE_IMAGE"
-VERSION=$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo dev)
-"$ENGINE" build --build-arg VERSION="$VERSION" -t "$IMAGE" "$ROOT"
-"$ENGINE" build --build-arg VERSION="$VERSION" --build-arg TAGS=agentonly -t "$AGENT_IMAGE" "$ROOT"
-"$ENGINE" build -f "$ROOT/examples/apps/sampleapp/Dockerfile" -t "$SAMPLE_IMAGE" "$ROOT"
-ARCHIVES=$(mktemp -d)
-trap 'rm -rf "$ARCHIVES"' EXIT
-# An archive works the same for docker and podman (kind load docker-image needs docker).
-for img in "$IMAGE" "$AGENT_IMAGE" "$SAMPLE_IMAGE"; do
-  tar="$ARCHIVES/$(basename "${img%%:*}").tar"
-  "$ENGINE" save -o "$tar" "$img"
-  kind load image-archive "$tar" --name "$CLUSTER"
-done
 
 step "3. the emulators' CA"
 if [ ! -s "$HERE/ca/ca.crt" ] || [ ! -s "$HERE/ca/ca.key" ]; then
@@ -78,15 +99,19 @@ step "4. emulators: fig-injector dev in namespace fig-dev"
 "${KUBECTL[@]}" -n fig-dev rollout status deployment/fig-dev --timeout=120s
 
 step "5. the chart (namespace fig-system)"
-helm --kube-context "kind-$CLUSTER" upgrade --install fig-injector "$ROOT/charts/fig-injector" \
+"${HELM[@]}" upgrade --install fig-injector "$ROOT/charts/fig-injector" \
   --namespace fig-system --create-namespace -f "$HERE/values.yaml" --wait --timeout 180s
 
 step "6. the sample app in namespace demo"
 "${KUBECTL[@]}" apply -f "$M/sample-app.yaml"
 "${KUBECTL[@]}" -n demo rollout restart deployment/orders >/dev/null # re-injects with the current chart
 "${KUBECTL[@]}" -n demo rollout status deployment/orders --timeout=180s
+# The restarted pod: the old one may still be Running while it terminates (and creation times have
+# one-second resolution), so skip pods being deleted.
 POD=$("${KUBECTL[@]}" -n demo get pods -l app.kubernetes.io/name=orders --field-selector=status.phase=Running \
-  --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[-1:].metadata.name}')
+  --sort-by=.metadata.creationTimestamp \
+  -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}' | tail -n 1)
+[ -n "$POD" ] || die "no running pod of deployment orders"
 echo "pod $POD; what the webhook added:"
 "${KUBECTL[@]}" -n demo get pod "$POD" -o \
   jsonpath='  init containers: {.spec.initContainers[*].name}{"\n"}  containers:      {.spec.containers[*].name}{"\n"}  volumes:         {.spec.volumes[*].name}{"\n"}'

@@ -119,6 +119,7 @@ func (e *emulators) applyVault(prev *vaultPlan, next vaultPlan) error {
 	kv := e.vaults[strings.ToLower(next.name)]
 	var errs []error
 	for _, sp := range next.secrets {
+		kv.DenySecret(sp.name, sp.forbidden)
 		old, had := prev.secret(sp.name)
 		if had && old.equal(sp) && kv.Versions(sp.name) != nil {
 			continue
@@ -137,6 +138,7 @@ func (e *emulators) applyVault(prev *vaultPlan, next vaultPlan) error {
 			if _, keep := next.secret(old.name); keep {
 				continue
 			}
+			kv.DenySecret(old.name, false)
 			if err := kv.Delete(old.name); err != nil && !errors.Is(err, keyvault.ErrNotFound) {
 				errs = append(errs, fmt.Errorf("delete secret %q from vault %s: %w", old.name, next.name, err))
 				continue

@@ -481,3 +481,27 @@ func TestFigOnlySeed(t *testing.T) {
 }
 
 const testIdentity = "tenantId: " + tenantID + "\nidentities: [{clientId: " + clientID + ", issuer: https://issuer.example, subject: system:serviceaccount:shop:orders}]\n"
+
+// A secret marked forbidden answers the real SDK with Key Vault's RBAC 403,
+// naming the caller; unmarking it makes it readable again.
+func TestSeedForbiddenSecret(t *testing.T) {
+	f := start(t)
+	kv := f.secrets()
+	if err := f.edit("value: dev-api-key-0001\n", "value: dev-api-key-0001\n        forbidden: true\n"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := kv.GetSecret(t.Context(), "api-key", "", nil)
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusForbidden || re.ErrorCode != "Forbidden" {
+		t.Fatalf("GetSecret of a forbidden secret: %v, want a 403 Forbidden", err)
+	}
+	if !strings.Contains(err.Error(), "appid="+clientID) || !strings.Contains(err.Error(), "secrets/api-key") {
+		t.Errorf("the 403 does not name the caller and the secret: %v", err)
+	}
+	if err := f.edit("        forbidden: true\n", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.getSecret(kv, "api-key"); got != "dev-api-key-0001" {
+		t.Errorf("api-key = %q once no longer forbidden", got)
+	}
+}

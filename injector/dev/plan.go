@@ -37,6 +37,7 @@ type secretPlan struct {
 	notBefore   time.Time
 	expires     time.Time
 	tags        map[string]string
+	forbidden   bool
 }
 
 // equal reports whether two plans would create identical versions, so an
@@ -217,7 +218,8 @@ func (c *checker) vaults(in []SeedVault) []vaultPlan {
 			if ss.Value == nil {
 				c.add(sp+".value", "is required", `set the secret's value (quote it: value: "…")`)
 			}
-			spl := secretPlan{name: ss.Name, enabled: ss.Enabled == nil || *ss.Enabled, contentType: ss.ContentType, tags: ss.Tags}
+			spl := secretPlan{name: ss.Name, enabled: ss.Enabled == nil || *ss.Enabled, contentType: ss.ContentType, tags: ss.Tags,
+				forbidden: ss.Forbidden}
 			if ss.Value != nil {
 				spl.value = *ss.Value
 			}

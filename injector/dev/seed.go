@@ -114,6 +114,10 @@ type SeedSecret struct {
 	NotBefore   string            `json:"notBefore,omitempty"`
 	Expires     string            `json:"expires,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
+	// Forbidden makes the vault answer 403 (ForbiddenByRbac, naming the
+	// caller) to reads of this secret, as when the identity has no role
+	// assignment on it: a fault to drill what the agent and the pod report.
+	Forbidden bool `json:"forbidden,omitempty"`
 }
 
 // SeedIdentity is one Entra ID federated credential in the seed's tenant.

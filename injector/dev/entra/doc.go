@@ -11,12 +11,16 @@
 // (AADSTS90002, 700016, 700211, 700212, 700213, 700024, …) when nothing
 // matches.
 //
-// What it does NOT do: verify the assertion's signature. Entra fetches the
-// issuer's JWKS (the cluster's service-account signing keys) to do that; the
-// emulator cannot know those keys for every cluster it may be pointed at, so
-// it decodes the payload only and checks iss, sub, aud and the time claims.
-// Anyone who can reach the emulator can therefore mint a token for any
-// registered identity: it is a development tool, never a security boundary.
+// Signatures: with Options.IssuerClient set, the token endpoint also verifies
+// the assertion's signature as Entra does for a federated credential, against
+// the keys the issuer publishes (its OIDC discovery document, then jwks_uri;
+// RS256 and ES256, cached per issuer, fetched again for an unknown kid), and
+// answers AADSTS700027 or AADSTS50166. `fig-injector dev --issuer-ca` turns it
+// on, e.g. in a cluster whose service-account issuer is reachable from the
+// emulator (the real-node suite). Without it only the claims are checked, so
+// dev's own minted assertions (HS256 with a published key) work: anyone who
+// can reach the emulator can then mint a token for any registered identity.
+// It is a development tool, never a security boundary.
 //
 // Access tokens are opaque to clients (JWT-shaped, with an unsigned random
 // signature part) and are remembered in memory, so that the Key Vault

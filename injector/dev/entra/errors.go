@@ -120,6 +120,21 @@ func errAssertionTime(now, nbf, exp time.Time) aadError {
 		now.UTC().Format(layout), nbf.UTC().Format(layout), exp.UTC().Format(layout))}
 }
 
+// errBadSignature is Entra's answer to an assertion whose signature does not
+// verify with the issuer's published keys (AADSTS700027, as documented in
+// Entra's error code reference).
+func errBadSignature() aadError {
+	return aadError{http.StatusBadRequest, "invalid_client", 700027,
+		"Client assertion failed signature validation."}
+}
+
+// errIssuerUnreachable is Entra's answer when the issuer's OIDC discovery
+// document or keys cannot be fetched (AADSTS50166).
+func errIssuerUnreachable(iss string) aadError {
+	return aadError{http.StatusBadRequest, "invalid_request", 50166, fmt.Sprintf(
+		"Request to External OIDC endpoint failed. Issuer: '%s'.", iss)}
+}
+
 func errMalformedAssertion() aadError {
 	return aadError{http.StatusBadRequest, "invalid_request", 50027,
 		"JWT token is invalid or malformed."}

@@ -38,6 +38,13 @@ type Options struct {
 	// RefreshIn, when positive, is sent as refresh_in and makes clients
 	// refresh proactively after it (azcore still refreshes at most every 30 s).
 	RefreshIn time.Duration
+	// IssuerClient, when set, makes the token endpoint verify each
+	// assertion's signature as Entra ID does for a federated credential:
+	// against the keys the issuer publishes (OIDC discovery, then jwks_uri),
+	// fetched with this client, which must trust the issuer's TLS certificate
+	// (in a cluster: the kube-root-ca.crt bundle). Nil checks the claims only,
+	// which dev's own minted (HS256, published-key) assertions need.
+	IssuerClient *http.Client
 	// Now is the clock for assertion checks and token expiry; nil means time.Now.
 	Now func() time.Time
 	// Logger receives one line per request (never an assertion or a token);
@@ -59,6 +66,7 @@ type Server struct {
 	creds  []FederatedCredential
 	tokens map[string]grant
 	faults faults.Queue[Fault]
+	keys   *issuerKeys // nil unless Options.IssuerClient is set
 	counts observe.Counter
 }
 
@@ -72,6 +80,9 @@ func New(opts Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.IssuerClient != nil {
+		s.keys = &issuerKeys{client: opts.IssuerClient}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

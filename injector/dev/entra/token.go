@@ -1,6 +1,7 @@
 package entra
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -73,6 +74,17 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, ev *Event) {
 	if e := s.match(ev.Tenant, ev.ClientID, a, now); e != nil {
 		fail(*e)
 		return
+	}
+	if s.keys != nil {
+		if err := s.keys.verify(r.Context(), assertionText, a.Issuer, now); err != nil {
+			s.log.Warn("federated assertion rejected", "client_id", ev.ClientID, "issuer", a.Issuer, "subject", a.Subject, "reason", err.Error())
+			if errors.Is(err, errIssuer) {
+				fail(errIssuerUnreachable(a.Issuer))
+			} else {
+				fail(errBadSignature())
+			}
+			return
+		}
 	}
 	token, expires := s.issue(ev.Tenant, ev.ClientID, resource, now)
 	ev.TokenIssued = true
