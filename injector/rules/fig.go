@@ -23,13 +23,14 @@ var ErrNoClientName = errors.New("is required")
 // blank, no regular-expression metacharacters, at most MaxFigName
 // characters.
 func ClientName(name string) error {
-	switch {
-	case strings.TrimSpace(name) == "":
+	if strings.TrimSpace(name) == "" {
 		return ErrNoClientName
-	case FigNameLength(name) > MaxFigName:
-		return fmt.Errorf("is longer than %d characters", MaxFigName)
-	case strings.ContainsAny(name, clientNameMetachars):
-		return fmt.Errorf(`%q contains a character Fig forbids (^ $ . * + ? ( ) { } [ ] \ |)`, name)
+	}
+	if n := FigNameLength(name); n > MaxFigName {
+		return fmt.Errorf("is longer than %d characters (%d; Fig allows at most %d)", MaxFigName, n, MaxFigName)
+	}
+	if i := strings.IndexAny(name, clientNameMetachars); i >= 0 {
+		return fmt.Errorf(`%q contains a character Fig forbids, %q (Fig forbids ^ $ . * + ? ( ) { } [ ] \ | in client names)`, name, name[i:i+1])
 	}
 	return nil
 }

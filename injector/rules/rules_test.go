@@ -62,10 +62,10 @@ func TestClientName(t *testing.T) {
 		{strings.Repeat("a", 255), ""},
 		{strings.Repeat("é", 255), ""}, // 255 UTF-16 units, 510 bytes
 		{strings.Repeat("a", 256), "is longer than 255 characters"},
-		{strings.Repeat("😀", 128), "is longer than 255 characters"}, // 256 UTF-16 units
+		{strings.Repeat("😀", 128), "is longer than 255 characters (256; Fig allows at most 255)"}, // UTF-16 units
 		{"", "is required"},
 		{" \t", "is required"},
-		{"Order.Service", `"Order.Service" contains a character Fig forbids (^ $ . * + ? ( ) { } [ ] \ |)`},
+		{"Order.Service", `"Order.Service" contains a character Fig forbids, "." (Fig forbids ^ $ . * + ? ( ) { } [ ] \ | in client names)`},
 	}
 	for _, c := range `^$.*+?(){}[]\|` {
 		tests = append(tests, struct{ in, want string }{"a" + string(c) + "b", "contains a character Fig forbids"})
@@ -98,54 +98,74 @@ func TestFormats(t *testing.T) {
 	}
 }
 
+// TestFileMode: the cases of output's former ParseMode test.
 func TestFileMode(t *testing.T) {
 	tests := []struct {
-		in   string
-		want fs.FileMode
-		err  string
+		in      string
+		want    fs.FileMode
+		wantErr string
 	}{
 		{"0440", 0o440, ""},
 		{"440", 0o440, ""},
-		{"0o640", 0o640, ""},
+		{"0o440", 0o440, ""},
+		{"0o0640", 0o640, ""},
 		{"0777", 0o777, ""},
 		{"0400", 0o400, ""},
-		{"0040", 0, "the owner must be able to read"},
-		{"1777", 0, "want an octal permission"},
-		{"04440", 0, "want an octal permission"},
-		{"0448", 0, "want an octal permission"},
-		{"44", 0, "want an octal permission"},
-		{"", 0, "want an octal permission"},
-		{"rw-r-----", 0, "want an octal permission"},
+		{"0040", 0, "owner must be able to read"},
+		{"0200", 0, "owner must be able to read"},
+		{"1777", 0, "octal permission"},
+		{"4440", 0, "octal permission"},
+		{"0448", 0, "octal permission"},
+		{"44", 0, "octal permission"},
+		{"00440", 0, "octal permission"},
+		{"", 0, "octal permission"},
+		{"rw-r-----", 0, "octal permission"},
+		{" 0440", 0, "octal permission"},
 	}
-	for _, tc := range tests {
-		got, err := rules.FileMode(tc.in)
-		if tc.err == "" && (err != nil || got != tc.want) || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
-			t.Errorf("FileMode(%q) = %o, %v; want %o, %q", tc.in, got, err, tc.want, tc.err)
+	for _, tt := range tests {
+		got, err := rules.FileMode(tt.in)
+		if tt.wantErr == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("FileMode(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), `"`+tt.in+`"`) {
+			t.Errorf("FileMode(%q) error = %v, want one quoting the input and containing %q", tt.in, err, tt.wantErr)
 		}
 	}
 }
 
+// TestSignal: the cases of notify's former ParseSignal test.
 func TestSignal(t *testing.T) {
 	tests := []struct {
-		in   string
-		want syscall.Signal
-		err  string
+		in      string
+		want    syscall.Signal
+		wantErr bool
 	}{
-		{"SIGHUP", syscall.SIGHUP, ""},
-		{"hup", syscall.SIGHUP, ""},
-		{" sigusr1 ", syscall.SIGUSR1, ""},
-		{"TERM", syscall.SIGTERM, ""},
-		{"1", syscall.SIGHUP, ""},
-		{"64", 64, ""},
-		{"0", 0, "out of range"},
-		{"65", 0, "out of range"},
-		{"SIGFOO", 0, "unknown signal"},
-		{"", 0, "unknown signal"},
+		{in: "SIGHUP", want: syscall.SIGHUP},
+		{in: "HUP", want: syscall.SIGHUP},
+		{in: "1", want: syscall.SIGHUP},
+		{in: " sighup ", want: syscall.SIGHUP},
+		{in: "usr1", want: syscall.SIGUSR1},
+		{in: "SIGUSR2", want: syscall.SIGUSR2},
+		{in: "SIGTERM", want: syscall.SIGTERM},
+		{in: "15", want: syscall.SIGTERM},
+		{in: "64", want: syscall.Signal(64)},
+		{in: "", wantErr: true},
+		{in: "0", wantErr: true},
+		{in: "65", wantErr: true},
+		{in: "-1", wantErr: true},
+		{in: "SIGNOPE", wantErr: true},
+		{in: "SIG", wantErr: true},
 	}
-	for _, tc := range tests {
-		got, err := rules.Signal(tc.in)
-		if tc.err == "" && (err != nil || got != tc.want) || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
-			t.Errorf("Signal(%q) = %v, %v; want %v, %q", tc.in, got, err, tc.want, tc.err)
+	for _, tt := range tests {
+		got, err := rules.Signal(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("Signal(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err == nil && !rules.ValidSignal(got) {
+			t.Errorf("ValidSignal(%d) = false for a parsed signal", got)
 		}
 	}
 	if n := rules.SignalName(syscall.SIGUSR2); n != "SIGUSR2" {
