@@ -54,7 +54,6 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 
 // MergeOnce loads every source once, without retrying, and returns the
 // merged entries (for the render command), as RenderOnce renders them.
-// (merged, unexported, only merges the last good values.)
 func (a *Agent) MergeOnce(ctx context.Context) (merge.Result, error) {
 	started := false
 	if err := a.collect(ctx, &started); err != nil {
