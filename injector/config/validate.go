@@ -113,7 +113,7 @@ func (v *validator) keyVault(path string, kv *KeyVault, mapped map[string]bool) 
 		v.add(path, "reads nothing", "set prefix, secrets, or both")
 	}
 	if kv.Prefix != "" && !rules.SecretNamePrefix(kv.Prefix) {
-		v.add(path+".prefix", fmt.Sprintf("%q is not a Key Vault secret name prefix", kv.Prefix), "use the start of your secret names: 1-126 letters, digits and dashes, e.g. OrderService--")
+		v.add(path+".prefix", fmt.Sprintf("%q is not a Key Vault secret name prefix", kv.Prefix), "use the start of your secret names: "+rules.SecretPrefixRule+", e.g. OrderService--")
 	}
 	for j, s := range kv.Secrets {
 		p := fmt.Sprintf("%s.secrets[%d]", path, j)

@@ -163,7 +163,7 @@ func (p *parser) keyVault() *config.KeyVault {
 	kv := &config.KeyVault{URL: vault}
 	if hasPrefix {
 		if !rules.SecretNamePrefix(prefix) {
-			p.fail(KeyVaultPrefixAnnotation, "use the start of your secret names: letters, digits and dashes, e.g. OrderService--", "%q is not a Key Vault secret name prefix", prefix)
+			p.fail(KeyVaultPrefixAnnotation, "use the start of your secret names: "+rules.SecretPrefixRule+", e.g. OrderService--", "%q is not a Key Vault secret name prefix", prefix)
 		}
 		kv.Prefix = prefix
 	}

@@ -10,6 +10,7 @@ import (
 // rule in words, for fixes.
 const (
 	SecretNameRule    = "1-127 letters, digits and dashes"
+	SecretPrefixRule  = "1-126 letters, digits and dashes"
 	SecretVersionRule = "letters and digits, e.g. the 32 hex digits Key Vault shows"
 	VaultNameRule     = "3-24 letters, digits and single hyphens, starting with a letter"
 )
@@ -30,9 +31,8 @@ var (
 // SecretName reports whether s is a Key Vault secret name (SecretNameRule).
 func SecretName(s string) bool { return secretName.MatchString(s) }
 
-// SecretNamePrefix reports whether s can start a secret name: 1-126
-// letters, digits and dashes. An empty prefix (no prefix) is the caller's
-// decision.
+// SecretNamePrefix reports whether s can start a secret name
+// (SecretPrefixRule). An empty prefix (no prefix) is the caller's decision.
 func SecretNamePrefix(s string) bool { return secretPrefix.MatchString(s) }
 
 // SecretVersion reports whether s is a secret version (SecretVersionRule).

@@ -44,14 +44,14 @@ func idOf(name, version string) id { return id{strings.ToLower(name), version} }
 // validate checks req against the vault it is sent to.
 func (r Request) validate(vaultURL string) error {
 	if r.Prefix != "" && !rules.SecretNamePrefix(r.Prefix) {
-		return fmt.Errorf("prefix %q: a secret name cannot start with it (letters, digits and dashes only)", r.Prefix)
+		return fmt.Errorf("prefix %q: a secret name cannot start with it ("+rules.SecretPrefixRule+")", r.Prefix)
 	}
 	for _, m := range r.Secrets {
 		if !rules.SecretName(m.Name) {
-			return fmt.Errorf("secret %q: not a secret name (1-127 letters, digits and dashes)", m.Name)
+			return fmt.Errorf("secret %q: not a secret name ("+rules.SecretNameRule+")", m.Name)
 		}
 		if m.Version != "" && !rules.SecretVersion(m.Version) {
-			return fmt.Errorf("secret %s: version %q is not valid (letters and digits)", m.Name, m.Version)
+			return fmt.Errorf("secret %s: version %q is not valid ("+rules.SecretVersionRule+")", m.Name, m.Version)
 		}
 		if strings.TrimSpace(m.Key) == "" {
 			return fmt.Errorf("secret %s: no configuration key", m.Name)

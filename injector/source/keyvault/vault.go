@@ -82,7 +82,7 @@ func NewVault(vaultURL string, cred azcore.TokenCredential, opts VaultOptions) (
 	if name == "" {
 		name, _, _ = strings.Cut(strings.ToLower(u.Hostname()), ".")
 	} else if !rules.VaultName(name) {
-		return nil, fmt.Errorf("key vault %s: name %q is not a vault name; fix: use 3-24 letters, digits and single hyphens, starting with a letter", normalized, name)
+		return nil, fmt.Errorf("key vault %s: name %q is not a vault name; fix: use "+rules.VaultNameRule, normalized, name)
 	}
 	if cred == nil {
 		return nil, fmt.Errorf("key vault %s: no credential", normalized)
