@@ -175,7 +175,7 @@ func (v *validator) notify(n *Notify) {
 			v.add("notify.signal.process", "is required", "name the process to signal, e.g. dotnet (the pod needs shareProcessNamespace: true)")
 		}
 		if _, err := rules.Signal(s.Name); s.Name != "" && err != nil {
-			v.add("notify.signal.name", fmt.Sprintf("%q is not a signal", s.Name), "use a name such as SIGHUP or SIGUSR1, or a number")
+			v.add("notify.signal.name", fmt.Sprintf("%q is not a signal", s.Name), "use a name such as SIGHUP or SIGUSR1, or a number from 1 to 64")
 		}
 	}
 	if h := n.HTTP; h != nil && !isHTTPURL(h.URL) {
