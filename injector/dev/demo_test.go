@@ -23,7 +23,6 @@ func TestDemoChange(t *testing.T) {
 		t.Errorf("api-key = %q, want the rotated dev-api-key-0002", got)
 	}
 
-	const figOnly = "fig:\n  clients:\n    - {name: Billing, secret: " + clientSecret + ", settings: [{name: Currency, value: EUR}]}\n"
 	env, err := dev.Start(t.Context(), dev.Options{Dir: t.TempDir(), Seed: []byte(figOnly)})
 	if err != nil {
 		t.Fatal(err)
