@@ -10,7 +10,10 @@
 //	status  /healthz, /readyz, /metrics
 //	inject  pod + annotations → mutated pod (pure); webhook is its HTTP shell
 //	dev     emulators of the Fig API, Entra ID and Key Vault
+//	rules   the input rules config, inject and the sources share (names,
+//	        formats, file modes, signals, strict YAML)
 //
-// layout_test.go enforces which package may import which, so the pure core
-// (merge, output) never learns about HTTP, Azure or Kubernetes.
+// layout_test.go enforces which package may import which (STYLE.md §5, on
+// the real package graph), so the pure core (merge, output) never learns
+// about HTTP, Azure or Kubernetes.
 package injector

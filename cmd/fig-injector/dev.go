@@ -21,7 +21,6 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
-	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/watch"
 )
 
@@ -219,7 +218,11 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 	for {
 		select {
 		case <-change:
-			demoChange(env, stdout)
+			if report, err := env.DemoChange(); err != nil {
+				fmt.Fprintf(stdout, "(The demo's own change needs the example seed: %v.)\n", err)
+			} else {
+				fmt.Fprintln(stdout, report)
+			}
 		case <-ctx.Done():
 			fmt.Fprintln(stdout, "Stopping the agent.")
 			if err := <-exited; err != nil && ctx.Err() == nil {
@@ -242,34 +245,12 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 			fmt.Fprintf(stdout, "── %s (%s) ──\n%s\n", rel(env.OutputPath), time.Now().Format(time.TimeOnly), strings.TrimRight(string(data), "\n"))
 			if last == nil {
 				fmt.Fprintf(stdout, "\nIn %s the demo changes a Fig value and rotates a Key Vault secret itself; then edit %s (e.g. the value of Location) and save it: the file is rewritten within seconds.\n\n",
-					demoChangeAfter, rel(env.SeedFile))
-				change = time.After(demoChangeAfter)
+					dev.DemoChangeAfter, rel(env.SeedFile))
+				change = time.After(dev.DemoChangeAfter)
 			}
 			last = data
 		}
 	}
-}
-
-// demoChangeAfter is how long the demo shows the first file before changing
-// a value itself, so that a newcomer sees the file follow without editing
-// anything.
-const demoChangeAfter = 3 * time.Second
-
-// demoChange does what an admin would: changes Location in Fig's UI and
-// rotates the api-key secret in Key Vault, both from the example seed (a
-// seed of one's own may lack them: the demo then only says so).
-func demoChange(env *dev.Env, stdout io.Writer) {
-	err := env.Fig.SetValue("OrderService", "", "Location", figapi.String("Utrecht"))
-	if kv, ok := env.Vaults["orders-kv"]; ok && err == nil {
-		_, err = kv.SetSecret("api-key", "dev-api-key-0002")
-	} else if err == nil {
-		err = errors.New("no vault orders-kv")
-	}
-	if err != nil {
-		fmt.Fprintf(stdout, "(The demo's own change needs the example seed: %v.)\n", err)
-		return
-	}
-	fmt.Fprintln(stdout, "The demo changed Location to Utrecht in Fig and rotated api-key in Key Vault (a new version, dev-api-key-0002):")
 }
 
 // rel shortens a path below the working directory, for commands a user

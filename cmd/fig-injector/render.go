@@ -40,7 +40,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return agent.OneLine(err)
 	}
-	res, err := a.Merged(ctx)
+	res, err := a.MergeOnce(ctx)
 	if err != nil {
 		return err
 	}

@@ -52,9 +52,9 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 	}
 }
 
-// Merged loads every source once, without retrying, and returns the merged
-// entries (for the render command).
-func (a *Agent) Merged(ctx context.Context) (merge.Result, error) {
+// MergeOnce loads every source once, without retrying, and returns the
+// merged entries (for the render command), as RenderOnce renders them.
+func (a *Agent) MergeOnce(ctx context.Context) (merge.Result, error) {
 	started := false
 	if err := a.collect(ctx, &started); err != nil {
 		return merge.Result{}, OneLine(err)

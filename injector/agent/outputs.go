@@ -7,6 +7,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 func newTarget(o config.Output) (*target, error) {
@@ -14,7 +15,7 @@ func newTarget(o config.Output) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("format: %w", err)
 	}
-	mode, err := output.ParseMode(o.Mode)
+	mode, err := rules.FileMode(o.Mode)
 	if err != nil {
 		return nil, fmt.Errorf("mode: %w", err)
 	}
@@ -46,7 +47,7 @@ func (t *target) loadTemplate() error {
 func newNotifier(n config.Notify) (notify.Notifier, error) {
 	var all notify.Multi
 	if s := n.Signal; s != nil {
-		sig, err := notify.ParseSignal(s.Name)
+		sig, err := rules.Signal(s.Name)
 		if err != nil {
 			return nil, fmt.Errorf("notify.signal.name: %w", err)
 		}

@@ -72,9 +72,6 @@ func TestReloadThatValidatesButCannotBuildKeepsTheRunningConfiguration(t *testin
 		edit  func(t *testing.T, c *config.Config)
 		field string
 	}{
-		{"unknown signal", func(_ *testing.T, c *config.Config) {
-			c.Notify.Signal = &config.SignalNotify{Process: "app", Name: "SIGFOO"}
-		}, "notify.signal.name"},
 		{"template that does not parse", func(t *testing.T, c *config.Config) {
 			tmpl := t.TempDir() + "/bad.tmpl"
 			writeFile(t, tmpl, "{{ .Missing ")

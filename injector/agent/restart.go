@@ -7,6 +7,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/notify"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // restartRetries is how often an HTTP restart call is repeated on a
@@ -21,7 +22,7 @@ func newRestarter(r *config.Restart) (notify.Notifier, error) {
 	case r == nil:
 		return nil, nil
 	case r.Signal != nil:
-		sig, err := notify.ParseSignal(r.Signal.Name)
+		sig, err := rules.Signal(r.Signal.Name)
 		if err != nil {
 			return nil, fmt.Errorf("fig.restart.signal.name: %w", err)
 		}

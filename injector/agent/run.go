@@ -25,10 +25,14 @@ type event struct {
 	path string            // fileChanged
 }
 
+// eventKind says what an event reports. The zero value is no kind, so an
+// event built without one matches no case instead of passing for a Fig
+// change.
 type eventKind int
 
 const (
-	figChanged eventKind = iota
+	_ eventKind = iota
+	figChanged
 	vaultChanged
 	restartRequested
 	fileChanged

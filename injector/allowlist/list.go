@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
-)
 
-// vaultSecretRef is the path of a secret URI: /secrets/<name>[/<version>].
-var vaultSecretRef = regexp.MustCompile(`^/secrets/([0-9A-Za-z-]{1,127})(/[0-9A-Za-z]{1,64})?/?$`)
+	"github.com/fig-injector/fig-injector/injector/rules"
+)
 
 // List is where an agent may send the Fig client secret and its Azure
 // tokens. The zero List allows nothing: an empty FigURIs allows no Fig API,
@@ -96,7 +94,7 @@ func (l List) CheckKeyVaultSecretURI(raw string) error {
 	if err != nil {
 		return err
 	}
-	if !vaultSecretRef.MatchString(u.Path) {
+	if !secretPath(u.Path) {
 		return errors.New("is not a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]")
 	}
 	return l.CheckVaultHost(u.Hostname())
@@ -122,6 +120,14 @@ func (l List) CheckVaultHost(host string) error {
 		return errors.New("names a vault, but the allowlist of Key Vault DNS suffixes is empty")
 	}
 	return fmt.Errorf("is not under an allowed Key Vault DNS suffix (%s)", strings.Join(l.KeyVaultSuffixes, ", "))
+}
+
+// secretPath reports whether p is the path of a secret URI:
+// /secrets/<name>[/<version>][/].
+func secretPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/secrets/")
+	name, version, hasVersion := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
+	return ok && rules.SecretName(name) && (!hasVersion || rules.SecretVersion(version))
 }
 
 // sameOrigin compares scheme, host and port (default ports made explicit).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // AppVersionEnv is where the webhook hands the agent the application's
@@ -34,7 +36,7 @@ func (v *validator) figApp(f *Fig) {
 			v.add("fig.restart", "must set exactly one of signal and http", "use signal: {process: dotnet} (the kubelet restarts the container) or http: {url: http://127.0.0.1:8080/restart}")
 		case r.Signal != nil && strings.TrimSpace(r.Signal.Process) == "":
 			v.add("fig.restart.signal.process", "is required", "name the app's main process, e.g. dotnet (the pod needs shareProcessNamespace: true)")
-		case r.Signal != nil && !endsProcess(r.Signal.Name):
+		case r.Signal != nil && !rules.EndsProcess(r.Signal.Name):
 			v.add("fig.restart.signal.name", fmt.Sprintf("%q is not a signal that ends the app", r.Signal.Name),
 				"use SIGTERM (the default), SIGINT, SIGQUIT or SIGKILL: the app must exit so the kubelet starts it again; a reload signal belongs in notify.signal")
 		case r.HTTP != nil && !isHTTPURL(r.HTTP.URL):
@@ -68,15 +70,4 @@ func loopbackAppURLs(f *Fig) []*FieldError {
 		check("fig.appHealthUrl", f.AppHealthURL)
 	}
 	return errs
-}
-
-// endsProcess reports whether name (as notify.ParseSignal reads it: any
-// case, with or without "SIG"; "" is the default SIGTERM) is a signal that
-// ends a process by default, which a restart needs.
-func endsProcess(name string) bool {
-	switch strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(name)), "SIG") {
-	case "", "TERM", "INT", "QUIT", "KILL":
-		return true
-	}
-	return false
 }

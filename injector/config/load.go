@@ -3,12 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strings"
 
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // Load reads, completes and validates the configuration file at path.
@@ -40,25 +39,19 @@ func (c *Config) Complete(getenv func(string) string) error {
 	return errors.Join(append(errs, c.Validate())...)
 }
 
+// yamlFixes are Parse's fixes for a file that does not decode.
+var yamlFixes = rules.YAMLFixes{
+	Type:   "compare with docs/configuration.md",
+	Fields: "remove or correct the field (see docs/configuration.md for the accepted names; names are case-sensitive)",
+}
+
 // Parse decodes YAML (or JSON) strictly: unknown and duplicate fields are
 // errors that name the field's path, so a typo never silently falls back to a
 // default.
 func Parse(data []byte) (*Config, error) {
-	js, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
-	}
 	var cfg Config
-	strict, err := kjson.UnmarshalStrict(js, &cfg, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
-	if err != nil {
-		return nil, fmt.Errorf("%s; fix: compare with docs/configuration.md", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if len(strict) > 0 {
-		msgs := make([]string, len(strict))
-		for i, e := range strict {
-			msgs[i] = strings.TrimPrefix(e.Error(), "json: ")
-		}
-		return nil, errors.New(strings.Join(msgs, "; ") + "; fix: remove or correct the field (see docs/configuration.md for the accepted names; names are case-sensitive)")
+	if err := rules.DecodeYAML(data, &cfg, yamlFixes); err != nil {
+		return nil, err
 	}
 	return &cfg, nil
 }

@@ -6,9 +6,10 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // FieldError is one invalid field: its path in the file, what is wrong and how
@@ -22,14 +23,6 @@ type FieldError struct {
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("%s: %s; fix: %s", e.Path, e.Problem, e.Fix)
 }
-
-// Formats lists the output formats.
-var Formats = []string{"json", "yaml", "env", "properties", "template"}
-
-var (
-	figNameForbidden = regexp.MustCompile(`[\^$.*+?(){}\[\]\\|]`)
-	secretName       = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
-)
 
 // validator collects every problem instead of stopping at the first, so a
 // user fixes a file in one pass.
@@ -67,13 +60,11 @@ func (c *Config) Validate() error {
 }
 
 func (v *validator) fig(f *Fig) {
-	switch name := f.ClientName; {
-	case strings.TrimSpace(name) == "":
-		v.add("fig.clientName", "is required", "set it to the client name registered in Fig")
-	case len(name) > 255:
-		v.add("fig.clientName", "is longer than 255 characters", "use the client name registered in Fig")
-	case figNameForbidden.MatchString(name):
-		v.add("fig.clientName", fmt.Sprintf("%q contains a character Fig forbids (^ $ . * + ? ( ) { } [ ] \\ |)", name), "use the client name registered in Fig")
+	switch err := rules.ClientName(f.ClientName); {
+	case errors.Is(err, rules.ErrNoClientName):
+		v.add("fig.clientName", err.Error(), "set it to the client name registered in Fig")
+	case err != nil:
+		v.add("fig.clientName", err.Error(), "use the client name registered in Fig")
 	}
 	if strings.TrimSpace(f.APIURI) == "" {
 		v.add("fig.apiUri", "is required", "set fig.apiUri or the FIG_API_URI environment variable, e.g. https://fig-api.fig.svc:8080")
@@ -121,10 +112,16 @@ func (v *validator) keyVault(path string, kv *KeyVault, mapped map[string]bool) 
 	if kv.Prefix == "" && len(kv.Secrets) == 0 {
 		v.add(path, "reads nothing", "set prefix, secrets, or both")
 	}
+	if kv.Prefix != "" && !rules.SecretNamePrefix(kv.Prefix) {
+		v.add(path+".prefix", fmt.Sprintf("%q is not a Key Vault secret name prefix", kv.Prefix), "use the start of your secret names: "+rules.SecretPrefixRule+", e.g. OrderService--")
+	}
 	for j, s := range kv.Secrets {
 		p := fmt.Sprintf("%s.secrets[%d]", path, j)
-		if !secretName.MatchString(s.Name) {
-			v.add(p+".name", fmt.Sprintf("%q is not a Key Vault secret name", s.Name), "use 1-127 letters, digits and dashes")
+		if !rules.SecretName(s.Name) {
+			v.add(p+".name", fmt.Sprintf("%q is not a Key Vault secret name", s.Name), "use "+rules.SecretNameRule)
+		}
+		if s.Version != "" && !rules.SecretVersion(s.Version) {
+			v.add(p+".version", fmt.Sprintf("%q is not a secret version", s.Version), "use the version Key Vault shows ("+rules.SecretVersionRule+"), or remove it to follow the latest")
 		}
 		switch k := strings.ToUpper(strings.TrimSpace(s.Key)); {
 		case k == "":
@@ -152,13 +149,13 @@ func (v *validator) outputs(outs []Output) {
 			v.add(p+".path", fmt.Sprintf("%q is written by another output too", o.Path), "give each output its own file")
 		}
 		seen[filepath.Clean(o.Path)] = true
-		if !contains(Formats, o.Format) {
-			v.add(p+".format", fmt.Sprintf("%q is not a format", o.Format), "use one of "+strings.Join(Formats, ", "))
+		if !rules.Format(o.Format) {
+			v.add(p+".format", fmt.Sprintf("%q is not a format", o.Format), "use one of "+rules.FormatsText())
 		}
 		if (o.Format == "template") != (o.Template != "") {
 			v.add(p+".template", "is set exactly when format is template", "set format: template together with template: /path/to/file.tmpl")
 		}
-		if !validMode(o.Mode) {
+		if _, err := rules.FileMode(o.Mode); err != nil {
 			v.add(p+".mode", fmt.Sprintf("%q is not an octal file mode the owner can read", o.Mode), `use e.g. "0440"`)
 		}
 	}
@@ -173,8 +170,13 @@ func (v *validator) azure(a *Azure) {
 }
 
 func (v *validator) notify(n *Notify) {
-	if s := n.Signal; s != nil && strings.TrimSpace(s.Process) == "" {
-		v.add("notify.signal.process", "is required", "name the process to signal, e.g. dotnet (the pod needs shareProcessNamespace: true)")
+	if s := n.Signal; s != nil {
+		if strings.TrimSpace(s.Process) == "" {
+			v.add("notify.signal.process", "is required", "name the process to signal, e.g. dotnet (the pod needs shareProcessNamespace: true)")
+		}
+		if _, err := rules.Signal(s.Name); s.Name != "" && err != nil {
+			v.add("notify.signal.name", fmt.Sprintf("%q is not a signal", s.Name), "use a name such as SIGHUP or SIGUSR1, or a number from 1 to 64")
+		}
 	}
 	if h := n.HTTP; h != nil && !isHTTPURL(h.URL) {
 		v.add("notify.http.url", fmt.Sprintf("%q is not an http(s) URL", h.URL), "use e.g. http://127.0.0.1:8080/reload")
@@ -188,16 +190,6 @@ func (v *validator) duration(path string, d Duration, min time.Duration) {
 	case d.d != 0 && d.d < min:
 		v.add(path, fmt.Sprintf("%s is shorter than %s", d.d, min), "use a longer interval")
 	}
-}
-
-// validMode accepts what output.ParseMode accepts ("440", "0440", "0o440"):
-// three octal digits, owner-readable.
-func validMode(s string) bool {
-	d := strings.TrimPrefix(s, "0o")
-	if len(d) == 4 && d[0] == '0' {
-		d = d[1:]
-	}
-	return len(d) == 3 && strings.Trim(d, "01234567") == "" && d[0] >= '4'
 }
 
 // SplitURIs splits a FIG_API_URI-style comma-separated list, trimming spaces
@@ -215,13 +207,4 @@ func SplitURIs(s string) []string {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -439,10 +439,12 @@ func TestTokenRefresh(t *testing.T) {
 	}
 }
 
+// figOnly is a seed with one Fig client, Billing, and nothing else.
+const figOnly = "fig:\n  clients:\n    - {name: Billing, secret: " + clientSecret + ", settings: [{name: Currency, value: EUR}]}\n"
+
 // A seed with only a Fig client gives an agent.yaml without Azure; adding an
 // identity later writes the token and the azure section.
 func TestFigOnlySeed(t *testing.T) {
-	const figOnly = "fig:\n  clients:\n    - {name: Billing, secret: " + clientSecret + ", settings: [{name: Currency, value: EUR}]}\n"
 	env, err := dev.Start(t.Context(), dev.Options{Dir: t.TempDir(), Seed: []byte(figOnly)})
 	if err != nil {
 		t.Fatal(err)

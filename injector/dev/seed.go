@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // Seed is the seed file: what the emulators serve. It is YAML (or JSON),
@@ -152,26 +151,27 @@ func ParseSeed(data []byte) (*Seed, error) {
 	return p.seed, nil
 }
 
-// decodeSeed is the strict YAML step of ParseSeed.
+// decodeSeed is the strict YAML step of ParseSeed: it turns each problem
+// rules.DecodeYAML reports into a FieldError.
 func decodeSeed(data []byte) (*Seed, error) {
-	js, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return nil, &FieldError{Path: "(file)", Problem: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
-			Fix: "correct the YAML at the line named (indentation, a missing colon, or a duplicated key)"}
-	}
 	var s Seed
-	strict, err := kjson.UnmarshalStrict(js, &s, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
-	if err != nil {
-		return nil, decodeError(err)
+	err := rules.DecodeYAML(data, &s, rules.YAMLFixes{})
+	var ye *rules.YAMLError
+	if err == nil || !errors.As(err, &ye) {
+		return &s, err
 	}
-	if len(strict) > 0 {
-		errs := make([]error, len(strict))
-		for i, e := range strict {
-			errs[i] = strictError(e)
-		}
-		return nil, errors.Join(errs...)
+	switch ye.Problem {
+	case rules.YAMLSyntax:
+		return nil, &FieldError{Path: "(file)", Problem: "not valid YAML: " + strings.TrimPrefix(ye.Errs[0].Error(), "yaml: "),
+			Fix: "correct the YAML at the line named (indentation, a missing colon, or a duplicated key)"}
+	case rules.YAMLType:
+		return nil, decodeError(ye.Errs[0])
 	}
-	return &s, nil
+	errs := make([]error, len(ye.Errs))
+	for i, e := range ye.Errs {
+		errs[i] = strictError(e)
+	}
+	return nil, errors.Join(errs...)
 }
 
 // decodeError turns a type error of the JSON decoder into a FieldError. The

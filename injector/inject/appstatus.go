@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // Annotations that describe the application to Fig and how to restart it
@@ -32,10 +33,6 @@ const (
 // annotation, else the app container's image tag); fig.applicationVersion
 // in a ConfigMap config wins over it.
 const AppVersionEnvVar = config.AppVersionEnv
-
-// restartSignals are the signals that end a process so the kubelet restarts
-// its container.
-var restartSignals = []string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGKILL"}
 
 // app reads the application annotations. The restart and health annotations
 // describe the agent config; the version does not (it reaches the agent in
@@ -68,7 +65,7 @@ func (p *parser) app(r *Request, withConfigMap bool) {
 func (p *parser) restart(v string) *config.Restart {
 	const fix = "use signal:SIGTERM:<process> (e.g. signal:SIGTERM:dotnet; the kubelet restarts the container) or http://127.0.0.1:<port>/<path> (an endpoint the app implements)"
 	if rest, isSignal := strings.CutPrefix(v, "signal:"); isSignal {
-		return &config.Restart{Signal: p.signal(RestartAnnotation, rest, restartSignals, fix, "is not a signal that ends the app")}
+		return &config.Restart{Signal: p.signal(RestartAnnotation, rest, rules.RestartSignals, fix, "is not a signal that ends the app")}
 	}
 	if !loopbackURL(v) {
 		p.fail(RestartAnnotation, fix, "%q is neither a signal nor an http URL on the pod's loopback with a port", v)

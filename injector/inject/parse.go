@@ -3,7 +3,6 @@ package inject
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -12,17 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
-
-var (
-	figNameForbidden = regexp.MustCompile(`[\^$.*+?(){}\[\]\\|]`)
-	secretName       = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
-	secretPrefix     = regexp.MustCompile(`^[0-9A-Za-z-]{1,126}$`)
-	secretVersion    = regexp.MustCompile(`^[0-9A-Za-z]{1,64}$`)
-)
-
-// signals are the notification signals an app can reasonably reload on.
-var signals = []string{"SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM", "SIGQUIT"}
 
 // knownAnnotations lists every fig-injector.io/ annotation ParseRequest reads.
 var knownAnnotations = []string{
@@ -109,19 +99,17 @@ func (p *parser) unknown() {
 }
 
 func (p *parser) fig(r *Request) {
-	name, ok := p.get(ClientNameAnnotation)
-	switch {
-	case !ok || name == "":
-		p.fail(ClientNameAnnotation, "set it to the client name registered in Fig, or give a whole config with "+ConfigConfigMapAnnotation, "is required")
-	case len(name) > 255:
-		p.fail(ClientNameAnnotation, "use the client name registered in Fig", "is longer than 255 characters")
-	case figNameForbidden.MatchString(name):
-		p.fail(ClientNameAnnotation, "use the client name registered in Fig", "%q contains a character Fig forbids (^ $ . * + ? ( ) { } [ ] \\ |)", name)
+	name, _ := p.get(ClientNameAnnotation)
+	switch err := rules.ClientName(name); {
+	case errors.Is(err, rules.ErrNoClientName):
+		p.fail(ClientNameAnnotation, "set it to the client name registered in Fig, or give a whole config with "+ConfigConfigMapAnnotation, "%v", err)
+	case err != nil:
+		p.fail(ClientNameAnnotation, "use the client name registered in Fig", "%v", err)
 	}
 	r.ClientName = name
 	if v, ok := p.get(InstanceAnnotation); ok {
-		if v == "" || len(v) > 255 {
-			p.fail(InstanceAnnotation, "set the Fig instance name, or remove the annotation", "must be 1-255 characters")
+		if v == "" || rules.FigNameLength(v) > rules.MaxFigName {
+			p.fail(InstanceAnnotation, "set the Fig instance name, or remove the annotation", "must be 1-%d characters", rules.MaxFigName)
 		}
 		r.Instance = v
 	}
@@ -174,8 +162,8 @@ func (p *parser) keyVault() *config.KeyVault {
 	}
 	kv := &config.KeyVault{URL: vault}
 	if hasPrefix {
-		if !secretPrefix.MatchString(prefix) {
-			p.fail(KeyVaultPrefixAnnotation, "use the start of your secret names: letters, digits and dashes, e.g. OrderService--", "%q is not a Key Vault secret name prefix", prefix)
+		if !rules.SecretNamePrefix(prefix) {
+			p.fail(KeyVaultPrefixAnnotation, "use the start of your secret names: "+rules.SecretPrefixRule+", e.g. OrderService--", "%q is not a Key Vault secret name prefix", prefix)
 		}
 		kv.Prefix = prefix
 	}
@@ -206,10 +194,10 @@ func (p *parser) secrets(text string) []config.SecretMapping {
 		case !ok || key == "" || strings.ContainsAny(key, " \t"):
 			p.fail(SecretsAnnotation, fix, "line %d %q has no Config:Key=", i+1, line)
 			continue
-		case !secretName.MatchString(name):
-			p.fail(SecretsAnnotation, fix+" (secret names are 1-127 letters, digits and dashes)", "line %d: %q is not a Key Vault secret name", i+1, name)
+		case !rules.SecretName(name):
+			p.fail(SecretsAnnotation, fix+" (secret names are "+rules.SecretNameRule+")", "line %d: %q is not a Key Vault secret name", i+1, name)
 			continue
-		case strings.Contains(ref, "/") && !secretVersion.MatchString(version):
+		case strings.Contains(ref, "/") && !rules.SecretVersion(version):
 			p.fail(SecretsAnnotation, fix+" (a version is the 32-character id Key Vault shows)", "line %d: %q is not a secret version", i+1, version)
 			continue
 		case seen[strings.ToUpper(key)]:
@@ -227,8 +215,8 @@ func (p *parser) secrets(text string) []config.SecretMapping {
 
 func (p *parser) output() (format, outPath string, tmpl *ConfigMapRef) {
 	format, hasFormat := p.get(FormatAnnotation)
-	if hasFormat && !slices.Contains(config.Formats, format) {
-		p.fail(FormatAnnotation, "use one of "+strings.Join(config.Formats, ", "), "%q is not a format", format)
+	if hasFormat && !rules.Format(format) {
+		p.fail(FormatAnnotation, "use one of "+rules.FormatsText(), "%q is not a format", format)
 	}
 	if v, ok := p.get(TemplateConfigMapAnnotation); ok {
 		tmpl = p.configMapRef(TemplateConfigMapAnnotation, v, DefaultTemplateKey)
@@ -277,7 +265,7 @@ func (p *parser) notify() config.Notify {
 	}
 	const fix = "use signal:SIGHUP:<process> (e.g. signal:SIGHUP:dotnet) or http://127.0.0.1:<port>/<path>"
 	if rest, isSignal := strings.CutPrefix(v, "signal:"); isSignal {
-		return config.Notify{Signal: p.signal(NotifyAnnotation, rest, signals, fix, "is not a signal")}
+		return config.Notify{Signal: p.signal(NotifyAnnotation, rest, rules.ReloadSignals, fix, "is not a signal")}
 	}
 	if !loopbackURL(v) {
 		p.fail(NotifyAnnotation, fix, "%q is neither a signal nor an http URL on the pod's loopback with a port", v)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // ErrNoProcess is wrapped by Signal.Notify when no process has the name.
@@ -24,7 +26,7 @@ type Signal struct {
 	// kernel records it (/proc/<pid>/stat, at most 15 bytes) or the base name
 	// of argv[0] (/proc/<pid>/cmdline), e.g. "dotnet" or "nginx".
 	Process string
-	// Signal is what to send, e.g. syscall.SIGHUP (see ParseSignal).
+	// Signal is what to send, e.g. syscall.SIGHUP (see rules.Signal).
 	Signal syscall.Signal
 }
 
@@ -39,7 +41,7 @@ func (s Signal) Notify(ctx context.Context) error {
 	if s.Process == "" {
 		return errors.New("signal: no process name set")
 	}
-	if s.Signal <= 0 || s.Signal > maxSignal {
+	if !rules.ValidSignal(s.Signal) {
 		return fmt.Errorf("signal %q: invalid signal %d", s.Process, int(s.Signal))
 	}
 	procs, err := readProcesses("/proc")
@@ -56,9 +58,9 @@ func (s Signal) Notify(ctx context.Context) error {
 			// Exited since /proc was read: nothing left to tell.
 		case errors.Is(err, syscall.EPERM):
 			errs = append(errs, fmt.Errorf("send %s to %q (pid %d): %w; run the agent as the application's user",
-				signalName(s.Signal), s.Process, pid, err))
+				rules.SignalName(s.Signal), s.Process, pid, err))
 		default:
-			errs = append(errs, fmt.Errorf("send %s to %q (pid %d): %w", signalName(s.Signal), s.Process, pid, err))
+			errs = append(errs, fmt.Errorf("send %s to %q (pid %d): %w", rules.SignalName(s.Signal), s.Process, pid, err))
 		}
 	}
 	if len(errs) > 0 {
@@ -66,7 +68,7 @@ func (s Signal) Notify(ctx context.Context) error {
 	}
 	if sent == 0 {
 		return fmt.Errorf("send %s to %q: %w (the pod needs shareProcessNamespace: true)",
-			signalName(s.Signal), s.Process, ErrNoProcess)
+			rules.SignalName(s.Signal), s.Process, ErrNoProcess)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/fig-injector/fig-injector/injector/output"
+	"github.com/fig-injector/fig-injector/injector/rules"
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
 )
@@ -66,7 +67,7 @@ func ExampleWrite() {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "appsettings.json")
-	mode, err := output.ParseMode("0440")
+	mode, err := rules.FileMode("0440")
 	if err != nil {
 		fmt.Println(err)
 		return

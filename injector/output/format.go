@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/fig-injector/fig-injector/injector/rules"
 	"github.com/fig-injector/fig-injector/injector/source"
 )
 
 // Format names an output encoding. The names are the `format:` values of the
-// agent config (SPEC §2).
+// agent config (SPEC §2), rules.Formats; Encode handles each.
 type Format string
 
 // The formats.
@@ -22,11 +23,10 @@ const (
 
 // ParseFormat returns the Format named s, or an error listing the valid names.
 func ParseFormat(s string) (Format, error) {
-	switch f := Format(s); f {
-	case FormatJSON, FormatYAML, FormatEnv, FormatProperties, FormatTemplate:
-		return f, nil
+	if !rules.Format(s) {
+		return "", fmt.Errorf("unknown output format %q: use one of %s", s, rules.FormatsText())
 	}
-	return "", fmt.Errorf("unknown output format %q: use one of json, yaml, env, properties, template", s)
+	return Format(s), nil
 }
 
 // errNoTemplate is returned when FormatTemplate is asked for without a template.

@@ -207,39 +207,3 @@ func TestRemoveTemps(t *testing.T) {
 		t.Errorf("missing directory: %d, %v", n, err)
 	}
 }
-
-func TestParseMode(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    fs.FileMode
-		wantErr string
-	}{
-		{"0440", 0o440, ""},
-		{"440", 0o440, ""},
-		{"0o440", 0o440, ""},
-		{"0o0640", 0o640, ""},
-		{"0777", 0o777, ""},
-		{"0400", 0o400, ""},
-		{"0040", 0, "owner must be able to read"},
-		{"0200", 0, "owner must be able to read"},
-		{"4440", 0, "octal permission"},
-		{"0448", 0, "octal permission"},
-		{"44", 0, "octal permission"},
-		{"00440", 0, "octal permission"},
-		{"", 0, "octal permission"},
-		{"rw-r-----", 0, "octal permission"},
-		{" 0440", 0, "octal permission"},
-	}
-	for _, tt := range tests {
-		got, err := output.ParseMode(tt.in)
-		if tt.wantErr == "" {
-			if err != nil || got != tt.want {
-				t.Errorf("ParseMode(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), `"`+tt.in+`"`) {
-			t.Errorf("ParseMode(%q) error = %v, want one quoting the input and containing %q", tt.in, err, tt.wantErr)
-		}
-	}
-}

@@ -2,7 +2,18 @@
 // program. A Value prints as a placeholder in every format the standard
 // library, log/slog and encoding/json know, so a secret that reaches a log
 // line, an error or a metric by mistake shows up as "[REDACTED]" instead of
-// leaking. Only the output encoders call Reveal.
+// leaking.
+//
+// Reveal is called only where a value reaches its destination or must be
+// read as text, in these packages (TestRevealCallers keeps the list true):
+//   - output: the encoders writing the file (json, yaml, env, properties,
+//     template);
+//   - merge: finding and resolving Key Vault references in Fig values;
+//   - source/fig: the client secret into its request header;
+//   - source/keyvault and agent: the handover file a restarted agent reads
+//     back, the Redactor's list of known secrets, and comparing a secret
+//     with the reference it resolves;
+//   - dev/figapi and dev/keyvault: the emulators' answers.
 //
 // Text that may quote a secret anyway (a template's error, a server's
 // message) passes through a Redactor, which blanks every known secret in

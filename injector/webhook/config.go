@@ -3,15 +3,13 @@ package webhook
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
-	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/inject"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // Config is the webhook's config file, rendered by the chart into a
@@ -37,25 +35,19 @@ func LoadConfig(path string) (*Config, error) {
 	return cfg, nil
 }
 
+// yamlFixes are ParseConfig's fixes for a file that does not decode.
+var yamlFixes = rules.YAMLFixes{
+	Type:   "compare with the chart's values.yaml",
+	Fields: "remove or correct the key (names are case-sensitive)",
+}
+
 // ParseConfig decodes YAML strictly (unknown or duplicate keys are errors
 // naming the key), applies defaults and validates. The error joins one
 // *config.FieldError per invalid field.
 func ParseConfig(data []byte) (*Config, error) {
-	js, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
-	}
 	var cfg Config
-	strict, err := kjson.UnmarshalStrict(js, &cfg, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
-	if err != nil {
-		return nil, fmt.Errorf("%s; fix: compare with the chart's values.yaml", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if len(strict) > 0 {
-		msgs := make([]string, len(strict))
-		for i, e := range strict {
-			msgs[i] = strings.TrimPrefix(e.Error(), "json: ")
-		}
-		return nil, errors.New(strings.Join(msgs, "; ") + "; fix: remove or correct the key (names are case-sensitive)")
+	if err := rules.DecodeYAML(data, &cfg, yamlFixes); err != nil {
+		return nil, err
 	}
 	cfg.ApplyDefaults()
 	errs := []error{cfg.Settings.Validate()}

@@ -57,7 +57,7 @@ func (h *Handler) Review(ctx context.Context, req *admissionv1.AdmissionRequest)
 	case resultSkipped, resultUnchanged:
 		h.log.Debug("admission", attrs...)
 	case resultError:
-		h.log.Error("admission", append(attrs, "err", resp.Result.Message)...)
+		h.log.Error("admission", append(attrs, "error", resp.Result.Message)...)
 	case resultDenied:
 		h.log.Info("admission", append(attrs, "reason", resp.Result.Message)...)
 	default:

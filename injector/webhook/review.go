@@ -40,7 +40,7 @@ func serveReviews(review reviewFunc, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		in, err := readReview(w, req)
 		if err != nil {
-			log.Warn("bad admission review", "err", err)
+			log.Warn("bad admission review", "error", err)
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -49,7 +49,7 @@ func serveReviews(review reviewFunc, log *slog.Logger) http.Handler {
 		out := admissionv1.AdmissionReview{TypeMeta: in.TypeMeta, Response: resp}
 		w.Header().Set("Content-Type", "application/json")
 		if err := json.NewEncoder(w).Encode(out); err != nil {
-			log.Warn("write admission response", "err", err)
+			log.Warn("write admission response", "error", err)
 		}
 	})
 }

@@ -64,7 +64,7 @@ func NewServer(opts Options, log *slog.Logger) (*Server, error) {
 		if opts.Kubeconfig != "" {
 			return nil, err
 		}
-		log.Warn("no Kubernetes API access: pods naming a ConfigMap config will be denied", "err", err)
+		log.Warn("no Kubernetes API access: pods naming a ConfigMap config will be denied", "error", err)
 		cms = nil
 	}
 	reg := prometheus.NewRegistry()

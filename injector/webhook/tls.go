@@ -56,7 +56,7 @@ func (r *certReloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 	cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
 	if err != nil {
 		if r.cert != nil {
-			r.log.Warn("tls key pair changed but does not load; serving the previous one", "cert", r.certFile, "err", err)
+			r.log.Warn("tls key pair changed but does not load; serving the previous one", "cert", r.certFile, "error", err)
 			return r.cert, nil
 		}
 		return nil, fmt.Errorf("load tls key pair: %w", err)

@@ -50,7 +50,7 @@ func (a *app) reload(trigger string) state {
 	a.mu.Lock()
 	if err != nil {
 		a.state.Error = err.Error()
-		a.log.Error("reload failed, keeping the last good config", "trigger", trigger, "generation", a.state.Generation, "err", err)
+		a.log.Error("reload failed, keeping the last good config", "trigger", trigger, "generation", a.state.Generation, "error", err)
 	} else {
 		flat := flatten(tree)
 		changed := changedKeys(a.state.flat, flat)

@@ -354,7 +354,7 @@ func TestNewValidates(t *testing.T) {
 		want string
 	}{
 		{"empty name", func(o *Options) { o.ClientName = " " }, "empty"},
-		{"metacharacter", func(o *Options) { o.ClientName = "My.App" }, `contains "."`},
+		{"metacharacter", func(o *Options) { o.ClientName = "My.App" }, `forbids, "."`},
 		{"long name", func(o *Options) { o.ClientName = strings.Repeat("a", 256) }, "at most 255"},
 		{"no URI", func(o *Options) { o.URIs = nil }, "FIG_API_URI"},
 		{"relative URI", func(o *Options) { o.URIs = []string{"fig-api:8080"} }, "absolute"},

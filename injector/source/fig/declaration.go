@@ -9,10 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
-
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // declaration is the YAML file a user writes to register a non-.NET
@@ -108,25 +106,19 @@ func LoadDeclaration(path string) (Definition, error) {
 	return def, nil
 }
 
+// declarationFixes are ParseDeclaration's fixes for a file that does not
+// decode.
+var declarationFixes = rules.YAMLFixes{
+	Syntax: "check indentation and quoting",
+	Type:   "check the field's type (quote values that YAML reads as numbers, dates or booleans — yes, no, on, off, y, n — when a string is expected)",
+	Fields: "remove or correct the field; names are case-sensitive: description, clientVersion, settings; per setting: name, type, default, description, secret, group, validValues, advanced, displayOrder, supportsLiveUpdate, classification, jsonSchema, validationRegex, validationExplanation, columns; per column: name, type, validValues, secret, readOnly",
+}
+
 // ParseDeclaration is LoadDeclaration on the file's content.
 func ParseDeclaration(data []byte) (Definition, error) {
-	js, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return Definition{}, fmt.Errorf("not valid YAML: %w; fix: check indentation and quoting", err)
-	}
 	var decl declaration
-	strict, err := kjson.UnmarshalStrict(js, &decl, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
-	if err != nil {
-		return Definition{}, fmt.Errorf("%s; fix: check the field's type (quote values that YAML reads as numbers, dates or booleans — yes, no, on, off, y, n — when a string is expected)",
-			strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if len(strict) > 0 {
-		msgs := make([]string, len(strict))
-		for i, e := range strict {
-			msgs[i] = strings.TrimPrefix(e.Error(), "json: ")
-		}
-		return Definition{}, errors.New(strings.Join(msgs, "; ") +
-			"; fix: remove or correct the field; names are case-sensitive: description, clientVersion, settings; per setting: name, type, default, description, secret, group, validValues, advanced, displayOrder, supportsLiveUpdate, classification, jsonSchema, validationRegex, validationExplanation, columns; per column: name, type, validValues, secret, readOnly")
+	if err := rules.DecodeYAML(data, &decl, declarationFixes); err != nil {
+		return Definition{}, err
 	}
 	if len(decl.Settings) == 0 {
 		return Definition{}, errors.New("settings: none declared; fix: list the application's settings under the settings key")

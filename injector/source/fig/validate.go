@@ -5,27 +5,21 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // maxNameLength is Fig's limit on client, setting and column names
 // (NVARCHAR(255), SettingDefinitionFieldLimits).
-const maxNameLength = 255
+const maxNameLength = rules.MaxFigName
 
-// clientNameMetachars are the characters Fig's ClientNameValidator rejects
-// (the regex class [\^$.*+?(){}[\]\\|]).
-const clientNameMetachars = `^$.*+?(){}[]\|`
-
-// ValidateClientName applies Fig's client-name rules: not empty or
-// whitespace, no regular-expression metacharacters, at most 255 characters.
+// ValidateClientName applies Fig's client-name rules (rules.ClientName).
 func ValidateClientName(name string) error {
-	if strings.TrimSpace(name) == "" {
+	switch err := rules.ClientName(name); {
+	case errors.Is(err, rules.ErrNoClientName):
 		return errors.New("the Fig client name is empty; set fig.clientName (e.g. OrderService)")
-	}
-	if i := strings.IndexAny(name, clientNameMetachars); i >= 0 {
-		return fmt.Errorf("the Fig client name %q contains %q; Fig rejects the characters %s in client names, so choose a name without them", name, name[i:i+1], clientNameMetachars)
-	}
-	if n := utf16Len(name); n > maxNameLength {
-		return fmt.Errorf("the Fig client name is %d characters long; Fig allows at most %d", n, maxNameLength)
+	case err != nil:
+		return fmt.Errorf("the Fig client name %v; use the client name registered in Fig", err)
 	}
 	return nil
 }

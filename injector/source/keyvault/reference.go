@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // DefaultDNSSuffix is the Key Vault DNS suffix of the Azure public cloud.
@@ -119,17 +121,17 @@ func (p Parser) Parse(s string) (ref Ref, ok bool, err error) {
 		if _, has := pairs["secretname"]; !has {
 			return fail("SecretName is missing")
 		}
-		if !validVaultName(vault) {
-			return fail("VaultName %q is not a vault name (3-24 letters, digits and single hyphens, starting with a letter)", vault)
+		if !rules.VaultName(vault) {
+			return fail("VaultName %q is not a vault name ("+rules.VaultNameRule+")", vault)
 		}
 		ref.VaultName, ref.Name, ref.Version = vault, name, version
 		ref.VaultURL = p.vaultURL(vault)
 	}
-	if !validSecretName(ref.Name) {
-		return fail("secret name %q is not valid (1-127 letters, digits and dashes)", ref.Name)
+	if !rules.SecretName(ref.Name) {
+		return fail("secret name %q is not valid ("+rules.SecretNameRule+")", ref.Name)
 	}
-	if ref.Version != "" && !validVersion(ref.Version) {
-		return fail("secret version %q is not valid (letters and digits, e.g. 32 hex digits)", ref.Version)
+	if ref.Version != "" && !rules.SecretVersion(ref.Version) {
+		return fail("secret version %q is not valid ("+rules.SecretVersionRule+")", ref.Version)
 	}
 	return ref, true, nil
 }
@@ -141,11 +143,11 @@ func ParseSecretURI(uri string) (Ref, error) {
 	if err != nil {
 		return Ref{}, fmt.Errorf("key vault secret URI %s: %w; use https://<vault>.vault.azure.net/secrets/<name>[/<version>]", quote(uri), err)
 	}
-	if !validSecretName(ref.Name) {
-		return Ref{}, fmt.Errorf("key vault secret URI %s: secret name %q is not valid (1-127 letters, digits and dashes)", quote(uri), ref.Name)
+	if !rules.SecretName(ref.Name) {
+		return Ref{}, fmt.Errorf("key vault secret URI %s: secret name %q is not valid ("+rules.SecretNameRule+")", quote(uri), ref.Name)
 	}
-	if ref.Version != "" && !validVersion(ref.Version) {
-		return Ref{}, fmt.Errorf("key vault secret URI %s: secret version %q is not valid (letters and digits)", quote(uri), ref.Version)
+	if ref.Version != "" && !rules.SecretVersion(ref.Version) {
+		return Ref{}, fmt.Errorf("key vault secret URI %s: secret version %q is not valid ("+rules.SecretVersionRule+")", quote(uri), ref.Version)
 	}
 	ref.Raw = uri
 	return ref, nil

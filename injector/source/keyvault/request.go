@@ -3,6 +3,8 @@ package keyvault
 import (
 	"fmt"
 	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // Request says what to read from one vault. The agent builds it from the
@@ -41,15 +43,15 @@ func idOf(name, version string) id { return id{strings.ToLower(name), version} }
 
 // validate checks req against the vault it is sent to.
 func (r Request) validate(vaultURL string) error {
-	if !prefixPattern.MatchString(r.Prefix) {
-		return fmt.Errorf("prefix %q: a secret name cannot start with it (letters, digits and dashes only)", r.Prefix)
+	if r.Prefix != "" && !rules.SecretNamePrefix(r.Prefix) {
+		return fmt.Errorf("prefix %q: a secret name cannot start with it ("+rules.SecretPrefixRule+")", r.Prefix)
 	}
 	for _, m := range r.Secrets {
-		if !validSecretName(m.Name) {
-			return fmt.Errorf("secret %q: not a secret name (1-127 letters, digits and dashes)", m.Name)
+		if !rules.SecretName(m.Name) {
+			return fmt.Errorf("secret %q: not a secret name ("+rules.SecretNameRule+")", m.Name)
 		}
-		if m.Version != "" && !validVersion(m.Version) {
-			return fmt.Errorf("secret %s: version %q is not valid (letters and digits)", m.Name, m.Version)
+		if m.Version != "" && !rules.SecretVersion(m.Version) {
+			return fmt.Errorf("secret %s: version %q is not valid ("+rules.SecretVersionRule+")", m.Name, m.Version)
 		}
 		if strings.TrimSpace(m.Key) == "" {
 			return fmt.Errorf("secret %s: no configuration key", m.Name)
@@ -59,7 +61,7 @@ func (r Request) validate(vaultURL string) error {
 		if ref.VaultURL != vaultURL {
 			return fmt.Errorf("reference %s is for vault %s, not this one", quote(ref.Raw), ref.VaultURL)
 		}
-		if !validSecretName(ref.Name) || ref.Version != "" && !validVersion(ref.Version) {
+		if !rules.SecretName(ref.Name) || ref.Version != "" && !rules.SecretVersion(ref.Version) {
 			return fmt.Errorf("reference %s: invalid secret name or version", quote(ref.Raw))
 		}
 	}

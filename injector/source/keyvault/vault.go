@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/fig-injector/fig-injector/injector/azure"
+	"github.com/fig-injector/fig-injector/injector/rules"
 )
 
 // DefaultConcurrency bounds the requests one Vault has in flight. Key Vault
@@ -80,8 +81,8 @@ func NewVault(vaultURL string, cred azcore.TokenCredential, opts VaultOptions) (
 	name := opts.Name
 	if name == "" {
 		name, _, _ = strings.Cut(strings.ToLower(u.Hostname()), ".")
-	} else if !validVaultName(name) {
-		return nil, fmt.Errorf("key vault %s: name %q is not a vault name; fix: use 3-24 letters, digits and single hyphens, starting with a letter", normalized, name)
+	} else if !rules.VaultName(name) {
+		return nil, fmt.Errorf("key vault %s: name %q is not a vault name; fix: use "+rules.VaultNameRule, normalized, name)
 	}
 	if cred == nil {
 		return nil, fmt.Errorf("key vault %s: no credential", normalized)

@@ -1,7 +1,8 @@
-package notify
+package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,9 +30,17 @@ var namedSignals = [...]struct {
 	{"WINCH", syscall.SIGWINCH},
 }
 
-// ParseSignal reads a signal as configs write it: "SIGHUP", "HUP" (any case)
+// ReloadSignals are the notification signals an annotation may name: the
+// ones an app can reasonably reload (or restart) on.
+var ReloadSignals = []string{"SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM", "SIGQUIT"}
+
+// RestartSignals are the signals that end a process by default, so the
+// kubelet restarts its container: what a restart action may send.
+var RestartSignals = []string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGKILL"}
+
+// Signal reads a signal as configs write it: "SIGHUP", "HUP" (any case)
 // or a number such as "1".
-func ParseSignal(s string) (syscall.Signal, error) {
+func Signal(s string) (syscall.Signal, error) {
 	name := strings.ToUpper(strings.TrimSpace(s))
 	if n, err := strconv.Atoi(name); err == nil {
 		if n < 1 || n > maxSignal {
@@ -48,13 +57,26 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	return 0, fmt.Errorf("parse signal %q: unknown signal; use a name such as SIGHUP or SIGUSR1, or a number", s)
 }
 
-// signalName returns "SIGHUP" for syscall.SIGHUP, or "signal 35" for one
+// ValidSignal reports whether sig is a signal number Signal could return.
+func ValidSignal(sig syscall.Signal) bool { return sig > 0 && sig <= maxSignal }
+
+// SignalName returns "SIGHUP" for syscall.SIGHUP, or "signal 35" for one
 // without a name here.
-func signalName(sig syscall.Signal) string {
+func SignalName(sig syscall.Signal) string {
 	for _, ns := range namedSignals {
 		if ns.sig == sig {
 			return "SIG" + ns.name
 		}
 	}
 	return "signal " + strconv.Itoa(int(sig))
+}
+
+// EndsProcess reports whether name (as Signal reads it; "" is the default
+// SIGTERM) is one of RestartSignals.
+func EndsProcess(name string) bool {
+	if strings.TrimSpace(name) == "" {
+		return true
+	}
+	sig, err := Signal(name)
+	return err == nil && slices.Contains(RestartSignals, SignalName(sig))
 }
