@@ -324,3 +324,34 @@ func newtonsoftTime(t time.Time) string {
 	b = appendPad2(b, off/60%60)
 	return string(b)
 }
+
+// dateOf is t as a .NET DateTime read back from what newtonsoftTime writes:
+// UTC for a time in time.UTC, otherwise its wall clock and offset.
+func dateOf(t time.Time) netDate {
+	t = t.Truncate(100 * time.Nanosecond)
+	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	if t.Location() == time.UTC {
+		return netDate{wall: wall, kind: kindUTC}
+	}
+	_, off := t.Zone()
+	return netDate{wall: wall, kind: kindOffset, offset: off}
+}
+
+// newtonsoft formats d as Newtonsoft writes a DateTime: the fraction trimmed
+// of trailing zeros, then "Z", the offset, or nothing.
+func (d netDate) newtonsoft() string {
+	b := d.wall.AppendFormat(nil, "2006-01-02T15:04:05")
+	if ns := d.wall.Nanosecond(); ns != 0 {
+		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:]
+		b = append(b, '.')
+		b = append(b, strings.TrimRight(frac, "0")...)
+	}
+	switch d.kind {
+	case kindUTC:
+		b = append(b, 'Z')
+	case kindOffset:
+		r := netDate{kind: kindOffset, offset: d.offset}.roundTrip()
+		b = append(b, r[len(r)-6:]...)
+	}
+	return string(b)
+}

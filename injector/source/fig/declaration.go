@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	kjson "sigs.k8s.io/json"
@@ -471,7 +470,7 @@ func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 		if !ok {
 			return Value{}, errors.New(`is not an ISO 8601 date and time (e.g. "2024-05-01T10:00:00Z")`)
 		}
-		return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, d.newtonsoft()))}, nil
+		return dateTimeValue(d), nil
 	case KindTimeSpan:
 		var s string
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
@@ -508,23 +507,4 @@ func jsonText(raw json.RawMessage) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
-}
-
-// newtonsoft formats d as Newtonsoft writes a DateTime: the fraction trimmed
-// of trailing zeros, then "Z", the offset, or nothing.
-func (d netDate) newtonsoft() string {
-	b := d.wall.AppendFormat(nil, "2006-01-02T15:04:05")
-	if ns := d.wall.Nanosecond(); ns != 0 {
-		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:]
-		b = append(b, '.')
-		b = append(b, strings.TrimRight(frac, "0")...)
-	}
-	switch d.kind {
-	case kindUTC:
-		b = append(b, 'Z')
-	case kindOffset:
-		r := netDate{kind: kindOffset, offset: d.offset}.roundTrip()
-		b = append(b, r[len(r)-6:]...)
-	}
-	return string(b)
 }

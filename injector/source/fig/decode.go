@@ -9,7 +9,42 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// errMalformedObject is readObject's error for text that is not a JSON object.
+var errMalformedObject = errors.New("malformed JSON object")
+
+// readArray splits a JSON array into its items, which alias raw. A JSON
+// null gives (nil, true, nil). Like readObject, it expects valid JSON and
+// fails, never panics, on anything else.
+func readArray(raw []byte) (items []json.RawMessage, isNull bool, err error) {
+	i := skipSpace(raw, 0)
+	if i < len(raw) && raw[i] == 'n' {
+		return nil, true, nil
+	}
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false, fmt.Errorf("expected a JSON array, found %s", jsonKind(raw[min(i, len(raw)):]))
+	}
+	items = []json.RawMessage{}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != ']'; {
+		end := skipValue(raw, i)
+		if end < 0 {
+			return nil, false, errors.New("malformed JSON array")
+		}
+		items = append(items, raw[i:end])
+		i = skipSpace(raw, end)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		} else if i < len(raw) && raw[i] != ']' {
+			return nil, false, errors.New("malformed JSON array")
+		}
+	}
+	if i >= len(raw) {
+		return nil, false, errors.New("malformed JSON array")
+	}
+	return items, false, nil
+}
 
 // member is one "name": value pair of a JSON object, in document order.
 type member struct {
@@ -32,7 +67,7 @@ func readObject(raw []byte) (members []member, isNull bool, err error) {
 	if raw[i] != '{' {
 		return nil, false, fmt.Errorf("expected a JSON object, found %s", jsonKind(raw[i:]))
 	}
-	bad := errors.New("malformed JSON object")
+	bad := errMalformedObject
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
 		return nil, false, nil
@@ -45,10 +80,8 @@ func readObject(raw []byte) (members []member, isNull bool, err error) {
 		if end < 0 {
 			return nil, false, bad
 		}
-		var key string
-		if bytes.IndexByte(raw[i:end], '\\') < 0 {
-			key = string(raw[i+1 : end-1])
-		} else if err := json.Unmarshal(raw[i:end], &key); err != nil {
+		key, ok := stringOf(raw[i:end])
+		if !ok {
 			return nil, false, bad
 		}
 		i = skipSpace(raw, end)
@@ -185,12 +218,16 @@ func isNull(raw []byte) bool {
 // its position, never its value.
 func Decode(data []byte) ([]Setting, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var items []json.RawMessage
-	if err := json.Unmarshal(data, &items); err != nil {
+	if !json.Valid(data) {
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		if err := json.Unmarshal(data, new(any)); errors.As(err, &syn) {
 			return nil, fmt.Errorf("settings response is not valid JSON (offset %d)", syn.Offset)
 		}
+		return nil, errors.New("settings response is not valid JSON")
+	}
+	// One copy: every Raw below aliases it, so the caller's buffer is free.
+	items, _, err := readArray(bytes.Clone(data))
+	if err != nil {
 		return nil, fmt.Errorf("settings response is not a JSON array of settings (found %s)", jsonKind(data))
 	}
 	settings := make([]Setting, 0, len(items))
@@ -217,7 +254,7 @@ func decodeSetting(raw []byte) (Setting, error) {
 		return s, errors.New("is null")
 	}
 	if nameRaw, ok := lookup(members, "name"); ok && !isNull(nameRaw) {
-		if err := json.Unmarshal(nameRaw, &s.Name); err != nil {
+		if s.Name, ok = stringOf(nameRaw); !ok {
 			return s, fmt.Errorf("name is %s, not a string", jsonKind(nameRaw))
 		}
 	}
@@ -248,7 +285,8 @@ func decodeValue(raw []byte) (Value, error) {
 	var typ string
 	for _, m := range members {
 		if m.key == "$type" {
-			if err := json.Unmarshal(m.raw, &typ); err != nil {
+			var ok bool
+			if typ, ok = stringOf(m.raw); !ok {
 				return Value{}, errors.New(`value: "$type" is not a string`)
 			}
 			break
@@ -270,64 +308,69 @@ func decodeValue(raw []byte) (Value, error) {
 	if !ok || isNull(inner) {
 		return v, nil
 	}
-	v.Raw = append(json.RawMessage(nil), bytes.TrimSpace(inner)...)
-	if err := checkValue(v); err != nil {
-		return Value{}, fmt.Errorf("%s value: %w", kind.ContractType(), err)
-	}
+	v.Raw = bytes.TrimSpace(inner)
 	if kind == KindDataGrid {
-		rows, err := decodeRows(v.Raw)
-		if err != nil {
-			return Value{}, fmt.Errorf("%s value: %w", kind.ContractType(), err)
-		}
-		v.Rows = rows
+		v.Rows, err = decodeRows(v.Raw)
+	} else {
+		v.typed, err = typedOf(kind, v.Raw)
+	}
+	if err != nil {
+		return Value{}, fmt.Errorf("%s value: %w", kind.ContractType(), err)
 	}
 	return v, nil
 }
 
-// checkValue verifies that a non-null value is one Fig.Client's
-// Newtonsoft deserializer would accept for its contract, so that mapping
-// cannot fail later. Like Newtonsoft, it accepts numbers and booleans
-// written as strings and scalars for strings.
-func checkValue(v Value) error {
-	switch v.Kind {
+// typedOf reads a non-null scalar or JSON value into its contract's type
+// the way Fig.Client's Newtonsoft deserializer does, so that mapping has
+// nothing left to parse. Like Newtonsoft, it accepts numbers and booleans
+// written as strings and scalars for strings. A JSON setting whose text
+// Fig.Client cannot flatten is not an error here: Map leaves it out with a
+// warning, and the rest of the settings still load.
+func typedOf(kind Kind, raw []byte) (typedValue, error) {
+	var t typedValue
+	var err error
+	switch kind {
 	case KindString:
-		if _, err := scalarText(v.Raw); err != nil {
-			return err
-		}
+		t.text, err = scalarText(raw)
 	case KindJSON, KindTimeSpan:
-		if _, ok := v.Text(); !ok {
-			return fmt.Errorf("is %s, not a string", jsonKind(v.Raw))
+		var ok bool
+		if t.text, ok = stringOf(raw); !ok {
+			return t, fmt.Errorf("is %s, not a string", jsonKind(raw))
+		}
+		if kind == KindJSON {
+			t = jsonTyped(t.text)
 		}
 	case KindDateTime:
-		s, ok := v.Text()
+		s, ok := stringOf(raw)
 		if !ok {
-			return fmt.Errorf("is %s, not a date string", jsonKind(v.Raw))
+			return t, fmt.Errorf("is %s, not a date string", jsonKind(raw))
 		}
-		if _, ok := parseDateValue(s); !ok {
-			return errors.New("is not an ISO 8601 date and time")
+		if t.date, ok = parseDateValue(s); !ok {
+			return t, errors.New("is not an ISO 8601 date and time")
 		}
 	case KindInt:
-		if _, err := intOf(v.Raw, 32); err != nil {
-			return err
-		}
+		t.number, err = intOf(raw, 32)
 	case KindLong:
-		if _, err := intOf(v.Raw, 64); err != nil {
-			return err
-		}
+		t.number, err = intOf(raw, 64)
 	case KindDouble:
-		if _, err := floatOf(v.Raw); err != nil {
-			return err
-		}
+		t.double, err = floatOf(raw)
 	case KindBool:
-		if _, err := boolOf(v.Raw); err != nil {
-			return err
-		}
-	case KindDataGrid:
-		if v.Raw[0] != '[' {
-			return fmt.Errorf("is %s, not an array of rows", jsonKind(v.Raw))
-		}
+		t.flag, err = boolOf(raw)
 	}
-	return nil
+	return t, err
+}
+
+// stringOf is the text of a JSON string; ok is false for anything else.
+// A valid UTF-8 string without escapes is read without encoding/json
+// (which would replace invalid UTF-8 with U+FFFD).
+func stringOf(raw []byte) (text string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if inner := raw[1 : len(raw)-1]; raw[len(raw)-1] == '"' && bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	return text, json.Unmarshal(raw, &text) == nil
 }
 
 // parseDateValue reads a DateTimeSettingDataContract value as Newtonsoft
@@ -347,8 +390,11 @@ func parseDateValue(s string) (netDate, bool) {
 // their document order; "$type" is metadata, not a column; a repeated key
 // keeps its first position and its last value (Dictionary indexer).
 func decodeRows(raw []byte) ([]Row, error) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	if raw[0] != '[' {
+		return nil, fmt.Errorf("is %s, not an array of rows", jsonKind(raw))
+	}
+	items, _, err := readArray(raw)
+	if err != nil {
 		return nil, errors.New("is not an array of rows")
 	}
 	rows := make([]Row, 0, len(items))
@@ -365,11 +411,11 @@ func decodeRows(raw []byte) ([]Row, error) {
 			if m.key == "$type" {
 				continue
 			}
-			cell := Cell{Column: m.key, Raw: append(json.RawMessage(nil), bytes.TrimSpace(m.raw)...)}
+			cell := cellOf(m.key, bytes.TrimSpace(m.raw))
 			replaced := false
 			for j := range row {
 				if row[j].Column == m.key {
-					row[j].Raw, replaced = cell.Raw, true
+					row[j], replaced = cell, true
 					break
 				}
 			}
@@ -389,7 +435,8 @@ func decodeRows(raw []byte) ([]Row, error) {
 func intOf(raw []byte, bits int) (int64, error) {
 	text := string(raw)
 	if len(raw) > 0 && raw[0] == '"' {
-		if err := json.Unmarshal(raw, &text); err != nil {
+		var ok bool
+		if text, ok = stringOf(raw); !ok {
 			return 0, errors.New("is not a valid string")
 		}
 		text = strings.TrimSpace(text)
@@ -412,7 +459,8 @@ func intOf(raw []byte, bits int) (int64, error) {
 func floatOf(raw []byte) (float64, error) {
 	text := string(raw)
 	if len(raw) > 0 && raw[0] == '"' {
-		if err := json.Unmarshal(raw, &text); err != nil {
+		var ok bool
+		if text, ok = stringOf(raw); !ok {
 			return 0, errors.New("is not a valid string")
 		}
 		switch strings.TrimSpace(text) {
@@ -447,8 +495,7 @@ func boolOf(raw []byte) (bool, error) {
 	case s == "false":
 		return false, nil
 	case len(raw) > 0 && raw[0] == '"':
-		var text string
-		if err := json.Unmarshal(raw, &text); err == nil {
+		if text, ok := stringOf(raw); ok {
 			switch strings.ToLower(strings.TrimSpace(text)) {
 			case "true":
 				return true, nil
@@ -474,8 +521,8 @@ func scalarText(raw []byte) (string, error) {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, ok := stringOf(raw)
+		if !ok {
 			return "", errors.New("is not a valid string")
 		}
 		return s, nil

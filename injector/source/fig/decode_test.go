@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const rowTypeJSON = `"System.Collections.Generic.Dictionary` + "`" + `2[[System.String, System.Private.CoreLib],[System.Object, System.Private.CoreLib]], System.Private.CoreLib"`
@@ -22,6 +23,10 @@ func readFixture(t testing.TB, name string) []byte {
 }
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+// wireOnly compares values by what travelled (Kind, Raw, Rows); the typed
+// value read from it is checked through Map.
+var wireOnly = cmpopts.IgnoreUnexported(Value{}, Cell{})
 
 // fixtureCSettings is what Fixture C decodes to.
 func fixtureCSettings() []Setting {
@@ -50,7 +55,7 @@ func TestDecodeFixtureC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(fixtureCSettings(), got); diff != "" {
+	if diff := cmp.Diff(fixtureCSettings(), got, wireOnly); diff != "" {
 		t.Errorf("Decode(Fixture C) mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -126,7 +131,7 @@ func TestDecodeVariants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, wireOnly); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -80,46 +80,29 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	return t.entries()
 }
 
-// simpleText is the text Fig.Client writes for a simple value; ok is false
-// for null.
+// simpleText is the text Fig.Client writes for a simple value, formatted
+// from the value Decode read; ok is false for null. A null Bool, Int, Long
+// or Double is the contract's default (false, 0).
 func simpleText(v Value, c Constants) (string, bool) {
 	switch v.Kind {
 	case KindString:
 		if v.Raw == nil {
 			return "", false
 		}
-		s, err := scalarText(v.Raw)
-		if err != nil {
-			return "", false
-		}
-		return c.replaceConstants(s)
+		return c.replaceConstants(v.typed.text)
 	case KindBool:
-		// A missing value is the contract's default: false.
-		b, _ := boolOf(v.Raw)
-		if b {
+		if v.typed.flag {
 			return "True", true
 		}
 		return "False", true
-	case KindInt:
-		n, _ := intOf(v.Raw, 32)
-		return strconv.FormatInt(n, 10), true
-	case KindLong:
-		n, _ := intOf(v.Raw, 64)
-		return strconv.FormatInt(n, 10), true
+	case KindInt, KindLong:
+		return strconv.FormatInt(v.typed.number, 10), true
 	case KindDouble:
-		f, _ := floatOf(v.Raw)
-		return FormatDouble(f), true
+		return FormatDouble(v.typed.double), true
 	case KindDateTime:
-		s, ok := v.Text()
-		if !ok {
-			return "", false
-		}
-		if d, ok := parseDateValue(s); ok {
-			return d.roundTrip(), true
-		}
-		return s, true
+		return v.typed.date.roundTrip(), v.Raw != nil
 	case KindTimeSpan:
-		return v.Text()
+		return v.typed.text, v.Raw != nil
 	}
 	return "", false // KindNone: no value object
 }
@@ -154,20 +137,34 @@ func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
 			if !baseList {
 				key += ":" + cell.Column
 			}
-			if len(cell.Raw) > 0 && cell.Raw[0] == '[' {
-				var items []json.RawMessage
-				if err := json.Unmarshal(cell.Raw, &items); err == nil {
-					for j, item := range items {
-						// JToken.ToString(): no constant substitution here.
-						t.set(i, key+":"+strconv.Itoa(j), tokenText(item), true, s.IsSecret)
-					}
-					continue
+			if cell.items != nil {
+				for j, item := range cell.items {
+					// JToken.ToString(): no constant substitution here.
+					t.set(i, key+":"+strconv.Itoa(j), item, true, s.IsSecret)
 				}
+				continue
 			}
-			text, ok := opts.Constants.replaceConstants(cellText(cell.Raw))
+			text, ok := opts.Constants.replaceConstants(cell.text)
 			t.set(i, key, text, ok, s.IsSecret)
 		}
 	}
+}
+
+// cellOf reads a data-grid cell once: a JSON array cell becomes its items'
+// texts (Fig.Client writes one key per item), any other cell its text.
+func cellOf(column string, raw json.RawMessage) Cell {
+	c := Cell{Column: column, Raw: raw}
+	if len(raw) > 0 && raw[0] == '[' {
+		if items, _, err := readArray(raw); err == nil {
+			c.items = make([]string, len(items))
+			for j, item := range items {
+				c.items[j] = tokenText(item)
+			}
+			return c
+		}
+	}
+	c.text = cellText(raw)
+	return c
 }
 
 // cellText is Convert.ToString(cell, InvariantCulture) for a value that
@@ -187,8 +184,8 @@ func cellText(raw json.RawMessage) string {
 	case 'f':
 		return "False"
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, ok := stringOf(raw)
+		if !ok {
 			return ""
 		}
 		if d, ok := newtonsoftDate(s); ok {
@@ -225,19 +222,17 @@ func indentedJSON(raw json.RawMessage) string {
 }
 
 func mapJSON(t *keyTable, i int, s Setting, opts MapOptions) {
-	text, ok := s.Value.Text()
-	if !ok {
+	if s.Value.Raw == nil {
 		return // null JSON setting: Fig.Client writes nothing
 	}
-	leaves, err := flattenJSON(text)
-	if err != nil {
+	if err := s.Value.typed.jsonErr; err != nil {
 		if opts.Warn != nil {
 			opts.Warn(s.Name, fmt.Errorf("JSON setting left out: %w", err))
 		}
 		return
 	}
 	base := strings.ReplaceAll(s.Name, separator, ":")
-	for _, l := range leaves {
+	for _, l := range s.Value.typed.leaves {
 		v, ok := opts.Constants.replaceConstants(l.text)
 		t.set(i, base+":"+l.path, v, ok, s.IsSecret)
 	}

@@ -235,3 +235,39 @@ func TestFlattenJSONErrors(t *testing.T) {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestConstructorsMapAsDecoded: a value built by a constructor carries the
+// same typed value as the one Decode reads from its JSON, so both map to
+// the same entries.
+func TestConstructorsMapAsDecoded(t *testing.T) {
+	built := []Setting{
+		{Name: "S", Value: StringValue("v-${MachineName}")},
+		{Name: "J", Value: JSONValue(`{"b":1,"a":[true,null]}`)},
+		{Name: "Bad", Value: JSONValue(`{"a":1,"A":2}`)},
+		{Name: "I", Value: IntValue(-7)},
+		{Name: "L", Value: LongValue(9000000000)},
+		{Name: "D", Value: DoubleValue(1e20)},
+		{Name: "B", Value: BoolValue(true)},
+		{Name: "T", Value: DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 1234500, time.FixedZone("", 2*3600)))},
+		{Name: "U", Value: DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))},
+		{Name: "P", Value: TimeSpanValue(90 * time.Minute)},
+		{Name: "G", Value: DataGridValue([]Row{{{Column: "Host", Raw: raw(`"a"`)}, {Column: "Tags", Raw: raw(`["x",2]`)}, {Column: "At", Raw: raw(`"2024-05-01T10:00:00Z"`)}}})},
+		{Name: "N", Value: NullValue(KindInt)},
+	}
+	var parts []string
+	for _, s := range built {
+		parts = append(parts, setting(s.Name, s.Value.Kind.String(), string(s.Value.Raw)))
+	}
+	decoded, err := Decode([]byte("[" + strings.Join(parts, ",") + "]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := MapOptions{Constants: Constants{MachineName: "pod"}}
+	want := entriesText(Map(decoded, opts))
+	if diff := cmp.Diff(want, entriesText(Map(built, opts))); diff != "" {
+		t.Errorf("constructed values map differently from decoded ones (-decoded +built):\n%s", diff)
+	}
+	if len(want) < len(built) {
+		t.Errorf("only %d entries: %q", len(want), want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,9 +77,11 @@ type Setting struct {
 
 // Value is a setting value as it travelled: its contract and the JSON text
 // of its "value" member, kept verbatim so numbers keep their digits
-// (9000000000 stays exact) and dates their zone. A Value prints as
-// "Kind([REDACTED])" in every fmt verb and in slog, because any value may be
-// a secret.
+// (9000000000 stays exact) and dates their zone, plus the typed value Fig.Client
+// reads from it. Decode and the constructors below parse the JSON once;
+// Map only formats the typed value, so it cannot fail on a value. Build
+// values with them, not as literals. A Value prints as "Kind([REDACTED])" in
+// every fmt verb and in slog, because any value may be a secret.
 type Value struct {
 	// Kind is the value contract.
 	Kind Kind
@@ -87,6 +90,23 @@ type Value struct {
 	Raw json.RawMessage
 	// Rows holds a data grid's rows (KindDataGrid only; nil when null).
 	Rows []Row
+	// typed is Raw as Fig.Client reads it into the contract's type.
+	typed typedValue
+}
+
+// typedValue is a value read into the .NET type of its contract. Only the
+// field of the value's Kind is set; a null value leaves all zero, which is
+// what Fig.Client maps for a null Int, Long, Double or Bool.
+type typedValue struct {
+	text   string  // String (as ReadAsString gives it), Json, TimeSpan
+	number int64   // Int, Long
+	double float64 // Double
+	flag   bool    // Bool
+	date   netDate // DateTime
+	// leaves are a Json value's configuration leaves; jsonErr says why
+	// Fig.Client could not read its text instead.
+	leaves  []leaf
+	jsonErr error
 }
 
 // Row is one data-grid row: its cells in the order the JSON object listed
@@ -99,6 +119,11 @@ type Cell struct {
 	Column string
 	// Raw is the cell's JSON (null included), verbatim.
 	Raw json.RawMessage
+	// text is the cell as Fig.Client's Convert.ToString gives it; items,
+	// when not nil, are a JSON array cell's items as JToken.ToString gives
+	// them (see cellOf).
+	text  string
+	items []string
 }
 
 // IsNull reports whether the value is null (or the setting had none).
@@ -106,15 +131,7 @@ func (v Value) IsNull() bool { return v.Raw == nil }
 
 // Text returns the string a String, Json, DateTime or TimeSpan value holds.
 // ok is false for null values and for values that are not JSON strings.
-func (v Value) Text() (text string, ok bool) {
-	if len(v.Raw) == 0 || v.Raw[0] != '"' {
-		return "", false
-	}
-	if err := json.Unmarshal(v.Raw, &text); err != nil {
-		return "", false
-	}
-	return text, true
-}
+func (v Value) Text() (text string, ok bool) { return stringOf(v.Raw) }
 
 // Format prints the kind and a placeholder, never the value.
 func (v Value) Format(f fmt.State, _ rune) {
@@ -136,56 +153,72 @@ func NullValue(k Kind) Value { return Value{Kind: k} }
 
 // StringValue is a StringSettingDataContract holding s.
 func StringValue(s string) Value {
-	return Value{Kind: KindString, Raw: json.RawMessage(appendString(nil, s))}
+	return Value{Kind: KindString, Raw: json.RawMessage(appendString(nil, s)), typed: typedValue{text: s}}
 }
 
 // JSONValue is a JsonSettingDataContract holding the JSON text text.
 func JSONValue(text string) Value {
-	return Value{Kind: KindJSON, Raw: json.RawMessage(appendString(nil, text))}
+	return Value{Kind: KindJSON, Raw: json.RawMessage(appendString(nil, text)), typed: jsonTyped(text)}
+}
+
+// jsonTyped flattens a JSON setting's text once.
+func jsonTyped(text string) typedValue {
+	leaves, err := flattenJSON(text)
+	return typedValue{text: text, leaves: leaves, jsonErr: err}
 }
 
 // IntValue is an IntSettingDataContract (a .NET int).
 func IntValue(n int32) Value {
-	return Value{Kind: KindInt, Raw: json.RawMessage(fmt.Sprint(n))}
+	return Value{Kind: KindInt, Raw: json.RawMessage(fmt.Sprint(n)), typed: typedValue{number: int64(n)}}
 }
 
 // LongValue is a LongSettingDataContract (a .NET long).
 func LongValue(n int64) Value {
-	return Value{Kind: KindLong, Raw: json.RawMessage(fmt.Sprint(n))}
+	return Value{Kind: KindLong, Raw: json.RawMessage(fmt.Sprint(n)), typed: typedValue{number: n}}
 }
 
 // DoubleValue is a DoubleSettingDataContract, written as Newtonsoft writes
 // a double (always with a decimal point or exponent: 30.0, 1.5, 1E+20).
 // NaN and infinities become the strings Newtonsoft writes for them.
 func DoubleValue(f float64) Value {
-	return Value{Kind: KindDouble, Raw: json.RawMessage(newtonsoftDouble(f))}
+	return Value{Kind: KindDouble, Raw: json.RawMessage(newtonsoftDouble(f)), typed: typedValue{double: f}}
 }
 
 // BoolValue is a BoolSettingDataContract.
 func BoolValue(b bool) Value {
-	if b {
-		return Value{Kind: KindBool, Raw: json.RawMessage("true")}
-	}
-	return Value{Kind: KindBool, Raw: json.RawMessage("false")}
+	return Value{Kind: KindBool, Raw: json.RawMessage(strconv.FormatBool(b)), typed: typedValue{flag: b}}
 }
 
 // DateTimeValue is a DateTimeSettingDataContract holding t as Newtonsoft
 // writes a DateTime: UTC times end in "Z", others carry their offset, and
 // the fraction is trimmed of trailing zeros.
 func DateTimeValue(t time.Time) Value {
-	return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, newtonsoftTime(t)))}
+	return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, newtonsoftTime(t))), typed: typedValue{date: dateOf(t)}}
+}
+
+// dateTimeValue is a DateTimeSettingDataContract holding d, written as
+// Newtonsoft writes it (its kind kept: "Z", the offset, or nothing).
+func dateTimeValue(d netDate) Value {
+	return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, d.newtonsoft())), typed: typedValue{date: d}}
 }
 
 // TimeSpanValue is a TimeSpanSettingDataContract holding d in .NET's
 // constant ("c") format, e.g. "00:00:30" or "1.02:03:04.5000000".
 func TimeSpanValue(d time.Duration) Value {
-	return Value{Kind: KindTimeSpan, Raw: json.RawMessage(appendString(nil, FormatTimeSpan(d)))}
+	text := FormatTimeSpan(d)
+	return Value{Kind: KindTimeSpan, Raw: json.RawMessage(appendString(nil, text)), typed: typedValue{text: text}}
 }
 
-// DataGridValue is a DataGridSettingDataContract holding rows.
+// DataGridValue is a DataGridSettingDataContract holding rows; it reads
+// each cell once, as Decode does.
 func DataGridValue(rows []Row) Value {
 	if rows == nil {
 		rows = []Row{}
+	}
+	for _, r := range rows {
+		for j := range r {
+			r[j] = cellOf(r[j].Column, r[j].Raw)
+		}
 	}
 	var b []byte
 	b = append(b, '[')
