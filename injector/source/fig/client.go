@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"io"
 	"log/slog"
 	"net/http"
@@ -256,14 +257,14 @@ func (c *Client) ClientName() string { return c.name }
 func (c *Client) Instance() string { return c.instance }
 
 // escapedName is the client name as it appears in paths.
-func (c *Client) escapedName() string { return EscapeDataString(c.name) }
+func (c *Client) escapedName() string { return dotnet.EscapeDataString(c.name) }
 
 // instanceQuery is "instance=…" or "" (Fig.Client adds it only when set).
 func (c *Client) instanceQuery(instance string) string {
 	if instance == "" {
 		return ""
 	}
-	return "instance=" + EscapeDataString(instance)
+	return "instance=" + dotnet.EscapeDataString(instance)
 }
 
 // request is one call to the API.

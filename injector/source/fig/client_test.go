@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"io"
 	"net/http"
 	"slices"
@@ -280,13 +281,13 @@ func TestLimitCustomProperties(t *testing.T) {
 	}
 	big = append(big, CustomProperty{Name: "small", ValueType: CustomString, Value: "fits", DisplayName: strings.Repeat("d", 2100)})
 	got, warnings = LimitCustomProperties(big)
-	var w jsonWriter
+	var w dotnet.Writer
 	writeCustomProperties(&w, got)
-	if len(got) != 1 || got[0].Name != "b0" || len(w.b) > MaxCustomPropertiesBytes || len(warnings) != 2 {
-		t.Errorf("size limit: kept %d properties, %d bytes, warnings %q", len(got), len(w.b), warnings)
+	if len(got) != 1 || got[0].Name != "b0" || len(w.Bytes()) > MaxCustomPropertiesBytes || len(warnings) != 2 {
+		t.Errorf("size limit: kept %d properties, %d bytes, warnings %q", len(got), len(w.Bytes()), warnings)
 	}
 	got, _ = LimitCustomProperties(big[5:])
-	if len(got) != 1 || utf16Len(got[0].DisplayName) != 2048 {
+	if len(got) != 1 || dotnet.UTF16Len(got[0].DisplayName) != 2048 {
 		t.Errorf("display name not truncated: %v", got)
 	}
 }

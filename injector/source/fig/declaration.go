@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"math"
 	"strings"
 
@@ -178,7 +179,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 			return SettingDefinition{}, fail("name", "has an empty part around \"->\"", "write nested names as Parent->Child")
 		}
 	}
-	if utf16Len(name) > maxNameLength {
+	if dotnet.UTF16Len(name) > maxNameLength {
 		return SettingDefinition{}, fail("name", fmt.Sprintf("is longer than %d characters", maxNameLength), "shorten it")
 	}
 	typ := strings.ToLower(strings.TrimSpace(ds.Type))
@@ -233,7 +234,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 	switch typ {
 	case "json":
 		s.JSONSchema = "{}"
-		if !isNull(ds.JSONSchema) {
+		if !dotnet.IsNull(ds.JSONSchema) {
 			schema, err := jsonText(ds.JSONSchema)
 			if err != nil {
 				return SettingDefinition{}, fail("jsonSchema", err.Error(), "give the schema as YAML or as a string of JSON")
@@ -241,7 +242,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 			s.JSONSchema = schema
 		}
 		s.DefaultValue = NullValue(KindString)
-		if !isNull(ds.Default) {
+		if !dotnet.IsNull(ds.Default) {
 			text, err := jsonText(ds.Default)
 			if err != nil {
 				return SettingDefinition{}, fail("default", err.Error(), "give the default as YAML (a mapping or list) or as a string of JSON")
@@ -306,7 +307,7 @@ func (ds declSetting) columns(i int, fail func(field, msg, fix string) error) ([
 	for j, dc := range ds.Columns {
 		field := fmt.Sprintf("columns[%d]", j)
 		name := strings.TrimSpace(dc.Name)
-		if name == "" || utf16Len(name) > maxNameLength {
+		if name == "" || dotnet.UTF16Len(name) > maxNameLength {
 			return nil, fail(field+".name", fmt.Sprintf("must be 1 to %d characters", maxNameLength), "name every column")
 		}
 		if seen[name] {
@@ -347,7 +348,7 @@ func kindOfColumn(valueType string) Kind {
 // scalars are rows too. Cells follow the columns' order; missing cells are
 // null, as Fig.Client writes every column of a row.
 func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, msg, fix string) error) (Value, error) {
-	if isNull(raw) {
+	if dotnet.IsNull(raw) {
 		return NullValue(KindDataGrid), nil
 	}
 	var items []json.RawMessage
@@ -359,15 +360,15 @@ func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, ms
 		field := fmt.Sprintf("default[%d]", r)
 		cells := map[string]json.RawMessage{}
 		if item = bytes.TrimSpace(item); len(item) > 0 && item[0] == '{' {
-			members, _, err := readObject(item)
+			members, _, err := dotnet.ReadObject(item)
 			if err != nil {
 				return Value{}, fail(field, err.Error(), "write each row as a mapping of column to value")
 			}
 			for _, m := range members {
-				if !hasColumn(cols, m.key) {
-					return Value{}, fail(field, fmt.Sprintf("%q is not a column", m.key), "use the names listed under columns")
+				if !hasColumn(cols, m.Key) {
+					return Value{}, fail(field, fmt.Sprintf("%q is not a column", m.Key), "use the names listed under columns")
 				}
-				cells[m.key] = m.raw
+				cells[m.Key] = m.Raw
 			}
 		} else if len(cols) == 1 && cols[0].Name == "Values" {
 			cells["Values"] = item
@@ -377,7 +378,7 @@ func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, ms
 		row := make(Row, 0, len(cols))
 		for _, c := range cols {
 			cellRaw := json.RawMessage("null")
-			if v, ok := cells[c.Name]; ok && !isNull(v) {
+			if v, ok := cells[c.Name]; ok && !dotnet.IsNull(v) {
 				cv, err := scalarDefault(kindOfColumn(c.ValueType), v)
 				if err != nil {
 					return Value{}, fail(field+"."+c.Name, err.Error(), "give a value of the column's type")
@@ -411,7 +412,7 @@ func hasColumn(cols []DataGridColumn, name string) bool {
 // numbers, false for booleans.
 func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+	if dotnet.IsNull(raw) {
 		switch kind {
 		case KindInt:
 			return IntValue(0), nil
@@ -427,25 +428,25 @@ func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 	switch kind {
 	case KindString:
 		if raw[0] != '"' {
-			return Value{}, fmt.Errorf("is %s, not a string (quote it)", jsonKind(raw))
+			return Value{}, fmt.Errorf("is %s, not a string (quote it)", dotnet.JSONKind(raw))
 		}
 		var s string
 		_ = json.Unmarshal(raw, &s)
 		return StringValue(s), nil
 	case KindInt:
-		n, err := intOf(raw, 32)
+		n, err := dotnet.ReadInt(raw, 32)
 		if err != nil {
 			return Value{}, err
 		}
 		return IntValue(int32(n)), nil
 	case KindLong:
-		n, err := intOf(raw, 64)
+		n, err := dotnet.ReadInt(raw, 64)
 		if err != nil {
 			return Value{}, err
 		}
 		return LongValue(n), nil
 	case KindDouble:
-		f, err := floatOf(raw)
+		f, err := dotnet.ReadDouble(raw)
 		if err != nil {
 			return Value{}, err
 		}
@@ -460,13 +461,13 @@ func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 		case "false":
 			return BoolValue(false), nil
 		}
-		return Value{}, fmt.Errorf("is %s, not true or false", jsonKind(raw))
+		return Value{}, fmt.Errorf("is %s, not true or false", dotnet.JSONKind(raw))
 	case KindDateTime:
 		var s string
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return Value{}, fmt.Errorf("is %s, not a date", jsonKind(raw))
+			return Value{}, fmt.Errorf("is %s, not a date", dotnet.JSONKind(raw))
 		}
-		d, ok := parseDateLoose(s)
+		d, ok := dotnet.ParseDateLoose(s)
 		if !ok {
 			return Value{}, errors.New(`is not an ISO 8601 date and time (e.g. "2024-05-01T10:00:00Z")`)
 		}
@@ -474,9 +475,9 @@ func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 	case KindTimeSpan:
 		var s string
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return Value{}, fmt.Errorf(`is %s, not a time span (quote it, e.g. "00:00:30")`, jsonKind(raw))
+			return Value{}, fmt.Errorf(`is %s, not a time span (quote it, e.g. "00:00:30")`, dotnet.JSONKind(raw))
 		}
-		d, err := ParseTimeSpan(s)
+		d, err := dotnet.ParseTimeSpan(s)
 		if err != nil {
 			return Value{}, err
 		}
@@ -494,13 +495,13 @@ func jsonText(raw json.RawMessage) (string, error) {
 	if raw[0] == '"' {
 		var s string
 		_ = json.Unmarshal(raw, &s)
-		if _, err := flattenJSON(s); err != nil {
+		if _, err := dotnet.FlattenJSON(s); err != nil {
 			return "", fmt.Errorf("is not JSON Fig.Client can read: %w", err)
 		}
 		return s, nil
 	}
 	if raw[0] != '{' && raw[0] != '[' {
-		return "", fmt.Errorf("is %s; a JSON setting holds an object or an array", jsonKind(raw))
+		return "", fmt.Errorf("is %s; a JSON setting holds an object or an array", dotnet.JSONKind(raw))
 	}
 	var b bytes.Buffer
 	if err := json.Indent(&b, raw, "", "  "); err != nil {

@@ -11,10 +11,12 @@
 //     register.go, errors.go, validate.go (Fig's name and secret rules);
 //   - reading the settings payload: value.go, decode.go;
 //   - mapping values to .NET IConfiguration keys as Fig.Client does (pure
-//     functions): mapping.go, format.go, dates.go, jsonflat.go, constants.go;
-//   - writing JSON exactly as Newtonsoft does: jsonwrite.go;
+//     functions): mapping.go, constants.go;
 //   - describing a non-.NET application's settings: definition.go (the
 //     registration body) and declaration.go (a YAML file a user writes).
+//
+// How .NET and Newtonsoft read and write numbers, dates, time spans and JSON
+// lives in the pure package dotnet.
 //
 // The client never retries: the agent loop owns retries and back-off, and
 // every failure is a *source.Error that says whether a retry may help, how

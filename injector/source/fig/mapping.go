@@ -1,9 +1,9 @@
 package fig
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,7 +74,7 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	}
 	if opts.IncludeMetadata {
 		meta := len(settings)
-		t.set(meta, KeyLastFigUpdateUtcTicks, strconv.FormatInt(Ticks(opts.LoadTime), 10), true, false)
+		t.set(meta, KeyLastFigUpdateUtcTicks, strconv.FormatInt(dotnet.Ticks(opts.LoadTime), 10), true, false)
 		t.set(meta, KeyFigSettingLoadType, "Server", true, false)
 	}
 	return t.entries()
@@ -98,9 +98,9 @@ func simpleText(v Value, c Constants) (string, bool) {
 	case KindInt, KindLong:
 		return strconv.FormatInt(v.typed.number, 10), true
 	case KindDouble:
-		return FormatDouble(v.typed.double), true
+		return dotnet.FormatDouble(v.typed.double), true
 	case KindDateTime:
-		return v.typed.date.roundTrip(), v.Raw != nil
+		return v.typed.date.RoundTrip(), v.Raw != nil
 	case KindTimeSpan:
 		return v.typed.text, v.Raw != nil
 	}
@@ -155,70 +155,16 @@ func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
 func cellOf(column string, raw json.RawMessage) Cell {
 	c := Cell{Column: column, Raw: raw}
 	if len(raw) > 0 && raw[0] == '[' {
-		if items, _, err := readArray(raw); err == nil {
+		if items, _, err := dotnet.ReadArray(raw); err == nil {
 			c.items = make([]string, len(items))
 			for j, item := range items {
-				c.items[j] = tokenText(item)
+				c.items[j] = dotnet.TokenText(item)
 			}
 			return c
 		}
 	}
-	c.text = cellText(raw)
+	c.text = dotnet.CellText(raw)
 	return c
-}
-
-// cellText is Convert.ToString(cell, InvariantCulture) for a value that
-// Newtonsoft read into object: null is "", booleans "True"/"False",
-// integers their long text, other numbers .NET's double text, strings that
-// look like ISO dates (Newtonsoft's DateParseHandling.DateTime) the invariant
-// "MM/dd/yyyy HH:mm:ss", other strings themselves, objects indented JSON.
-func cellText(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	switch raw[0] {
-	case 'n':
-		return ""
-	case 't':
-		return "True"
-	case 'f':
-		return "False"
-	case '"':
-		s, ok := stringOf(raw)
-		if !ok {
-			return ""
-		}
-		if d, ok := newtonsoftDate(s); ok {
-			return d.invariantGeneral()
-		}
-		return s
-	case '{', '[':
-		return indentedJSON(raw)
-	}
-	return numberText(raw)
-}
-
-// tokenText is JToken.ToString() for an item of a JSON array cell: like
-// cellText (the container's culture is assumed invariant).
-func tokenText(raw json.RawMessage) string { return cellText(bytes.TrimSpace(raw)) }
-
-// newtonsoftDate is DateTimeUtils.TryParseDateTime as the JSON reader
-// applies it to every string read into object.
-func newtonsoftDate(s string) (netDate, bool) {
-	if strings.HasPrefix(s, "/") {
-		return parseMicrosoftDate(s)
-	}
-	return parseNewtonsoftISO(s)
-}
-
-// indentedJSON is JToken.ToString() for an object or array: two-space
-// indented JSON with "name": value members.
-func indentedJSON(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return b.String()
 }
 
 func mapJSON(t *keyTable, i int, s Setting, opts MapOptions) {
@@ -233,8 +179,8 @@ func mapJSON(t *keyTable, i int, s Setting, opts MapOptions) {
 	}
 	base := strings.ReplaceAll(s.Name, separator, ":")
 	for _, l := range s.Value.typed.leaves {
-		v, ok := opts.Constants.replaceConstants(l.text)
-		t.set(i, base+":"+l.path, v, ok, s.IsSecret)
+		v, ok := opts.Constants.replaceConstants(l.Text)
+		t.set(i, base+":"+l.Path, v, ok, s.IsSecret)
 	}
 }
 

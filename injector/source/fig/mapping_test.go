@@ -64,24 +64,6 @@ func TestMapFixtureC(t *testing.T) {
 	}
 }
 
-func TestTicks(t *testing.T) {
-	tests := []struct {
-		in   time.Time
-		want int64
-	}{
-		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), 0},
-		{time.Unix(0, 0), 621355968000000000},
-		{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), 638712864000000000}, // DateTime(2025,1,1).Ticks
-		{time.Date(2025, 1, 1, 10, 0, 0, 123456789, time.UTC), 638713224001234567},
-		{time.Date(2025, 1, 1, 12, 0, 0, 0, time.FixedZone("x", 2*3600)), 638713224000000000},
-	}
-	for _, tt := range tests {
-		if got := Ticks(tt.in); got != tt.want {
-			t.Errorf("Ticks(%v) = %d, want %d", tt.in, got, tt.want)
-		}
-	}
-}
-
 // mapBody decodes a settings body and maps it.
 func mapBody(t *testing.T, body string, opts MapOptions) []string {
 	t.Helper()
@@ -213,26 +195,6 @@ func TestMapSecretFlagAndWarn(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"J"}, warned); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
-	}
-}
-
-func TestFlattenJSONErrors(t *testing.T) {
-	deep := strings.Repeat("[", 65) + strings.Repeat("]", 65)
-	for _, in := range []string{`"s"`, `1`, `{"":1}`, `{"a":1,"A":2}`, `{`, `[1 2]`, `{"a":1} x`, `{"a":01}`, `[tru]`, deep, `{"a":"\x"}`, "/* open"} {
-		if _, err := flattenJSON(in); err == nil {
-			t.Errorf("flattenJSON(%q) = nil error", in)
-		}
-	}
-	ok := strings.Repeat("[", 64) + "1" + strings.Repeat("]", 64)
-	if _, err := flattenJSON(ok); err != nil {
-		t.Errorf("depth 64: %v", err)
-	}
-	got, err := flattenJSON(`{"a":{"":1},"s":"\u00e9\ud83d\ude00\n"}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]leaf{{"a:", "1"}, {"s", "é😀\n"}}, got, cmp.AllowUnexported(leaf{})); diff != "" {
-		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"net/http"
 	"strings"
 
@@ -67,7 +68,7 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 		}
 		if err := json.Unmarshal(resp.body, &body); err != nil {
 			return Capabilities{}, &source.Error{Source: sourceName, Op: r.op(), StatusCode: resp.status,
-				Err: fmt.Errorf("the capabilities response is not Fig's FigCapabilitiesDataContract (%s)", jsonKind(resp.body)),
+				Err: fmt.Errorf("the capabilities response is not Fig's FigCapabilitiesDataContract (%s)", dotnet.JSONKind(resp.body)),
 				Fix: "check that the API URI points at the Fig API"}
 		}
 		caps = Capabilities{APIVersion: body.APIVersion, Features: body.SupportedFeatures}

@@ -2,6 +2,7 @@ package fig
 
 import (
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"math"
 	"regexp"
 	"strconv"
@@ -81,8 +82,8 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %d dropped: it has no name", i)
 			continue
 		}
-		if utf16Len(p.Name) > MaxCustomPropertyName {
-			short := truncateUTF16(p.Name, MaxCustomPropertyName)
+		if dotnet.UTF16Len(p.Name) > MaxCustomPropertyName {
+			short := dotnet.TruncateUTF16(p.Name, MaxCustomPropertyName)
 			warn("custom property %q renamed %q: Fig allows names of %d characters", p.Name, short, MaxCustomPropertyName)
 			p.Name = short
 		}
@@ -95,9 +96,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %q dropped: value type %d is unknown to Fig", p.Name, int(p.ValueType))
 			continue
 		}
-		if utf16Len(p.DisplayName) > MaxCustomPropertyString {
+		if dotnet.UTF16Len(p.DisplayName) > MaxCustomPropertyString {
 			warn("custom property %q: display name truncated to %d characters", p.Name, MaxCustomPropertyString)
-			p.DisplayName = truncateUTF16(p.DisplayName, MaxCustomPropertyString)
+			p.DisplayName = dotnet.TruncateUTF16(p.DisplayName, MaxCustomPropertyString)
 		}
 		if p.TextColor != "" && !hexColor.MatchString(p.TextColor) {
 			warn("custom property %q: text color cleared, Fig wants #RGB or #RRGGBB", p.Name)
@@ -116,9 +117,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
-		var w jsonWriter
+		var w dotnet.Writer
 		writeCustomProperties(&w, append(out, p))
-		if len(w.b) > MaxCustomPropertiesBytes {
+		if len(w.Bytes()) > MaxCustomPropertiesBytes {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
@@ -148,8 +149,8 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		return nil, "", ""
 	}
 	limit := func(s string) (any, string, string) {
-		if utf16Len(s) > MaxCustomPropertyString {
-			return truncateUTF16(s, MaxCustomPropertyString), fmt.Sprintf("string value truncated to %d characters", MaxCustomPropertyString), ""
+		if dotnet.UTF16Len(s) > MaxCustomPropertyString {
+			return dotnet.TruncateUTF16(s, MaxCustomPropertyString), fmt.Sprintf("string value truncated to %d characters", MaxCustomPropertyString), ""
 		}
 		return s, "", ""
 	}
@@ -189,7 +190,7 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 	case CustomDecimal:
 		s := fmt.Sprint(v)
 		if f, ok := v.(float64); ok {
-			s = FormatDouble(f)
+			s = dotnet.FormatDouble(f)
 		}
 		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
 			return nil, "", "a Decimal property needs a decimal number"
@@ -200,7 +201,7 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		case time.Time:
 			return x, "", ""
 		case string:
-			if _, ok := parseDateLoose(x); ok {
+			if _, ok := dotnet.ParseDateLoose(x); ok {
 				return limit(x)
 			}
 		}
@@ -214,7 +215,7 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		return nil, "", "a DateOnly property needs a yyyy-MM-dd string"
 	case CustomTimeOnly:
 		if s, ok := v.(string); ok {
-			if d, err := ParseTimeSpan(s); err == nil && d >= 0 && d < 24*time.Hour && strings.Contains(s, ":") {
+			if d, err := dotnet.ParseTimeSpan(s); err == nil && d >= 0 && d < 24*time.Hour && strings.Contains(s, ":") {
 				return s, "", ""
 			}
 		}
@@ -222,9 +223,9 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 	case CustomTimeSpan:
 		switch x := v.(type) {
 		case time.Duration:
-			return FormatTimeSpan(x), "", ""
+			return dotnet.FormatTimeSpan(x), "", ""
 		case string:
-			if _, err := ParseTimeSpan(x); err == nil {
+			if _, err := dotnet.ParseTimeSpan(x); err == nil {
 				return limit(x)
 			}
 		}
@@ -249,17 +250,17 @@ func customJSON(v any) []byte {
 	case nil:
 		return []byte("null")
 	case string:
-		return appendString(nil, x)
+		return dotnet.AppendString(nil, x)
 	case bool:
 		return strconv.AppendBool(nil, x)
 	case int64:
 		return strconv.AppendInt(nil, x, 10)
 	case float64:
-		return []byte(newtonsoftDouble(x))
+		return []byte(dotnet.NewtonsoftDouble(x))
 	case time.Time:
-		return appendString(nil, newtonsoftTime(x))
+		return dotnet.AppendString(nil, dotnet.NewtonsoftTime(x))
 	}
-	return appendString(nil, fmt.Sprint(v))
+	return dotnet.AppendString(nil, fmt.Sprint(v))
 }
 
 // intOfAny reads Go integer types; overflow is non-zero for an unsigned value
@@ -297,36 +298,36 @@ func intOfAny(v any) (n int64, ok bool, overflow uint64) {
 }
 
 // writeCustomProperties writes CustomStatusPropertiesDataContract.
-func writeCustomProperties(w *jsonWriter, props []CustomProperty) {
-	w.open("")
-	w.key("Properties")
-	w.openArray()
+func writeCustomProperties(w *dotnet.Writer, props []CustomProperty) {
+	w.Open("")
+	w.Key("Properties")
+	w.OpenArray()
 	for _, p := range props {
-		w.open("")
-		w.key("Name")
-		w.str(p.Name)
-		w.key("DisplayName")
-		w.strOrNull(p.DisplayName)
-		w.key("ValueType")
-		w.integer(int64(p.ValueType))
-		w.key("Value")
+		w.Open("")
+		w.Key("Name")
+		w.Str(p.Name)
+		w.Key("DisplayName")
+		w.StrOrNull(p.DisplayName)
+		w.Key("ValueType")
+		w.Int(int64(p.ValueType))
+		w.Key("Value")
 		v, _, drop := checkCustomValue(p.ValueType, p.Value)
 		if drop != "" {
 			v = nil
 		}
-		w.raw(customJSON(v))
-		w.key("EnumTypeName")
-		w.strOrNull(p.EnumTypeName)
-		w.key("Highlight")
-		w.boolean(p.Highlight)
-		w.key("ShowInUi")
-		w.boolean(!p.HideInUI)
-		w.key("Order")
-		w.integer(int64(p.Order))
-		w.key("TextColor")
-		w.strOrNull(p.TextColor)
-		w.close()
+		w.Raw(customJSON(v))
+		w.Key("EnumTypeName")
+		w.StrOrNull(p.EnumTypeName)
+		w.Key("Highlight")
+		w.Bool(p.Highlight)
+		w.Key("ShowInUi")
+		w.Bool(!p.HideInUI)
+		w.Key("Order")
+		w.Int(int64(p.Order))
+		w.Key("TextColor")
+		w.StrOrNull(p.TextColor)
+		w.Close()
 	}
-	w.closeArray()
-	w.close()
+	w.CloseArray()
+	w.Close()
 }

@@ -3,6 +3,7 @@ package fig
 import (
 	"errors"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"strings"
 	"unicode/utf16"
 )
@@ -24,7 +25,7 @@ func ValidateClientName(name string) error {
 	if i := strings.IndexAny(name, clientNameMetachars); i >= 0 {
 		return fmt.Errorf("the Fig client name %q contains %q; Fig rejects the characters %s in client names, so choose a name without them", name, name[i:i+1], clientNameMetachars)
 	}
-	if n := utf16Len(name); n > maxNameLength {
+	if n := dotnet.UTF16Len(name); n > maxNameLength {
 		return fmt.Errorf("the Fig client name is %d characters long; Fig allows at most %d", n, maxNameLength)
 	}
 	return nil
@@ -53,24 +54,4 @@ func ValidateSecret(s string) error {
 		return fmt.Errorf("%w: it has %d distinct characters and Fig requires at least %d (a GUID such as the output of uuidgen works)", ErrInvalidSecret, len(distinct), minSecretUniqueChars)
 	}
 	return nil
-}
-
-// EscapeDataString is .NET's Uri.EscapeDataString: every byte of the UTF-8
-// text except the RFC 3986 unreserved characters (A–Z a–z 0–9 - _ . ~) is
-// percent-encoded with upper-case hex. Fig.Client escapes client names and
-// instances with it.
-func EscapeDataString(s string) string {
-	const upperHex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&0xf])
-	}
-	return b.String()
 }

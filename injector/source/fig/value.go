@@ -3,10 +3,9 @@ package fig
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"log/slog"
-	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/secret"
@@ -98,14 +97,14 @@ type Value struct {
 // field of the value's Kind is set; a null value leaves all zero, which is
 // what Fig.Client maps for a null Int, Long, Double or Bool.
 type typedValue struct {
-	text   string  // String (as ReadAsString gives it), Json, TimeSpan
-	number int64   // Int, Long
-	double float64 // Double
-	flag   bool    // Bool
-	date   netDate // DateTime
+	text   string      // String (as ReadAsString gives it), Json, TimeSpan
+	number int64       // Int, Long
+	double float64     // Double
+	flag   bool        // Bool
+	date   dotnet.Date // DateTime
 	// leaves are a Json value's configuration leaves; jsonErr says why
 	// Fig.Client could not read its text instead.
-	leaves  []leaf
+	leaves  []dotnet.Leaf
 	jsonErr error
 }
 
@@ -131,7 +130,7 @@ func (v Value) IsNull() bool { return v.Raw == nil }
 
 // Text returns the string a String, Json, DateTime or TimeSpan value holds.
 // ok is false for null values and for values that are not JSON strings.
-func (v Value) Text() (text string, ok bool) { return stringOf(v.Raw) }
+func (v Value) Text() (text string, ok bool) { return dotnet.Unquote(v.Raw) }
 
 // Format prints the kind and a placeholder, never the value.
 func (v Value) Format(f fmt.State, _ rune) {
@@ -153,17 +152,17 @@ func NullValue(k Kind) Value { return Value{Kind: k} }
 
 // StringValue is a StringSettingDataContract holding s.
 func StringValue(s string) Value {
-	return Value{Kind: KindString, Raw: json.RawMessage(appendString(nil, s)), typed: typedValue{text: s}}
+	return Value{Kind: KindString, Raw: json.RawMessage(dotnet.AppendString(nil, s)), typed: typedValue{text: s}}
 }
 
 // JSONValue is a JsonSettingDataContract holding the JSON text text.
 func JSONValue(text string) Value {
-	return Value{Kind: KindJSON, Raw: json.RawMessage(appendString(nil, text)), typed: jsonTyped(text)}
+	return Value{Kind: KindJSON, Raw: json.RawMessage(dotnet.AppendString(nil, text)), typed: jsonTyped(text)}
 }
 
 // jsonTyped flattens a JSON setting's text once.
 func jsonTyped(text string) typedValue {
-	leaves, err := flattenJSON(text)
+	leaves, err := dotnet.FlattenJSON(text)
 	return typedValue{text: text, leaves: leaves, jsonErr: err}
 }
 
@@ -181,7 +180,7 @@ func LongValue(n int64) Value {
 // a double (always with a decimal point or exponent: 30.0, 1.5, 1E+20).
 // NaN and infinities become the strings Newtonsoft writes for them.
 func DoubleValue(f float64) Value {
-	return Value{Kind: KindDouble, Raw: json.RawMessage(newtonsoftDouble(f)), typed: typedValue{double: f}}
+	return Value{Kind: KindDouble, Raw: json.RawMessage(dotnet.NewtonsoftDouble(f)), typed: typedValue{double: f}}
 }
 
 // BoolValue is a BoolSettingDataContract.
@@ -193,20 +192,20 @@ func BoolValue(b bool) Value {
 // writes a DateTime: UTC times end in "Z", others carry their offset, and
 // the fraction is trimmed of trailing zeros.
 func DateTimeValue(t time.Time) Value {
-	return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, newtonsoftTime(t))), typed: typedValue{date: dateOf(t)}}
+	return Value{Kind: KindDateTime, Raw: json.RawMessage(dotnet.AppendString(nil, dotnet.NewtonsoftTime(t))), typed: typedValue{date: dotnet.DateOf(t)}}
 }
 
 // dateTimeValue is a DateTimeSettingDataContract holding d, written as
 // Newtonsoft writes it (its kind kept: "Z", the offset, or nothing).
-func dateTimeValue(d netDate) Value {
-	return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, d.newtonsoft())), typed: typedValue{date: d}}
+func dateTimeValue(d dotnet.Date) Value {
+	return Value{Kind: KindDateTime, Raw: json.RawMessage(dotnet.AppendString(nil, d.Newtonsoft())), typed: typedValue{date: d}}
 }
 
 // TimeSpanValue is a TimeSpanSettingDataContract holding d in .NET's
 // constant ("c") format, e.g. "00:00:30" or "1.02:03:04.5000000".
 func TimeSpanValue(d time.Duration) Value {
-	text := FormatTimeSpan(d)
-	return Value{Kind: KindTimeSpan, Raw: json.RawMessage(appendString(nil, text)), typed: typedValue{text: text}}
+	text := dotnet.FormatTimeSpan(d)
+	return Value{Kind: KindTimeSpan, Raw: json.RawMessage(dotnet.AppendString(nil, text)), typed: typedValue{text: text}}
 }
 
 // DataGridValue is a DataGridSettingDataContract holding rows; it reads
@@ -231,7 +230,7 @@ func DataGridValue(rows []Row) Value {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, c.Column)
+			b = dotnet.AppendString(b, c.Column)
 			b = append(b, ':')
 			if c.Raw == nil {
 				b = append(b, "null"...)
@@ -243,18 +242,4 @@ func DataGridValue(rows []Row) Value {
 	}
 	b = append(b, ']')
 	return Value{Kind: KindDataGrid, Raw: b, Rows: rows}
-}
-
-// newtonsoftDouble is JsonConvert.ToString(double): the shortest round-trip
-// text with ".0" appended when it has neither a point nor an exponent.
-// Non-finite values are written as strings (FloatFormatHandling.String).
-func newtonsoftDouble(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return `"` + FormatDouble(f) + `"`
-	}
-	s := FormatDouble(f)
-	if strings.ContainsAny(s, ".E") {
-		return s
-	}
-	return s + ".0"
 }
