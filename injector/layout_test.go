@@ -9,21 +9,22 @@ import (
 // forbidden lists, per package, the imports that would break the layout.
 // A rule "x/" forbids every package under x.
 var forbidden = map[string][]string{
-	"injector/merge":             {"net/http", "k8s.io/", "github.com/Azure/", "injector/source/", "injector/output"},
-	"injector/output":            {"net/http", "k8s.io/", "github.com/Azure/", "injector/source/", "injector/merge"},
-	"injector/secret":            {"injector/"},
-	"injector/source":            {"net/http", "k8s.io/", "github.com/Azure/"},
-	"injector/config":            {"net/http", "injector/source", "injector/agent", "injector/merge", "injector/output"},
-	"injector/source/fig":        {"injector/source/keyvault", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
-	"injector/source/fig/dotnet": {"net", "injector/", "k8s.io/", "github.com/"},
-	"injector/source/keyvault":   {"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
-	"injector/agent":             {"injector/webhook", "injector/inject", "injector/dev", "k8s.io/", "sigs.k8s.io/controller-runtime"},
-	"injector/allowlist":         {"k8s.io/", "injector/source", "injector/agent", "injector/inject"},
-	"injector/inject":            {"k8s.io/client-go", "injector/source", "injector/agent", "injector/dev"},
-	"injector/webhook":           {"injector/agent", "injector/source", "injector/merge", "injector/output", "sigs.k8s.io/controller-runtime"},
-	"injector/dev/figapi":        {"injector/source", "injector/agent"},
-	"injector/dev/entra":         {"injector/source", "injector/agent"},
-	"injector/dev/keyvault":      {"injector/source", "injector/agent"},
+	"injector/merge":               {"net/http", "k8s.io/", "github.com/Azure/", "injector/source/", "injector/output"},
+	"injector/output":              {"net/http", "k8s.io/", "github.com/Azure/", "injector/source/", "injector/merge"},
+	"injector/secret":              {"injector/"},
+	"injector/source":              {"net/http", "k8s.io/", "github.com/Azure/"},
+	"injector/config":              {"net/http", "injector/source", "injector/agent", "injector/merge", "injector/output"},
+	"injector/source/fig":          {"injector/source/keyvault", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
+	"injector/source/fig/contract": {"net/http", "injector/source/keyvault", "injector/merge", "injector/output", "injector/agent", "injector/dev", "k8s.io/", "github.com/Azure/"},
+	"injector/source/fig/dotnet":   {"net", "injector/", "k8s.io/", "github.com/"},
+	"injector/source/keyvault":     {"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"},
+	"injector/agent":               {"injector/webhook", "injector/inject", "injector/dev", "k8s.io/", "sigs.k8s.io/controller-runtime"},
+	"injector/allowlist":           {"k8s.io/", "injector/source", "injector/agent", "injector/inject"},
+	"injector/inject":              {"k8s.io/client-go", "injector/source", "injector/agent", "injector/dev"},
+	"injector/webhook":             {"injector/agent", "injector/source", "injector/merge", "injector/output", "sigs.k8s.io/controller-runtime"},
+	"injector/dev/figapi":          {"injector/source", "injector/agent"},
+	"injector/dev/entra":           {"injector/source", "injector/agent"},
+	"injector/dev/keyvault":        {"injector/source", "injector/agent"},
 }
 
 const module = "github.com/fig-injector/fig-injector/"

@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"io"
 	"net/http"
 	"slices"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 

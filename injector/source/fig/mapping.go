@@ -1,9 +1,7 @@
 package fig
 
 import (
-	"encoding/json"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,10 +9,9 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
-
-// separator is Fig's nested-setting separator (Constants.SettingPathSeparator).
-const separator = "->"
 
 // The metadata keys Fig.Client adds (FigConfigurationProvider.SetMetadataProperties).
 const (
@@ -63,11 +60,11 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	for pass := 0; pass < 3; pass++ {
 		for i, s := range settings {
 			switch {
-			case pass == 0 && s.Value.Kind != KindDataGrid && s.Value.Kind != KindJSON:
+			case pass == 0 && s.Value.Kind != contract.KindDataGrid && s.Value.Kind != contract.KindJSON:
 				mapSimple(t, i, s, opts)
-			case pass == 1 && s.Value.Kind == KindDataGrid:
+			case pass == 1 && s.Value.Kind == contract.KindDataGrid:
 				mapDataGrid(t, i, s, opts)
-			case pass == 2 && s.Value.Kind == KindJSON:
+			case pass == 2 && s.Value.Kind == contract.KindJSON:
 				mapJSON(t, i, s, opts)
 			}
 		}
@@ -80,36 +77,19 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	return t.entries()
 }
 
-// simpleText is the text Fig.Client writes for a simple value, formatted
-// from the value Decode read; ok is false for null. A null Bool, Int, Long
-// or Double is the contract's default (false, 0).
-func simpleText(v Value, c Constants) (string, bool) {
-	switch v.Kind {
-	case KindString:
-		if v.Raw == nil {
-			return "", false
-		}
-		return c.replaceConstants(v.typed.text)
-	case KindBool:
-		if v.typed.flag {
-			return "True", true
-		}
-		return "False", true
-	case KindInt, KindLong:
-		return strconv.FormatInt(v.typed.number, 10), true
-	case KindDouble:
-		return dotnet.FormatDouble(v.typed.double), true
-	case KindDateTime:
-		return v.typed.date.RoundTrip(), v.Raw != nil
-	case KindTimeSpan:
-		return v.typed.text, v.Raw != nil
+// simpleText is the text Fig.Client writes for a simple value, constants
+// substituted in strings; ok is false for null.
+func simpleText(v contract.Value, c Constants) (string, bool) {
+	text, ok := v.ConfigText()
+	if ok && v.Kind == contract.KindString {
+		return c.replaceConstants(text)
 	}
-	return "", false // KindNone: no value object
+	return text, ok
 }
 
 func mapSimple(t *keyTable, i int, s Setting, opts MapOptions) {
 	text, ok := simpleText(s.Value, opts.Constants)
-	segments := strings.Split(s.Name, separator)
+	segments := strings.Split(s.Name, contract.Separator)
 	simplified := ""
 	for j := len(segments) - 1; j >= 0; j-- {
 		if segments[j] != "" {
@@ -120,11 +100,11 @@ func mapSimple(t *keyTable, i int, s Setting, opts MapOptions) {
 	if simplified != "" {
 		t.set(i, simplified, text, ok, s.IsSecret)
 	}
-	t.set(i, strings.ReplaceAll(s.Name, separator, ":"), text, ok, s.IsSecret)
+	t.set(i, strings.ReplaceAll(s.Name, contract.Separator, ":"), text, ok, s.IsSecret)
 }
 
 func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
-	base := strings.ReplaceAll(s.Name, separator, ":")
+	base := strings.ReplaceAll(s.Name, contract.Separator, ":")
 	if s.Value.Raw == nil {
 		t.set(i, base, "", false, s.IsSecret)
 		return
@@ -137,48 +117,32 @@ func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
 			if !baseList {
 				key += ":" + cell.Column
 			}
-			if cell.items != nil {
-				for j, item := range cell.items {
+			if cell.Items() != nil {
+				for j, item := range cell.Items() {
 					// JToken.ToString(): no constant substitution here.
 					t.set(i, key+":"+strconv.Itoa(j), item, true, s.IsSecret)
 				}
 				continue
 			}
-			text, ok := opts.Constants.replaceConstants(cell.text)
+			text, ok := opts.Constants.replaceConstants(cell.Text())
 			t.set(i, key, text, ok, s.IsSecret)
 		}
 	}
-}
-
-// cellOf reads a data-grid cell once: a JSON array cell becomes its items'
-// texts (Fig.Client writes one key per item), any other cell its text.
-func cellOf(column string, raw json.RawMessage) Cell {
-	c := Cell{Column: column, Raw: raw}
-	if len(raw) > 0 && raw[0] == '[' {
-		if items, _, err := dotnet.ReadArray(raw); err == nil {
-			c.items = make([]string, len(items))
-			for j, item := range items {
-				c.items[j] = dotnet.TokenText(item)
-			}
-			return c
-		}
-	}
-	c.text = dotnet.CellText(raw)
-	return c
 }
 
 func mapJSON(t *keyTable, i int, s Setting, opts MapOptions) {
 	if s.Value.Raw == nil {
 		return // null JSON setting: Fig.Client writes nothing
 	}
-	if err := s.Value.typed.jsonErr; err != nil {
+	leaves, err := s.Value.JSONLeaves()
+	if err != nil {
 		if opts.Warn != nil {
 			opts.Warn(s.Name, fmt.Errorf("JSON setting left out: %w", err))
 		}
 		return
 	}
-	base := strings.ReplaceAll(s.Name, separator, ":")
-	for _, l := range s.Value.typed.leaves {
+	base := strings.ReplaceAll(s.Name, contract.Separator, ":")
+	for _, l := range leaves {
 		v, ok := opts.Constants.replaceConstants(l.Text)
 		t.set(i, base+":"+l.Path, v, ok, s.IsSecret)
 	}

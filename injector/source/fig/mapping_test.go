@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 )
 
 // entriesText renders entries as "Key=Value" for comparisons.
@@ -203,18 +204,18 @@ func TestMapSecretFlagAndWarn(t *testing.T) {
 // the same entries.
 func TestConstructorsMapAsDecoded(t *testing.T) {
 	built := []Setting{
-		{Name: "S", Value: StringValue("v-${MachineName}")},
-		{Name: "J", Value: JSONValue(`{"b":1,"a":[true,null]}`)},
-		{Name: "Bad", Value: JSONValue(`{"a":1,"A":2}`)},
-		{Name: "I", Value: IntValue(-7)},
-		{Name: "L", Value: LongValue(9000000000)},
-		{Name: "D", Value: DoubleValue(1e20)},
-		{Name: "B", Value: BoolValue(true)},
-		{Name: "T", Value: DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 1234500, time.FixedZone("", 2*3600)))},
-		{Name: "U", Value: DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))},
-		{Name: "P", Value: TimeSpanValue(90 * time.Minute)},
-		{Name: "G", Value: DataGridValue([]Row{{{Column: "Host", Raw: raw(`"a"`)}, {Column: "Tags", Raw: raw(`["x",2]`)}, {Column: "At", Raw: raw(`"2024-05-01T10:00:00Z"`)}}})},
-		{Name: "N", Value: NullValue(KindInt)},
+		{Name: "S", Value: contract.StringValue("v-${MachineName}")},
+		{Name: "J", Value: contract.JSONValue(`{"b":1,"a":[true,null]}`)},
+		{Name: "Bad", Value: contract.JSONValue(`{"a":1,"A":2}`)},
+		{Name: "I", Value: contract.IntValue(-7)},
+		{Name: "L", Value: contract.LongValue(9000000000)},
+		{Name: "D", Value: contract.DoubleValue(1e20)},
+		{Name: "B", Value: contract.BoolValue(true)},
+		{Name: "T", Value: contract.DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 1234500, time.FixedZone("", 2*3600)))},
+		{Name: "U", Value: contract.DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))},
+		{Name: "P", Value: contract.TimeSpanValue(90 * time.Minute)},
+		{Name: "G", Value: contract.DataGridValue([]contract.Row{{{Column: "Host", Raw: raw(`"a"`)}, {Column: "Tags", Raw: raw(`["x",2]`)}, {Column: "At", Raw: raw(`"2024-05-01T10:00:00Z"`)}}})},
+		{Name: "N", Value: contract.NullValue(contract.KindInt)},
 	}
 	var parts []string
 	for _, s := range built {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"net/http"
 	"strings"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // The capabilities Fig servers advertise (FigCapabilitiesDataContract).
@@ -95,7 +96,7 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 // registrations are disabled) is logged and returned as an error matching
 // ErrRegistrationRefused, which Fig.Client treats as "carry on". Other
 // failures are *source.Error values as for every call.
-func (c *Client) Register(ctx context.Context, def Definition) error {
+func (c *Client) Register(ctx context.Context, def contract.Definition) error {
 	const op = "POST /clients"
 	if err := def.Validate(); err != nil {
 		return &source.Error{Source: sourceName, Op: op, Err: fmt.Errorf("invalid settings definition: %w", err),
@@ -126,7 +127,7 @@ func (c *Client) Register(ctx context.Context, def Definition) error {
 		def.Description = ""
 	}
 	r.secret = secretText
-	r.body = EncodeDefinition(c.name, def)
+	r.body = contract.EncodeDefinition(c.name, def)
 	r.gzip = caps.Supports(FeatureRequestCompression) && len(r.body) >= compressionThreshold
 	resp, secretText, err := c.send(ctx, r)
 	if err != nil {
@@ -172,4 +173,18 @@ func (c *Client) putDescription(ctx context.Context, instance, description, secr
 	if resp.status < 200 || resp.status > 299 {
 		c.log.Warn("Fig did not accept the deferred client description", "error", c.statusError(r.op(), r.ep, resp, secretText).Error())
 	}
+}
+
+// typeDescriptionUpdate is the "$type" of PUT /clients/{name}/description's body.
+const typeDescriptionUpdate = "Fig.Contracts.SettingClients.ClientDescriptionUpdateDataContract, Fig.Contracts"
+
+// encodeDescription is ClientDescriptionUpdateDataContract as Fig.Client
+// writes it (with its "$type").
+func encodeDescription(description string) []byte {
+	var w dotnet.Writer
+	w.Open(typeDescriptionUpdate)
+	w.Key("Description")
+	w.Str(description)
+	w.Close()
+	return w.Bytes()
 }

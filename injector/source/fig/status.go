@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"net/http"
 	"os"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // HealthStatus is Fig's FigHealthStatus, sent as its integer.

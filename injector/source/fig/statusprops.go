@@ -2,7 +2,6 @@ package fig
 
 import (
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"math"
 	"regexp"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // CustomValueType is Fig's CustomStatusValueType, sent as its integer.

@@ -3,14 +3,12 @@ package fig
 import (
 	"errors"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"strings"
 	"unicode/utf16"
-)
 
-// maxNameLength is Fig's limit on client, setting and column names
-// (NVARCHAR(255), SettingDefinitionFieldLimits).
-const maxNameLength = 255
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
+)
 
 // clientNameMetachars are the characters Fig's ClientNameValidator rejects
 // (the regex class [\^$.*+?(){}[\]\\|]).
@@ -25,8 +23,8 @@ func ValidateClientName(name string) error {
 	if i := strings.IndexAny(name, clientNameMetachars); i >= 0 {
 		return fmt.Errorf("the Fig client name %q contains %q; Fig rejects the characters %s in client names, so choose a name without them", name, name[i:i+1], clientNameMetachars)
 	}
-	if n := dotnet.UTF16Len(name); n > maxNameLength {
-		return fmt.Errorf("the Fig client name is %d characters long; Fig allows at most %d", n, maxNameLength)
+	if n := dotnet.UTF16Len(name); n > contract.MaxNameLength {
+		return fmt.Errorf("the Fig client name is %d characters long; Fig allows at most %d", n, contract.MaxNameLength)
 	}
 	return nil
 }

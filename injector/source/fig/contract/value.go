@@ -1,14 +1,14 @@
-package fig
+package contract
 
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"log/slog"
 	"strconv"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/secret"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // Kind is the Fig value contract a value travels as (contracts/fig-api.md §3.2).
@@ -62,17 +62,6 @@ var kindByContract = func() map[string]Kind {
 	}
 	return m
 }()
-
-// Setting is one element of GET /clients/{name}/settings: a value only, no
-// definition (Fig's SettingDataContract).
-type Setting struct {
-	// Name is the setting name; nested settings join segments with "->".
-	Name string
-	// IsSecret marks values Fig treats as secret. They arrive in plain text.
-	IsSecret bool
-	// Value is the typed value.
-	Value Value
-}
 
 // Value is a setting value as it travelled: its contract and the JSON text
 // of its "value" member, kept verbatim so numbers keep their digits
@@ -131,6 +120,42 @@ func (v Value) IsNull() bool { return v.Raw == nil }
 // Text returns the string a String, Json, DateTime or TimeSpan value holds.
 // ok is false for null values and for values that are not JSON strings.
 func (v Value) Text() (text string, ok bool) { return dotnet.Unquote(v.Raw) }
+
+// ConfigText is the text Fig.Client writes to IConfiguration for a simple
+// value (String, Bool, Int, Long, Double, DateTime, TimeSpan), formatted
+// from the value read once, before constants are substituted. A null Bool,
+// Int, Long or Double is the contract's default (false, 0); ok is false for
+// other nulls and for data grids and JSON values, which map to many keys.
+func (v Value) ConfigText() (text string, ok bool) {
+	switch v.Kind {
+	case KindString, KindTimeSpan:
+		return v.typed.text, v.Raw != nil
+	case KindBool:
+		if v.typed.flag {
+			return "True", true
+		}
+		return "False", true
+	case KindInt, KindLong:
+		return strconv.FormatInt(v.typed.number, 10), true
+	case KindDouble:
+		return dotnet.FormatDouble(v.typed.double), true
+	case KindDateTime:
+		return v.typed.date.RoundTrip(), v.Raw != nil
+	}
+	return "", false
+}
+
+// JSONLeaves are a Json value's configuration leaves, or why Fig.Client
+// cannot read its text (Fig.Client would then fail the whole load).
+func (v Value) JSONLeaves() ([]dotnet.Leaf, error) { return v.typed.leaves, v.typed.jsonErr }
+
+// Text is the cell as Fig.Client's Convert.ToString gives it (not for a
+// JSON array cell, see Items).
+func (c Cell) Text() string { return c.text }
+
+// Items are a JSON array cell's items as JToken.ToString gives them; nil
+// for any other cell.
+func (c Cell) Items() []string { return c.items }
 
 // Format prints the kind and a placeholder, never the value.
 func (v Value) Format(f fmt.State, _ rune) {
@@ -242,4 +267,21 @@ func DataGridValue(rows []Row) Value {
 	}
 	b = append(b, ']')
 	return Value{Kind: KindDataGrid, Raw: b, Rows: rows}
+}
+
+// cellOf reads a data-grid cell once: a JSON array cell becomes its items'
+// texts (Fig.Client writes one key per item), any other cell its text.
+func cellOf(column string, raw json.RawMessage) Cell {
+	c := Cell{Column: column, Raw: raw}
+	if len(raw) > 0 && raw[0] == '[' {
+		if items, _, err := dotnet.ReadArray(raw); err == nil {
+			c.items = make([]string, len(items))
+			for j, item := range items {
+				c.items[j] = dotnet.TokenText(item)
+			}
+			return c
+		}
+	}
+	c.text = dotnet.CellText(raw)
+	return c
 }

@@ -1,16 +1,17 @@
-package fig
+package contract
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // node is a JSON value that remembers member order.
@@ -134,7 +135,7 @@ func TestDeclarationMatchesFixtureB(t *testing.T) {
 	}
 	body := EncodeDefinition("MyApp", def)
 	got := parseNode(t, body)
-	covers(t, "body", parseNode(t, readFixture(t, "fixture_b_register.json")), got)
+	covers(t, "body", parseNode(t, readTestdata(t, "fixture_b_register.json")), got)
 
 	// Top-level members in Fixture B's order; setting members in the
 	// contract's declaration order; "$type" first in every object.
@@ -328,3 +329,16 @@ func TestLoadDeclarationNamesTheFile(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
+
+// readTestdata reads a fixture of contracts/fig-api.md kept in testdata.
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSpace(data)
+}
+
+// rowTypeJSON is a data-grid row's "$type" as JSON.
+const rowTypeJSON = `"` + rowType + `"`

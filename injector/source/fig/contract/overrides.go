@@ -1,11 +1,12 @@
-package fig
+package contract
 
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"slices"
 	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // typeSettingContract is SettingDataContract's "$type".

@@ -1,11 +1,10 @@
-package fig
+package contract
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"math"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // declaration is the YAML file a user writes to register a non-.NET
@@ -174,13 +174,13 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 	if name == "" {
 		return SettingDefinition{}, fail("name", "missing", "give every setting a name, e.g. Database->ConnectionString")
 	}
-	for _, seg := range strings.Split(name, separator) {
+	for _, seg := range strings.Split(name, Separator) {
 		if strings.TrimSpace(seg) == "" {
 			return SettingDefinition{}, fail("name", "has an empty part around \"->\"", "write nested names as Parent->Child")
 		}
 	}
-	if dotnet.UTF16Len(name) > maxNameLength {
-		return SettingDefinition{}, fail("name", fmt.Sprintf("is longer than %d characters", maxNameLength), "shorten it")
+	if dotnet.UTF16Len(name) > MaxNameLength {
+		return SettingDefinition{}, fail("name", fmt.Sprintf("is longer than %d characters", MaxNameLength), "shorten it")
 	}
 	typ := strings.ToLower(strings.TrimSpace(ds.Type))
 	t, ok := declTypes[typ]
@@ -307,8 +307,8 @@ func (ds declSetting) columns(i int, fail func(field, msg, fix string) error) ([
 	for j, dc := range ds.Columns {
 		field := fmt.Sprintf("columns[%d]", j)
 		name := strings.TrimSpace(dc.Name)
-		if name == "" || dotnet.UTF16Len(name) > maxNameLength {
-			return nil, fail(field+".name", fmt.Sprintf("must be 1 to %d characters", maxNameLength), "name every column")
+		if name == "" || dotnet.UTF16Len(name) > MaxNameLength {
+			return nil, fail(field+".name", fmt.Sprintf("must be 1 to %d characters", MaxNameLength), "name every column")
 		}
 		if seen[name] {
 			return nil, fail(field+".name", fmt.Sprintf("%q is used twice", name), "give each column its own name")

@@ -1,10 +1,11 @@
-package fig
+package contract
 
 import (
 	"errors"
 	"fmt"
-	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // ValueType strings for SettingDefinition.ValueType. Fig.Client writes
@@ -22,6 +23,14 @@ const (
 	TypeDataGrid = "System.Collections.Generic.List`1[[System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],[System.Object, System.Private.CoreLib]], System.Private.CoreLib]], System.Private.CoreLib"
 )
 
+// Separator joins the segments of a nested setting's name
+// (Constants.SettingPathSeparator); .NET configuration keys use ":".
+const Separator = "->"
+
+// MaxNameLength is Fig's limit on client, setting and column names
+// (NVARCHAR(255), SettingDefinitionFieldLimits), in UTF-16 code units.
+const MaxNameLength = 255
+
 // rowType is the "$type" of a data-grid row (Dictionary<string, object>).
 const rowType = "System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],[System.Object, System.Private.CoreLib]], System.Private.CoreLib"
 
@@ -31,7 +40,6 @@ const (
 	typeSettingDefinition = "Fig.Contracts.SettingDefinitions.SettingDefinitionDataContract, Fig.Contracts"
 	typeDataGridDef       = "Fig.Contracts.SettingDefinitions.DataGridDefinitionDataContract, Fig.Contracts"
 	typeDataGridColumn    = "Fig.Contracts.SettingDefinitions.DataGridColumnDataContract, Fig.Contracts"
-	typeDescriptionUpdate = "Fig.Contracts.SettingClients.ClientDescriptionUpdateDataContract, Fig.Contracts"
 )
 
 // Classification is Fig's setting classification, sent as its integer.
@@ -127,8 +135,8 @@ func (d Definition) Validate() error {
 		switch {
 		case strings.TrimSpace(s.Name) == "":
 			return fmt.Errorf("setting %d has no name", i)
-		case dotnet.UTF16Len(s.Name) > maxNameLength:
-			return fmt.Errorf("%s: the name is longer than %d characters", where, maxNameLength)
+		case dotnet.UTF16Len(s.Name) > MaxNameLength:
+			return fmt.Errorf("%s: the name is longer than %d characters", where, MaxNameLength)
 		case seen[strings.ToLower(s.Name)]:
 			return fmt.Errorf("%s: the name is used twice (names are case-insensitive in .NET configuration)", where)
 		case strings.TrimSpace(s.Description) == "":
@@ -146,8 +154,8 @@ func (d Definition) Validate() error {
 				return fmt.Errorf("%s: a data grid needs at least one column", where)
 			}
 			for _, c := range s.DataGrid.Columns {
-				if strings.TrimSpace(c.Name) == "" || dotnet.UTF16Len(c.Name) > maxNameLength {
-					return fmt.Errorf("%s: column names must be 1 to %d characters", where, maxNameLength)
+				if strings.TrimSpace(c.Name) == "" || dotnet.UTF16Len(c.Name) > MaxNameLength {
+					return fmt.Errorf("%s: column names must be 1 to %d characters", where, MaxNameLength)
 				}
 			}
 		}
@@ -326,15 +334,4 @@ func writeValue(w *dotnet.Writer, v Value) {
 		w.Raw(v.Raw)
 	}
 	w.Close()
-}
-
-// encodeDescription is ClientDescriptionUpdateDataContract as Fig.Client
-// writes it (with its "$type").
-func encodeDescription(description string) []byte {
-	var w dotnet.Writer
-	w.Open(typeDescriptionUpdate)
-	w.Key("Description")
-	w.Str(description)
-	w.Close()
-	return w.Bytes()
 }
