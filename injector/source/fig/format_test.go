@@ -10,17 +10,17 @@ import (
 
 func TestValidateClientName(t *testing.T) {
 	for _, ok := range []string{"OrderService", "My App", "a-b_c", strings.Repeat("x", 255)} {
-		if err := ValidateClientName(ok); err != nil {
+		if err := validateClientName(ok); err != nil {
 			t.Errorf("ValidateClientName(%q) = %v", ok, err)
 		}
 	}
 	for _, c := range strings.Split(`^ $ . * + ? ( ) { } [ ] \ |`, " ") {
-		if err := ValidateClientName("a" + c + "b"); err == nil || !strings.Contains(err.Error(), "contains") {
+		if err := validateClientName("a" + c + "b"); err == nil || !strings.Contains(err.Error(), "contains") {
 			t.Errorf("ValidateClientName with %q = %v", c, err)
 		}
 	}
 	for _, bad := range []string{"", "   ", strings.Repeat("x", 256), strings.Repeat("😀", 128)} {
-		if err := ValidateClientName(bad); err == nil {
+		if err := validateClientName(bad); err == nil {
 			t.Errorf("ValidateClientName(%q) accepted", bad)
 		}
 	}
@@ -28,13 +28,13 @@ func TestValidateClientName(t *testing.T) {
 
 func TestValidateSecret(t *testing.T) {
 	for _, ok := range []string{"01234567890123456789012345678901", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"} {
-		if err := ValidateSecret(ok); err != nil {
+		if err := validateSecret(ok); err != nil {
 			t.Errorf("ValidateSecret(%q) = %v", ok, err)
 		}
 	}
 	for _, bad := range []string{strings.Repeat("a", 32), "0123456789", strings.Repeat("012345678", 4)} {
-		err := ValidateSecret(bad)
-		if err == nil || !errors.Is(err, ErrInvalidSecret) {
+		err := validateSecret(bad)
+		if err == nil || !errors.Is(err, errInvalidSecret) {
 			t.Errorf("ValidateSecret(%q) = %v", bad, err)
 		} else if strings.Contains(err.Error(), bad) {
 			t.Errorf("error quotes the secret: %v", err)

@@ -15,8 +15,8 @@ import (
 
 // The metadata keys Fig.Client adds (FigConfigurationProvider.SetMetadataProperties).
 const (
-	KeyLastFigUpdateUtcTicks = "LastFigUpdateUtcTicks"
-	KeyFigSettingLoadType    = "FigSettingLoadType"
+	keyLastFigUpdateUtcTicks = "LastFigUpdateUtcTicks"
+	keyFigSettingLoadType    = "FigSettingLoadType"
 )
 
 // MapOptions are the inputs of Map besides the settings.
@@ -71,8 +71,8 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	}
 	if opts.IncludeMetadata {
 		meta := len(settings)
-		t.set(meta, KeyLastFigUpdateUtcTicks, strconv.FormatInt(dotnet.Ticks(opts.LoadTime), 10), true, false)
-		t.set(meta, KeyFigSettingLoadType, "Server", true, false)
+		t.set(meta, keyLastFigUpdateUtcTicks, strconv.FormatInt(dotnet.Ticks(opts.LoadTime), 10), true, false)
+		t.set(meta, keyFigSettingLoadType, "Server", true, false)
 	}
 	return t.entries()
 }

@@ -97,7 +97,7 @@ func TestRegisterWithCapabilities(t *testing.T) {
 		t.Errorf("description body %s, want %s", put.body, wantDesc)
 	}
 
-	// Capabilities are asked once per Client.
+	// capabilities are asked once per Client.
 	if err := c.Register(context.Background(), def); err != nil {
 		t.Fatal(err)
 	}
@@ -155,10 +155,10 @@ func TestRegisterFailures(t *testing.T) {
 	}{
 		{"different secret", 401, `{"ErrorType":"401","Message":"Settings for client 'MyApp' have already been registered with a different secret.","Detail":null,"Reference":"a7e5c1d0"}`,
 			ErrRegistrationRefused, "have already been registered with a different secret"},
-		{"401 without Fig body", 401, ``, ErrUnauthorized, "rejected the client secret"},
+		{"401 without Fig body", 401, ``, errUnauthorized, "rejected the client secret"},
 		{"invalid setting", 400, `{"ErrorType":"400","Message":"Setting Location has no description","Detail":null,"Reference":"r"}`,
-			ErrBadRequest, "Fig rejected the request: Setting Location has no description"},
-		{"server error", 500, `{"ErrorType":"500","Message":"boom","Detail":null,"Reference":"r"}`, ErrServer, "boom"},
+			errBadRequest, "Fig rejected the request: Setting Location has no description"},
+		{"server error", 500, `{"ErrorType":"500","Message":"boom","Detail":null,"Reference":"r"}`, errServer, "boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +169,7 @@ func TestRegisterFailures(t *testing.T) {
 			if !errors.As(err, &se) || !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.want) || se.Op != "POST /clients" || se.StatusCode != tt.status {
 				t.Errorf("error = %v", err)
 			}
-			var ae *APIError
+			var ae *apiError
 			if errors.As(err, &ae) && tt.kind == ErrRegistrationRefused && ae.ErrorType != "401" {
 				t.Errorf("ErrorType %q", ae.ErrorType)
 			}

@@ -69,7 +69,7 @@ type StatusRequest struct {
 	Health *Health
 	// CustomProperties are sent as null when nil, else as
 	// {"Properties": […]} after enforcing Fig's limits (see
-	// LimitCustomProperties).
+	// limitCustomProperties).
 	CustomProperties []CustomProperty
 }
 
@@ -108,7 +108,7 @@ const defaultPollInterval = 30 * time.Second
 // and the change poll. Custom properties adjusted to Fig's limits are listed
 // in the reply's Warnings, for the caller to report (once, not every poll).
 func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse, error) {
-	body, warnings := c.EncodeStatus(req)
+	body, warnings := c.encodeStatus(req)
 	r := request{
 		method:       http.MethodPut,
 		path:         "/statuses/" + c.escapedName(),
@@ -143,7 +143,7 @@ func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse,
 // SupportsRestart, RunningUser, MemoryUsageBytes, Health, CustomProperties,
 // HasConfigurationError (false), ConfigurationErrors ([]). The warnings say
 // which custom properties were adjusted to Fig's limits.
-func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
+func (c *Client) encodeStatus(req StatusRequest) ([]byte, []string) {
 	runSession, started := c.session()
 	start := req.StartTime
 	if start.IsZero() {
@@ -219,7 +219,7 @@ func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
 		w.Null()
 	} else {
 		var props []CustomProperty
-		props, warnings = LimitCustomProperties(req.CustomProperties)
+		props, warnings = limitCustomProperties(req.CustomProperties)
 		writeCustomProperties(&w, props)
 	}
 	w.Key("HasConfigurationError")

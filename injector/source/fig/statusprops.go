@@ -54,15 +54,15 @@ type CustomProperty struct {
 
 // Fig's custom status property limits (CustomStatusPropertiesLimits).
 const (
-	MaxCustomProperties      = 25
-	MaxCustomPropertyName    = 64
-	MaxCustomPropertyString  = 2048
-	MaxCustomPropertiesBytes = 4 * 1024
+	maxCustomProperties      = 25
+	maxCustomPropertyName    = 64
+	maxCustomPropertyString  = 2048
+	maxCustomPropertiesBytes = 4 * 1024
 )
 
 var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
 
-// LimitCustomProperties enforces what Fig's CustomStatusPropertiesValidator
+// limitCustomProperties enforces what Fig's CustomStatusPropertiesValidator
 // checks, so that a status is never rejected with 400: properties without a
 // name, with a duplicate name (case-insensitive), with an unknown value type
 // or a value that does not suit it are dropped; names over 64 characters
@@ -72,10 +72,10 @@ var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
 // names the property, never its value; the properties dropped for room are
 // summed up in one warning, since an agent with many Key Vault-backed keys
 // drops dozens.
-func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) {
+func limitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) {
 	var warnings []string
 	warn := func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
-	out := make([]CustomProperty, 0, min(len(props), MaxCustomProperties))
+	out := make([]CustomProperty, 0, min(len(props), maxCustomProperties))
 	names := map[string]bool{}
 	var noRoom []string // dropped for Fig's count or size limit
 	for i, p := range props {
@@ -83,9 +83,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %d dropped: it has no name", i)
 			continue
 		}
-		if dotnet.UTF16Len(p.Name) > MaxCustomPropertyName {
-			short := dotnet.TruncateUTF16(p.Name, MaxCustomPropertyName)
-			warn("custom property %q renamed %q: Fig allows names of %d characters", p.Name, short, MaxCustomPropertyName)
+		if dotnet.UTF16Len(p.Name) > maxCustomPropertyName {
+			short := dotnet.TruncateUTF16(p.Name, maxCustomPropertyName)
+			warn("custom property %q renamed %q: Fig allows names of %d characters", p.Name, short, maxCustomPropertyName)
 			p.Name = short
 		}
 		low := strings.ToLower(p.Name)
@@ -97,9 +97,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %q dropped: value type %d is unknown to Fig", p.Name, int(p.ValueType))
 			continue
 		}
-		if dotnet.UTF16Len(p.DisplayName) > MaxCustomPropertyString {
-			warn("custom property %q: display name truncated to %d characters", p.Name, MaxCustomPropertyString)
-			p.DisplayName = dotnet.TruncateUTF16(p.DisplayName, MaxCustomPropertyString)
+		if dotnet.UTF16Len(p.DisplayName) > maxCustomPropertyString {
+			warn("custom property %q: display name truncated to %d characters", p.Name, maxCustomPropertyString)
+			p.DisplayName = dotnet.TruncateUTF16(p.DisplayName, maxCustomPropertyString)
 		}
 		if p.TextColor != "" && !hexColor.MatchString(p.TextColor) {
 			warn("custom property %q: text color cleared, Fig wants #RGB or #RRGGBB", p.Name)
@@ -114,13 +114,13 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %q: %s", p.Name, changed)
 		}
 		p.Value = v
-		if len(out) == MaxCustomProperties {
+		if len(out) == maxCustomProperties {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
 		var w dotnet.Writer
 		writeCustomProperties(&w, append(out, p))
-		if len(w.Bytes()) > MaxCustomPropertiesBytes {
+		if len(w.Bytes()) > maxCustomPropertiesBytes {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
@@ -129,7 +129,7 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 	}
 	if len(noRoom) > 0 {
 		warn("%d custom properties dropped (%s): Fig accepts at most %d, in at most %d bytes of JSON",
-			len(noRoom), nameRange(noRoom), MaxCustomProperties, MaxCustomPropertiesBytes)
+			len(noRoom), nameRange(noRoom), maxCustomProperties, maxCustomPropertiesBytes)
 	}
 	return out, warnings
 }
@@ -150,8 +150,8 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		return nil, "", ""
 	}
 	limit := func(s string) (any, string, string) {
-		if dotnet.UTF16Len(s) > MaxCustomPropertyString {
-			return dotnet.TruncateUTF16(s, MaxCustomPropertyString), fmt.Sprintf("string value truncated to %d characters", MaxCustomPropertyString), ""
+		if dotnet.UTF16Len(s) > maxCustomPropertyString {
+			return dotnet.TruncateUTF16(s, maxCustomPropertyString), fmt.Sprintf("string value truncated to %d characters", maxCustomPropertyString), ""
 		}
 		return s, "", ""
 	}

@@ -14,9 +14,9 @@ import (
 // (the regex class [\^$.*+?(){}[\]\\|]).
 const clientNameMetachars = `^$.*+?(){}[]\|`
 
-// ValidateClientName applies Fig's client-name rules: not empty or
+// validateClientName applies Fig's client-name rules: not empty or
 // whitespace, no regular-expression metacharacters, at most 255 characters.
-func ValidateClientName(name string) error {
+func validateClientName(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return errors.New("the Fig client name is empty; set fig.clientName (e.g. OrderService)")
 	}
@@ -35,21 +35,21 @@ const (
 	minSecretUniqueChars = 10
 )
 
-// ValidateSecret applies the rules Fig checks when a client registers: at
+// validateSecret applies the rules Fig checks when a client registers: at
 // least 32 characters, at least 10 of them distinct (both counted in UTF-16
 // code units, as .NET does). A GUID passes. The error never contains the
 // secret.
-func ValidateSecret(s string) error {
+func validateSecret(s string) error {
 	units := utf16.Encode([]rune(s))
 	if len(units) < minSecretLength {
-		return fmt.Errorf("%w: it is %d characters long and Fig requires at least %d (a GUID such as the output of uuidgen works)", ErrInvalidSecret, len(units), minSecretLength)
+		return fmt.Errorf("%w: it is %d characters long and Fig requires at least %d (a GUID such as the output of uuidgen works)", errInvalidSecret, len(units), minSecretLength)
 	}
 	distinct := map[uint16]struct{}{}
 	for _, u := range units {
 		distinct[u] = struct{}{}
 	}
 	if len(distinct) < minSecretUniqueChars {
-		return fmt.Errorf("%w: it has %d distinct characters and Fig requires at least %d (a GUID such as the output of uuidgen works)", ErrInvalidSecret, len(distinct), minSecretUniqueChars)
+		return fmt.Errorf("%w: it has %d distinct characters and Fig requires at least %d (a GUID such as the output of uuidgen works)", errInvalidSecret, len(distinct), minSecretUniqueChars)
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func DecodeValue(raw []byte) (Value, error) {
 		v.typed, err = typedOf(kind, v.Raw)
 	}
 	if err != nil {
-		return Value{}, fmt.Errorf("%s value: %w", kind.ContractType(), err)
+		return Value{}, fmt.Errorf("%s value: %w", kind.contractType(), err)
 	}
 	return v, nil
 }

@@ -41,10 +41,10 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
-// ContractType is the .NET type name of the value contract without its
+// contractType is the .NET type name of the value contract without its
 // assembly, e.g. "Fig.Contracts.Settings.IntSettingDataContract". KindNone
 // has none.
-func (k Kind) ContractType() string {
+func (k Kind) contractType() string {
 	if k == KindNone || int(k) >= len(kindNames) {
 		return ""
 	}
@@ -52,13 +52,13 @@ func (k Kind) ContractType() string {
 }
 
 // typeName is the "$type" Fig.Client writes (short assembly name).
-func (k Kind) typeName() string { return k.ContractType() + ", Fig.Contracts" }
+func (k Kind) typeName() string { return k.contractType() + ", Fig.Contracts" }
 
 // kindByContract maps a "$type" (up to its comma) to its Kind.
 var kindByContract = func() map[string]Kind {
 	m := make(map[string]Kind, len(kindNames))
 	for k := KindString; int(k) < len(kindNames); k++ {
-		m[k.ContractType()] = k
+		m[k.contractType()] = k
 	}
 	return m
 }()

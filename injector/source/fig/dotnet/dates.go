@@ -306,7 +306,7 @@ func NewtonsoftTime(t time.Time) string {
 	t = t.Truncate(100 * time.Nanosecond)
 	b := t.AppendFormat(make([]byte, 0, 33), "2006-01-02T15:04:05")
 	if ns := t.Nanosecond(); ns != 0 {
-		frac := strconv.Itoa(ns/100 + TicksPerSecond)[1:] // 7 digits, zero-padded
+		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:] // 7 digits, zero-padded
 		b = append(b, '.')
 		b = append(b, strings.TrimRight(frac, "0")...)
 	}
@@ -342,7 +342,7 @@ func DateOf(t time.Time) Date {
 func (d Date) Newtonsoft() string {
 	b := d.wall.AppendFormat(nil, "2006-01-02T15:04:05")
 	if ns := d.wall.Nanosecond(); ns != 0 {
-		frac := strconv.Itoa(ns/100 + TicksPerSecond)[1:]
+		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:]
 		b = append(b, '.')
 		b = append(b, strings.TrimRight(frac, "0")...)
 	}

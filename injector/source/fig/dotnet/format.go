@@ -77,10 +77,10 @@ func FormatDouble(f float64) string {
 	return b.String()
 }
 
-// TicksPerSecond and unixEpochTicks convert between Go times and .NET ticks
+// ticksPerSecond and unixEpochTicks convert between Go times and .NET ticks
 // (100 ns units since 0001-01-01T00:00:00 UTC).
 const (
-	TicksPerSecond = 10_000_000
+	ticksPerSecond = 10_000_000
 	unixEpochTicks = 621_355_968_000_000_000
 )
 
@@ -88,7 +88,7 @@ const (
 // to LastFigUpdateUtcTicks.
 func Ticks(t time.Time) int64 {
 	t = t.UTC()
-	return t.Unix()*TicksPerSecond + int64(t.Nanosecond()/100) + unixEpochTicks
+	return t.Unix()*ticksPerSecond + int64(t.Nanosecond()/100) + unixEpochTicks
 }
 
 // FormatTimeSpan formats d in .NET's constant ("c") TimeSpan format,
@@ -105,8 +105,8 @@ func FormatTimeSpan(d time.Duration) string {
 	if ticks < 0 {
 		u = uint64(-(ticks + 1)) + 1
 	}
-	frac := u % TicksPerSecond
-	secs := u / TicksPerSecond
+	frac := u % ticksPerSecond
+	secs := u / ticksPerSecond
 	days := secs / 86400
 	secs %= 86400
 	if days > 0 {
@@ -196,7 +196,7 @@ func ParseTimeSpan(s string) (time.Duration, error) {
 		return 0, errTimeSpan
 	}
 	ticks := ((days*24+hms[0])*60+hms[1])*60 + hms[2]
-	ticks *= TicksPerSecond
+	ticks *= ticksPerSecond
 	if frac != "" {
 		f, _ := strconv.ParseUint(frac+strings.Repeat("0", 7-len(frac)), 10, 64)
 		ticks += f
