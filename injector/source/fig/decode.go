@@ -14,8 +14,10 @@ import (
 // SettingDataContract. Property names match case-insensitively; a value's
 // contract comes from its "$type", compared up to the comma (the assembly
 // part is ignored); a missing "value" and "value": null (Fig 3.x) are both
-// null. Numbers are kept as their JSON text. Errors name the setting and
-// its position, never its value.
+// null. Each value is read once into its typed value (contract.DecodeValue)
+// and keeps its JSON text verbatim; a value Fig.Client could not read fails
+// here, so Map has nothing left to parse. Errors name the setting and its
+// position, never its value.
 func Decode(data []byte) ([]Setting, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !json.Valid(data) {

@@ -9,7 +9,10 @@ import (
 	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
-// DecodeValue reads a SettingValueBaseDataContract object.
+// DecodeValue reads a SettingValueBaseDataContract object ({"$type": …,
+// "value": …}, names matched case-insensitively) and its value, once, into
+// the contract's typed value. raw must be valid JSON; the Value aliases it.
+// An error says which contract and what is wrong, never the value.
 func DecodeValue(raw []byte) (Value, error) {
 	members, _, err := dotnet.ReadObject(raw)
 	if err != nil {

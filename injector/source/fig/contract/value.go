@@ -216,9 +216,7 @@ func BoolValue(b bool) Value {
 // DateTimeValue is a DateTimeSettingDataContract holding t as Newtonsoft
 // writes a DateTime: UTC times end in "Z", others carry their offset, and
 // the fraction is trimmed of trailing zeros.
-func DateTimeValue(t time.Time) Value {
-	return Value{Kind: KindDateTime, Raw: json.RawMessage(dotnet.AppendString(nil, dotnet.NewtonsoftTime(t))), typed: typedValue{date: dotnet.DateOf(t)}}
-}
+func DateTimeValue(t time.Time) Value { return dateTimeValue(dotnet.DateOf(t)) }
 
 // dateTimeValue is a DateTimeSettingDataContract holding d, written as
 // Newtonsoft writes it (its kind kept: "Z", the offset, or nothing).

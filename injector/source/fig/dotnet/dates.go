@@ -261,6 +261,12 @@ func daysIn(year, month int) int {
 // unspecified kind.
 func (d Date) RoundTrip() string {
 	b := d.wall.AppendFormat(make([]byte, 0, 33), "2006-01-02T15:04:05.0000000")
+	return string(d.appendZone(b))
+}
+
+// appendZone appends how d's zone is written: "Z" for UTC, "+hh:mm" or
+// "-hh:mm" for an offset, nothing for an unspecified kind.
+func (d Date) appendZone(b []byte) []byte {
 	switch d.kind {
 	case kindUTC:
 		b = append(b, 'Z')
@@ -275,7 +281,7 @@ func (d Date) RoundTrip() string {
 		b = append(b, ':')
 		b = appendPad2(b, off/60%60)
 	}
-	return string(b)
+	return b
 }
 
 // invariantGeneral formats d as Convert.ToString(DateTime, InvariantCulture):
@@ -302,28 +308,7 @@ func appendPad2(b []byte, n int) []byte {
 // yyyy-MM-ddTHH:mm:ss, then the fraction of a second with trailing zeros
 // trimmed (left out when zero), then "Z" for UTC or the offset. Precision
 // below a .NET tick (100 ns) is dropped.
-func NewtonsoftTime(t time.Time) string {
-	t = t.Truncate(100 * time.Nanosecond)
-	b := t.AppendFormat(make([]byte, 0, 33), "2006-01-02T15:04:05")
-	if ns := t.Nanosecond(); ns != 0 {
-		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:] // 7 digits, zero-padded
-		b = append(b, '.')
-		b = append(b, strings.TrimRight(frac, "0")...)
-	}
-	_, off := t.Zone()
-	if t.Location() == time.UTC {
-		return string(append(b, 'Z'))
-	}
-	sign := byte('+')
-	if off < 0 {
-		sign, off = '-', -off
-	}
-	b = append(b, sign)
-	b = appendPad2(b, off/3600)
-	b = append(b, ':')
-	b = appendPad2(b, off/60%60)
-	return string(b)
-}
+func NewtonsoftTime(t time.Time) string { return DateOf(t).Newtonsoft() }
 
 // DateOf is t as a .NET DateTime read back from what NewtonsoftTime writes:
 // UTC for a time in time.UTC, otherwise its wall clock and offset.
@@ -346,14 +331,7 @@ func (d Date) Newtonsoft() string {
 		b = append(b, '.')
 		b = append(b, strings.TrimRight(frac, "0")...)
 	}
-	switch d.kind {
-	case kindUTC:
-		b = append(b, 'Z')
-	case kindOffset:
-		r := Date{kind: kindOffset, offset: d.offset}.RoundTrip()
-		b = append(b, r[len(r)-6:]...)
-	}
-	return string(b)
+	return string(d.appendZone(b))
 }
 
 // ParseDate reads a DateTimeSettingDataContract value as Newtonsoft
