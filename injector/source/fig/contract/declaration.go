@@ -265,7 +265,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 			return SettingDefinition{}, fail("default", err.Error(), "give a "+typ+" value")
 		}
 		if typ == "string" && ds.ValidValues != nil && !v.IsNull() {
-			text, _ := v.Text()
+			text, _ := v.stringText()
 			if !contains(ds.ValidValues, text) {
 				return SettingDefinition{}, fail("default", "is not one of validValues", "make the default one of the valid values")
 			}
@@ -384,7 +384,7 @@ func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, ms
 					return Value{}, fail(field+"."+c.Name, err.Error(), "give a value of the column's type")
 				}
 				if c.ValidValues != nil {
-					if text, _ := cv.Text(); !contains(c.ValidValues, text) {
+					if text, _ := cv.stringText(); !contains(c.ValidValues, text) {
 						return Value{}, fail(field+"."+c.Name, "is not one of the column's validValues", "use one of the valid values")
 					}
 				}

@@ -117,9 +117,10 @@ type Cell struct {
 // IsNull reports whether the value is null (or the setting had none).
 func (v Value) IsNull() bool { return v.Raw == nil }
 
-// Text returns the string a String, Json, DateTime or TimeSpan value holds.
-// ok is false for null values and for values that are not JSON strings.
-func (v Value) Text() (text string, ok bool) { return dotnet.Unquote(v.Raw) }
+// stringText returns the string a String, Json, DateTime or TimeSpan value
+// holds as JSON; ok is false for null values and for values that are not
+// JSON strings.
+func (v Value) stringText() (text string, ok bool) { return dotnet.Unquote(v.Raw) }
 
 // ConfigText is the text Fig.Client writes to IConfiguration for a simple
 // value (String, Bool, Int, Long, Double, DateTime, TimeSpan), formatted
@@ -231,17 +232,17 @@ func TimeSpanValue(d time.Duration) Value {
 	return Value{Kind: KindTimeSpan, Raw: json.RawMessage(dotnet.AppendString(nil, text)), typed: typedValue{text: text}}
 }
 
-// DataGridValue is a DataGridSettingDataContract holding rows; it reads
-// each cell once, as Decode does.
+// DataGridValue is a DataGridSettingDataContract holding a copy of rows,
+// each cell read once as DecodeValue reads it.
 func DataGridValue(rows []Row) Value {
-	if rows == nil {
-		rows = []Row{}
-	}
-	for _, r := range rows {
-		for j := range r {
-			r[j] = cellOf(r[j].Column, r[j].Raw)
+	read := make([]Row, len(rows))
+	for i, r := range rows {
+		read[i] = make(Row, len(r))
+		for j, c := range r {
+			read[i][j] = cellOf(c.Column, c.Raw)
 		}
 	}
+	rows = read
 	var b []byte
 	b = append(b, '[')
 	for i, r := range rows {
