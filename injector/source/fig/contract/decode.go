@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
@@ -18,24 +17,24 @@ func DecodeValue(raw []byte) (Value, error) {
 	if err != nil {
 		return Value{}, fmt.Errorf("value: %w", err)
 	}
-	var typ string
+	var typ []byte // the "$type" text, nil when missing or empty
 	for _, m := range members {
 		if m.Key == "$type" {
 			var ok bool
-			if typ, ok = dotnet.Unquote(m.Raw); !ok {
+			if typ, ok = unquoteBytes(m.Raw); !ok {
 				return Value{}, errors.New(`value: "$type" is not a string`)
 			}
 			break
 		}
 	}
-	if typ == "" {
+	if len(typ) == 0 {
 		return Value{}, errors.New(`value has no "$type", so its contract is unknown; the server must write "$type" first in every value object (Newtonsoft TypeNameHandling.Objects)`)
 	}
-	name := strings.TrimSpace(typ)
-	if i := strings.IndexByte(name, ','); i >= 0 {
-		name = strings.TrimSpace(name[:i])
+	name := bytes.TrimSpace(typ)
+	if i := bytes.IndexByte(name, ','); i >= 0 {
+		name = bytes.TrimSpace(name[:i])
 	}
-	kind, ok := kindByContract[name]
+	kind, ok := kindByContract[string(name)]
 	if !ok {
 		return Value{}, fmt.Errorf("unknown value type %q: fig-injector knows the nine Fig.Contracts.Settings value contracts (String, Int, Long, Double, Bool, DateTime, TimeSpan, DataGrid, Json); upgrade fig-injector if Fig added one", name)
 	}
@@ -54,6 +53,16 @@ func DecodeValue(raw []byte) (Value, error) {
 		return Value{}, fmt.Errorf("%s value: %w", kind.contractType(), err)
 	}
 	return v, nil
+}
+
+// unquoteBytes is a JSON string's text; an unescaped one is a slice of raw,
+// so that reading every value's "$type" allocates nothing.
+func unquoteBytes(raw []byte) ([]byte, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 {
+		return raw[1 : len(raw)-1], true
+	}
+	text, ok := dotnet.Unquote(raw)
+	return []byte(text), ok
 }
 
 // typedOf reads a non-null scalar or JSON value into its contract's type

@@ -67,6 +67,7 @@ func ReadObject(raw []byte) (members []Member, isNull bool, err error) {
 		return nil, false, fmt.Errorf("expected a JSON object, found %s", JSONKind(raw[i:]))
 	}
 	bad := errMalformedObject
+	members = make([]Member, 0, 4) // Fig's objects have three or four members
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
 		return nil, false, nil
