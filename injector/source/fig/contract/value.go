@@ -66,8 +66,8 @@ var kindByContract = func() map[string]Kind {
 // Value is a setting value as it travelled: its contract and the JSON text
 // of its "value" member, kept verbatim so numbers keep their digits
 // (9000000000 stays exact) and dates their zone, plus the typed value Fig.Client
-// reads from it. Decode and the constructors below parse the JSON once;
-// Map only formats the typed value, so it cannot fail on a value. Build
+// reads from it. DecodeValue and the constructors below read the JSON once;
+// fig.Map only formats the typed value, so it cannot fail on a value. Build
 // values with them, not as literals. A Value prints as "Kind([REDACTED])" in
 // every fmt verb and in slog, because any value may be a secret.
 type Value struct {
