@@ -56,6 +56,10 @@ var layout = []layoutRule{
 	// output (a split package keeps its rule: "/..." covers its parts).
 	{pkg: "injector/source", forbid: []string{"net/http", "k8s.io/", "github.com/Azure/"}},
 	{pkg: "injector/source/fig/...", forbid: []string{"injector/source/keyvault", "injector/merge", "injector/output", "k8s.io/", "injector/dev"}},
+	// Fig's data contracts and .NET formatting: no HTTP, no cluster, no
+	// other source; dotnet is the standard library alone.
+	{pkg: "injector/source/fig/contract", forbid: []string{"net/http", "injector/source/keyvault", "injector/merge", "injector/output", "injector/agent", "injector/dev", "k8s.io/", "github.com/Azure/"}},
+	{pkg: "injector/source/fig/dotnet", forbid: []string{nonStandard}},
 	{pkg: "injector/source/keyvault/...", forbid: []string{"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"}},
 	{pkg: "injector/azure", forbid: []string{"injector/source/fig", "k8s.io/"}},
 	{pkg: "injector/transport", forbid: []string{"injector/source"}},

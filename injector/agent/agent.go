@@ -29,6 +29,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/injector/transport"
@@ -212,13 +213,13 @@ func withDefaults(o Options) Options {
 }
 
 func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, error) {
-	var declaration *fig.Definition
+	var declaration *contract.Definition
 	if c.Register != "" {
-		d, err := fig.LoadDeclaration(c.Register)
+		d, err := contract.LoadDeclaration(c.Register)
 		if err != nil {
 			return nil, fmt.Errorf("fig.register: %w", err)
 		}
-		if d.Overrides, err = fig.Overrides(d, c.Overrides); err != nil {
+		if d.Overrides, err = contract.Overrides(d, c.Overrides); err != nil {
 			return nil, fmt.Errorf("fig.overrides: %w", err)
 		}
 		declaration = &d

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 )
 
 // figSource is the agent's side of the Fig conversation, in Fig.Client's
@@ -17,7 +18,7 @@ import (
 // status PUT every poll interval whose reply says whether to fetch again.
 type figSource struct {
 	client          *fig.Client
-	declaration     *fig.Definition // nil: never register
+	declaration     *contract.Definition // nil: never register
 	constants       fig.Constants
 	now             func() time.Time
 	log             *slog.Logger

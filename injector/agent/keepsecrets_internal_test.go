@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fig-injector/fig-injector/injector/source/fig"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 )
 
 // TestKeepSecretsOnlyWhileTheDefinitionStands: a secret that turns null
@@ -13,18 +14,18 @@ import (
 // value contract; a changed definition (not secret, another contract, or
 // the setting gone meanwhile) keeps nothing.
 func TestKeepSecretsOnlyWhileTheDefinitionStands(t *testing.T) {
-	good := fig.Setting{Name: "Key", IsSecret: true, Value: fig.StringValue("s3cr3t")}
-	null := fig.Setting{Name: "Key", IsSecret: true, Value: fig.NullValue(fig.KindString)}
+	good := fig.Setting{Name: "Key", IsSecret: true, Value: contract.StringValue("s3cr3t")}
+	null := fig.Setting{Name: "Key", IsSecret: true, Value: contract.NullValue(contract.KindString)}
 	tests := []struct {
 		name  string
 		fetch [][]fig.Setting // successive fetches; the last one is checked
 		want  json.RawMessage // nil: null
 	}{
-		{"null after a value", [][]fig.Setting{{good}, {null}}, fig.StringValue("s3cr3t").Raw},
-		{"null twice", [][]fig.Setting{{good}, {null}, {null}}, fig.StringValue("s3cr3t").Raw},
+		{"null after a value", [][]fig.Setting{{good}, {null}}, contract.StringValue("s3cr3t").Raw},
+		{"null twice", [][]fig.Setting{{good}, {null}, {null}}, contract.StringValue("s3cr3t").Raw},
 		{"null first", [][]fig.Setting{{null}}, nil},
-		{"no longer secret", [][]fig.Setting{{good}, {{Name: "Key", Value: fig.NullValue(fig.KindString)}}}, nil},
-		{"another contract", [][]fig.Setting{{good}, {{Name: "Key", IsSecret: true, Value: fig.NullValue(fig.KindJSON)}}}, nil},
+		{"no longer secret", [][]fig.Setting{{good}, {{Name: "Key", Value: contract.NullValue(contract.KindString)}}}, nil},
+		{"another contract", [][]fig.Setting{{good}, {{Name: "Key", IsSecret: true, Value: contract.NullValue(contract.KindJSON)}}}, nil},
 		{"gone in between", [][]fig.Setting{{good}, {}, {null}}, nil},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/inject"
-	"github.com/fig-injector/fig-injector/injector/source/fig"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 	"github.com/fig-injector/fig-injector/injector/webhook"
 	"github.com/fig-injector/fig-injector/test/e2e/azurewi"
 )
@@ -128,7 +128,7 @@ func TestExamplesAKS(t *testing.T) {
 
 	t.Run("settings.yaml declares the Key Vault reference as not secret", func(t *testing.T) {
 		cm, _ := aksConfig(t, dir)
-		d, err := fig.ParseDeclaration([]byte(cm.Data["settings.yaml"]))
+		d, err := contract.ParseDeclaration([]byte(cm.Data["settings.yaml"]))
 		if err != nil {
 			t.Fatalf("settings.yaml (fig.register) is rejected: %v", err)
 		}

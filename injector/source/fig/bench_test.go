@@ -7,9 +7,8 @@ import (
 	"time"
 )
 
-// thousandSettings is a settings body with 1,000 settings of every kind.
-func thousandSettings(b *testing.B) []Setting {
-	b.Helper()
+// thousandBody is a settings body with 1,000 settings of every kind.
+func thousandBody() []byte {
 	var parts []string
 	for i := 0; i < 1000; i++ {
 		switch i % 10 {
@@ -35,7 +34,13 @@ func thousandSettings(b *testing.B) []Setting {
 			parts = append(parts, setting(fmt.Sprintf("Logins%d", i), "DataGrid", `[{"$type":`+rowTypeJSON+`,"User":"u","Password":"p","Tags":["x","y"]}]`))
 		}
 	}
-	settings, err := Decode([]byte("[" + strings.Join(parts, ",") + "]"))
+	return []byte("[" + strings.Join(parts, ",") + "]")
+}
+
+// thousandSettings is thousandBody decoded.
+func thousandSettings(b *testing.B) []Setting {
+	b.Helper()
+	settings, err := Decode(thousandBody())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -66,6 +71,24 @@ func BenchmarkDecode1000(b *testing.B) {
 	for b.Loop() {
 		if _, err := Decode(body); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFetchToEntries1000 is the agent's path from a settings body to
+// configuration entries (Decode then Map), the work done on every fetch.
+func BenchmarkFetchToEntries1000(b *testing.B) {
+	body := thousandBody()
+	opts := MapOptions{Constants: Constants{MachineName: "pod"}, LoadTime: time.Now(), IncludeMetadata: true}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		settings, err := Decode(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := len(Map(settings, opts)); n < 1000 {
+			b.Fatalf("%d entries", n)
 		}
 	}
 }

@@ -21,24 +21,25 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // Defaults for Options.
 const (
-	// DefaultFigVersion is sent as FigVersion when the caller gives none.
+	// defaultFigVersion is sent as FigVersion when the caller gives none.
 	// Fig.Client sends its own assembly file version there
 	// (VersionProvider.GetFigVersion); fig-injector is not Fig.Client, so it
 	// names itself, and Fig's Clients page and version report show which
 	// clients run through it.
-	DefaultFigVersion = "fig-injector"
+	defaultFigVersion = "fig-injector"
 	// DefaultClientVersion is sent as ClientVersion and ApplicationVersion
 	// when the caller gives none.
 	DefaultClientVersion = "1.0.0.0"
-	// DefaultTimeout bounds each request: Fig.Client's default without an
+	// defaultTimeout bounds each request: Fig.Client's default without an
 	// offline cache (ValidatedHttpClientFactory.cs), which fig-injector
 	// never keeps. A Fig that reads Key Vault while answering is slow.
-	DefaultTimeout = 60 * time.Second
+	defaultTimeout = 60 * time.Second
 )
 
 // Size limits on response bodies: generous for settings, small for the rest.
@@ -70,9 +71,9 @@ type Options struct {
 	// ClientVersion is sent as the registration's ClientVersion and as the
 	// status's ApplicationVersion; default DefaultClientVersion.
 	ClientVersion string
-	// FigVersion is sent as the status's FigVersion; default DefaultFigVersion.
+	// FigVersion is sent as the status's FigVersion; default "fig-injector".
 	FigVersion string
-	// Timeout bounds each request; default DefaultTimeout.
+	// Timeout bounds each request; default 60 s, Fig.Client's.
 	Timeout time.Duration
 	// Logger receives debug lines per request (method, path, status,
 	// duration; never headers or bodies); nil discards.
@@ -102,7 +103,7 @@ type Client struct {
 	now           func() time.Time
 
 	mu         sync.Mutex
-	caps       *Capabilities // cached after the first successful GET /capabilities
+	caps       *capabilities // cached after the first successful GET /capabilities
 	runSession string        // changed by NewRunSession
 	started    time.Time     // when the run session began
 }
@@ -110,7 +111,7 @@ type Client struct {
 // New checks the options, picks the API URI (probing /_health when several
 // are given) and returns a Client with a fresh run session.
 func New(ctx context.Context, opts Options) (*Client, error) {
-	if err := ValidateClientName(opts.ClientName); err != nil {
+	if err := validateClientName(opts.ClientName); err != nil {
 		return nil, err
 	}
 	if opts.Secret == nil {
@@ -158,10 +159,10 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		c.clientVersion = DefaultClientVersion
 	}
 	if c.figVersion == "" {
-		c.figVersion = DefaultFigVersion
+		c.figVersion = defaultFigVersion
 	}
 	if c.timeout <= 0 {
-		c.timeout = DefaultTimeout
+		c.timeout = defaultTimeout
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = maxSettingsBody
@@ -256,14 +257,14 @@ func (c *Client) ClientName() string { return c.name }
 func (c *Client) Instance() string { return c.instance }
 
 // escapedName is the client name as it appears in paths.
-func (c *Client) escapedName() string { return EscapeDataString(c.name) }
+func (c *Client) escapedName() string { return dotnet.EscapeDataString(c.name) }
 
 // instanceQuery is "instance=…" or "" (Fig.Client adds it only when set).
 func (c *Client) instanceQuery(instance string) string {
 	if instance == "" {
 		return ""
 	}
-	return "instance=" + EscapeDataString(instance)
+	return "instance=" + dotnet.EscapeDataString(instance)
 }
 
 // request is one call to the API.
@@ -384,11 +385,11 @@ func (c *Client) readSecret(ctx context.Context, r request) (string, error) {
 	}
 	s := v.Reveal()
 	if strings.TrimSpace(s) == "" {
-		return "", &source.Error{Source: sourceName, Op: r.op(), Err: fmt.Errorf("%w: the client secret is empty", ErrInvalidSecret),
+		return "", &source.Error{Source: sourceName, Op: r.op(), Err: fmt.Errorf("%w: the client secret is empty", errInvalidSecret),
 			Fix: "put the client secret in the place fig.clientSecret names (for a file, its first line)"}
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", &source.Error{Source: sourceName, Op: r.op(), Err: fmt.Errorf("%w: the client secret contains a line break or control character", ErrInvalidSecret),
+		return "", &source.Error{Source: sourceName, Op: r.op(), Err: fmt.Errorf("%w: the client secret contains a line break or control character", errInvalidSecret),
 			Fix: "store the secret alone on the first line, without trailing newline characters"}
 	}
 	return s, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -43,7 +44,7 @@ func TestSettingsRequest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(fixtureCSettings(), got); diff != "" {
+		if diff := cmp.Diff(fixtureCSettings(), got, wireOnly); diff != "" {
 			t.Fatalf("settings mismatch (-want +got):\n%s", diff)
 		}
 	}
@@ -179,7 +180,7 @@ func TestStatusDefaultsAndExtras(t *testing.T) {
 	c := newTestClient(t, srv, func(o *Options) { o.ClientVersion = "2.3.4"; o.FigVersion = "4.1.0.0" })
 	c.runSession = "00000000-0000-0000-0000-000000000001"
 	c.started = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	body, warnings := c.EncodeStatus(StatusRequest{
+	body, warnings := c.encodeStatus(StatusRequest{
 		LastSettingUpdate: time.Date(2025, 1, 1, 0, 0, 1, 0, time.UTC),
 		PollInterval:      1500 * time.Microsecond,
 		RunningUser:       "u",
@@ -214,7 +215,7 @@ func TestStatusDefaultsAndExtras(t *testing.T) {
 	// Defaults: 30 s, the Client's start (as StartTime and as the change
 	// cursor before the first fetch: never DateTime.MinValue, which a real
 	// Fig answers with 400), the process's user and memory.
-	body, _ = c.EncodeStatus(StatusRequest{CustomProperties: []CustomProperty{}})
+	body, _ = c.encodeStatus(StatusRequest{CustomProperties: []CustomProperty{}})
 	for _, part := range []string{`"StartTime":"2025-01-01T00:00:00Z"`, `"PollIntervalMs":30000.0`, `"LastSettingUpdate":"2025-01-01T00:00:00Z"`, `"CustomProperties":{"Properties":[]}`} {
 		if !strings.Contains(string(body), part) {
 			t.Errorf("default body %s lacks %s", body, part)
@@ -240,7 +241,7 @@ func TestLimitCustomProperties(t *testing.T) {
 		{Name: "when", ValueType: CustomDateTime, Value: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{Name: "null", ValueType: CustomString},
 	}
-	got, warnings := LimitCustomProperties(props)
+	got, warnings := limitCustomProperties(props)
 	var names []string
 	for _, p := range got {
 		names = append(names, p.Name)
@@ -269,9 +270,9 @@ func TestLimitCustomProperties(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		many = append(many, CustomProperty{Name: fmt.Sprintf("p%02d", i), ValueType: CustomString, Value: "v"})
 	}
-	got, warnings = LimitCustomProperties(many)
+	got, warnings = limitCustomProperties(many)
 	want := []string{`5 custom properties dropped ("p25" … "p29"): Fig accepts at most 25, in at most 4096 bytes of JSON`}
-	if len(got) != MaxCustomProperties || !slices.Equal(warnings, want) {
+	if len(got) != maxCustomProperties || !slices.Equal(warnings, want) {
 		t.Errorf("count limit: kept %d, warnings %q, want one summing up the dropped: %q", len(got), warnings, want)
 	}
 	var big []CustomProperty
@@ -279,14 +280,14 @@ func TestLimitCustomProperties(t *testing.T) {
 		big = append(big, CustomProperty{Name: fmt.Sprintf("b%d", i), ValueType: CustomString, Value: strings.Repeat("x", 2000)})
 	}
 	big = append(big, CustomProperty{Name: "small", ValueType: CustomString, Value: "fits", DisplayName: strings.Repeat("d", 2100)})
-	got, warnings = LimitCustomProperties(big)
-	var w jsonWriter
+	got, warnings = limitCustomProperties(big)
+	var w dotnet.Writer
 	writeCustomProperties(&w, got)
-	if len(got) != 1 || got[0].Name != "b0" || len(w.b) > MaxCustomPropertiesBytes || len(warnings) != 2 {
-		t.Errorf("size limit: kept %d properties, %d bytes, warnings %q", len(got), len(w.b), warnings)
+	if len(got) != 1 || got[0].Name != "b0" || len(w.Bytes()) > maxCustomPropertiesBytes || len(warnings) != 2 {
+		t.Errorf("size limit: kept %d properties, %d bytes, warnings %q", len(got), len(w.Bytes()), warnings)
 	}
-	got, _ = LimitCustomProperties(big[5:])
-	if len(got) != 1 || utf16Len(got[0].DisplayName) != 2048 {
+	got, _ = limitCustomProperties(big[5:])
+	if len(got) != 1 || dotnet.UTF16Len(got[0].DisplayName) != 2048 {
 		t.Errorf("display name not truncated: %v", got)
 	}
 }
@@ -386,22 +387,22 @@ func TestErrors(t *testing.T) {
 		retryAfter time.Duration
 		want       []string
 	}{
-		{"401", 401, fig("401", "Invalid client secret for client 'MyApp'"), nil, ErrUnauthorized, false, 0,
+		{"401", 401, fig("401", "Invalid client secret for client 'MyApp'"), nil, errUnauthorized, false, 0,
 			[]string{"rejected the client secret", "'MyApp'", "Invalid client secret for client 'MyApp'", "FIG_MYAPP_SECRET", "fig.clientSecret"}},
-		{"401 ProblemDetails", 401, `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Unauthorized","status":401}`, nil, ErrUnauthorized, false, 0,
+		{"401 ProblemDetails", 401, `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Unauthorized","status":401}`, nil, errUnauthorized, false, 0,
 			[]string{"rejected the client secret"}},
 		{"404", 404, fig("404", "No existing registration for client 'MyApp'"), nil, ErrNotRegistered, false, 0,
 			[]string{"client 'MyApp' is not registered in Fig", "register it (fig.register", "No existing registration"}},
-		{"400", 400, fig("400", "Client secret is invalid."), nil, ErrBadRequest, false, 0,
+		{"400", 400, fig("400", "Client secret is invalid."), nil, errBadRequest, false, 0,
 			[]string{"Fig rejected the request: Client secret is invalid."}},
-		{"408", 408, ``, nil, ErrUnexpectedStatus, true, 0, []string{"timed out"}},
-		{"429", 429, `Rate limit exceeded. Please try again later.`, map[string]string{"Retry-After": "120"}, ErrRateLimited, true, 120 * time.Second,
+		{"408", 408, ``, nil, errUnexpectedStatus, true, 0, []string{"timed out"}},
+		{"429", 429, `Rate limit exceeded. Please try again later.`, map[string]string{"Retry-After": "120"}, errRateLimited, true, 120 * time.Second,
 			[]string{"rate limit", "wait 2m0s"}},
-		{"500", 500, fig("500", "Object reference not set"), nil, ErrServer, true, 0,
+		{"500", 500, fig("500", "Object reference not set"), nil, errServer, true, 0,
 			[]string{"HTTP 500", "Object reference not set", "0e3b2f5c-6a9e-4b53-8f0b-3f3b7d1c9a21"}},
-		{"503 with date", 503, `<html>down</html>`, map[string]string{"Retry-After": time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)}, ErrServer, true, 90 * time.Second,
+		{"503 with date", 503, `<html>down</html>`, map[string]string{"Retry-After": time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)}, errServer, true, 90 * time.Second,
 			[]string{"HTTP 503"}},
-		{"redirect elsewhere", 302, ``, map[string]string{"Location": "https://elsewhere.example/clients/MyApp/settings"}, ErrUnexpectedStatus, false, 0,
+		{"redirect elsewhere", 302, ``, map[string]string{"Location": "https://elsewhere.example/clients/MyApp/settings"}, errUnexpectedStatus, false, 0,
 			[]string{"unexpected HTTP status 302", "another host"}},
 	}
 	for _, tt := range tests {
@@ -529,7 +530,7 @@ func TestTransportErrors(t *testing.T) {
 			t.Errorf("error = %v", err)
 		}
 		c = newTestClient(t, srv, func(o *Options) { o.Secret = staticSecret("abc\n") })
-		if _, err := c.Settings(context.Background()); !errors.Is(err, ErrInvalidSecret) {
+		if _, err := c.Settings(context.Background()); !errors.Is(err, errInvalidSecret) {
 			t.Errorf("newline in secret: %v", err)
 		}
 	})

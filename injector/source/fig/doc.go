@@ -9,12 +9,14 @@
 //   - talking to the API: client.go (URIs, health probe, requests),
 //     settings.go, status.go and statusprops.go (heartbeat and its limits),
 //     register.go, errors.go, validate.go (Fig's name and secret rules);
-//   - reading the settings payload: value.go, decode.go;
+//   - reading the settings payload: settings.go, decode.go;
 //   - mapping values to .NET IConfiguration keys as Fig.Client does (pure
-//     functions): mapping.go, format.go, dates.go, jsonflat.go, constants.go;
-//   - writing JSON exactly as Newtonsoft does: jsonwrite.go;
-//   - describing a non-.NET application's settings: definition.go (the
-//     registration body) and declaration.go (a YAML file a user writes).
+//     functions): mapping.go, constants.go.
+//
+// Two packages below it have no HTTP: contract holds Fig's data contracts
+// (values read once into typed values, setting definitions, the
+// registration body, overrides, the YAML settings declaration), and dotnet
+// how .NET and Newtonsoft read and write numbers, dates, time spans and JSON.
 //
 // The client never retries: the agent loop owns retries and back-off, and
 // every failure is a *source.Error that says whether a retry may help, how

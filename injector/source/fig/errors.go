@@ -17,33 +17,33 @@ import (
 const sourceName = "fig"
 
 // Kinds of failure, for errors.Is on any error this package returns. Each is
-// carried by an *APIError inside the *source.Error.
+// carried by an *apiError inside the *source.Error.
 var (
 	// ErrNotRegistered: GET settings or PUT status answered 404, the client
 	// is not registered (Fig.Client registers and retries once).
 	ErrNotRegistered = errors.New("client not registered")
-	// ErrUnauthorized: 401, the client secret was rejected.
-	ErrUnauthorized = errors.New("client secret rejected")
+	// errUnauthorized: 401, the client secret was rejected.
+	errUnauthorized = errors.New("client secret rejected")
 	// ErrRegistrationRefused: POST /clients answered 401 with Fig's
 	// ErrorType "401" (different secret, registrations disabled).
 	// Fig.Client logs this and carries on; so should the caller.
 	ErrRegistrationRefused = errors.New("registration refused")
-	// ErrBadRequest: 400, Fig rejected the request's content.
-	ErrBadRequest = errors.New("request rejected")
-	// ErrRateLimited: 429.
-	ErrRateLimited = errors.New("rate limited")
-	// ErrServer: 5xx.
-	ErrServer = errors.New("server error")
-	// ErrUnexpectedStatus: any other non-2xx status.
-	ErrUnexpectedStatus = errors.New("unexpected status")
-	// ErrInvalidSecret: the client secret is missing or, before
+	// errBadRequest: 400, Fig rejected the request's content.
+	errBadRequest = errors.New("request rejected")
+	// errRateLimited: 429.
+	errRateLimited = errors.New("rate limited")
+	// errServer: 5xx.
+	errServer = errors.New("server error")
+	// errUnexpectedStatus: any other non-2xx status.
+	errUnexpectedStatus = errors.New("unexpected status")
+	// errInvalidSecret: the client secret is missing or, before
 	// registration, does not meet Fig's rules.
-	ErrInvalidSecret = errors.New("invalid client secret")
+	errInvalidSecret = errors.New("invalid client secret")
 )
 
-// APIError is a non-2xx answer from the Fig API. It carries what Fig's
+// apiError is a non-2xx answer from the Fig API. It carries what Fig's
 // error body (ErrorResultDataContract) said, never the raw body.
-type APIError struct {
+type apiError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
 	// ErrorType, Message and Reference come from Fig's PascalCase error body;
@@ -58,10 +58,10 @@ type APIError struct {
 }
 
 // Error returns the explanation, including Fig's message when there was one.
-func (e *APIError) Error() string { return e.text }
+func (e *apiError) Error() string { return e.text }
 
-// Unwrap returns the failure kind (ErrNotRegistered, ErrUnauthorized …).
-func (e *APIError) Unwrap() error { return e.kind }
+// Unwrap returns the failure kind (ErrNotRegistered, errUnauthorized …).
+func (e *apiError) Unwrap() error { return e.kind }
 
 // errorBody is ErrorResultDataContract.
 type errorBody struct {
@@ -132,7 +132,7 @@ func (c *Client) statusError(op string, ep endpoint, resp *response, secretText 
 	if isFig && fe.Reference != "" {
 		ref = " (reference " + cleanMessage(fe.Reference, secretText) + ")"
 	}
-	ae := &APIError{StatusCode: resp.status, Message: msg}
+	ae := &apiError{StatusCode: resp.status, Message: msg}
 	if isFig {
 		ae.ErrorType = cleanMessage(fe.ErrorType, secretText)
 		ae.Reference = cleanMessage(fe.Reference, secretText)
@@ -141,7 +141,7 @@ func (c *Client) statusError(op string, ep endpoint, resp *response, secretText 
 	name := c.name
 	switch code := resp.status; {
 	case code == http.StatusUnauthorized:
-		ae.kind = ErrUnauthorized
+		ae.kind = errUnauthorized
 		ae.text = fmt.Sprintf("Fig rejected the client secret for client '%s'%s", name, says)
 		se.Fix = "the client secret is wrong: fig-injector reads it from fig.clientSecret (a file, an environment variable or a Key Vault secret; by default FIG_" +
 			secretKeyName(name) + "_SECRET) and it must equal the secret the client was first registered with; if an admin changed it in Fig, update that secret"
@@ -151,11 +151,11 @@ func (c *Client) statusError(op string, ep endpoint, resp *response, secretText 
 		se.Fix = "register it (fig.register: a settings declaration file), or start the .NET application once so that Fig.Client registers it, or import the client in Fig; " +
 			"if no Fig message is quoted, check that the API URI points at the Fig API (Fig must be served at the root of its host)"
 	case code == http.StatusNotFound:
-		ae.kind = ErrUnexpectedStatus
+		ae.kind = errUnexpectedStatus
 		ae.text = "the Fig API has no such endpoint" + says
 		se.Fix = "check that the API URI points at the Fig API, served at the root of its host (a path prefix is dropped, as Fig.Client drops it)"
 	case code == http.StatusBadRequest:
-		ae.kind = ErrBadRequest
+		ae.kind = errBadRequest
 		if msg == "" {
 			ae.text = "Fig rejected the request as invalid"
 		} else {
@@ -170,12 +170,12 @@ func (c *Client) statusError(op string, ep endpoint, resp *response, secretText 
 			se.Fix = "check the client name and instance"
 		}
 	case code == http.StatusRequestTimeout:
-		ae.kind = ErrUnexpectedStatus
+		ae.kind = errUnexpectedStatus
 		se.Temporary = true
 		ae.text = "the Fig API timed out the request" + says
 		se.Fix = "retry later; if it persists check the Fig API's load and database"
 	case code == http.StatusTooManyRequests:
-		ae.kind = ErrRateLimited
+		ae.kind = errRateLimited
 		se.Temporary = true
 		ae.text = "the Fig API's rate limit was exceeded"
 		if se.RetryAfter > 0 {
@@ -183,16 +183,16 @@ func (c *Client) statusError(op string, ep endpoint, resp *response, secretText 
 		}
 		se.Fix = "back off as told; if it persists, fewer pods behind one IP should poll Fig, or raise Fig's RateLimiting (500 requests per minute per IP by default)"
 	case code >= 500:
-		ae.kind = ErrServer
+		ae.kind = errServer
 		se.Temporary = true
 		ae.text = fmt.Sprintf("the Fig API failed with HTTP %d%s%s", code, says, ref)
 		se.Fix = "check the Fig API's logs" + ref + " and its database; fig-injector keeps the last good values and retries"
 	case code >= 300 && code < 400:
-		ae.kind = ErrUnexpectedStatus
+		ae.kind = errUnexpectedStatus
 		ae.text = fmt.Sprintf("unexpected HTTP status %d: a redirect to another host, port or scheme, which fig-injector does not follow because the client secret would go with it", code)
 		se.Fix = "point the API URI straight at the Fig API (the host it redirects to, over https)"
 	default:
-		ae.kind = ErrUnexpectedStatus
+		ae.kind = errUnexpectedStatus
 		ae.text = fmt.Sprintf("unexpected HTTP status %d%s", code, says)
 		se.Fix = "check that the API URI points at the Fig API and that no proxy rewrites its answers"
 	}

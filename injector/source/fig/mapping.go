@@ -1,8 +1,6 @@
 package fig
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,15 +9,14 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
-
-// separator is Fig's nested-setting separator (Constants.SettingPathSeparator).
-const separator = "->"
 
 // The metadata keys Fig.Client adds (FigConfigurationProvider.SetMetadataProperties).
 const (
-	KeyLastFigUpdateUtcTicks = "LastFigUpdateUtcTicks"
-	KeyFigSettingLoadType    = "FigSettingLoadType"
+	keyLastFigUpdateUtcTicks = "LastFigUpdateUtcTicks"
+	keyFigSettingLoadType    = "FigSettingLoadType"
 )
 
 // MapOptions are the inputs of Map besides the settings.
@@ -63,70 +60,36 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	for pass := 0; pass < 3; pass++ {
 		for i, s := range settings {
 			switch {
-			case pass == 0 && s.Value.Kind != KindDataGrid && s.Value.Kind != KindJSON:
+			case pass == 0 && s.Value.Kind != contract.KindDataGrid && s.Value.Kind != contract.KindJSON:
 				mapSimple(t, i, s, opts)
-			case pass == 1 && s.Value.Kind == KindDataGrid:
+			case pass == 1 && s.Value.Kind == contract.KindDataGrid:
 				mapDataGrid(t, i, s, opts)
-			case pass == 2 && s.Value.Kind == KindJSON:
+			case pass == 2 && s.Value.Kind == contract.KindJSON:
 				mapJSON(t, i, s, opts)
 			}
 		}
 	}
 	if opts.IncludeMetadata {
 		meta := len(settings)
-		t.set(meta, KeyLastFigUpdateUtcTicks, strconv.FormatInt(Ticks(opts.LoadTime), 10), true, false)
-		t.set(meta, KeyFigSettingLoadType, "Server", true, false)
+		t.set(meta, keyLastFigUpdateUtcTicks, strconv.FormatInt(dotnet.Ticks(opts.LoadTime), 10), true, false)
+		t.set(meta, keyFigSettingLoadType, "Server", true, false)
 	}
 	return t.entries()
 }
 
-// simpleText is the text Fig.Client writes for a simple value; ok is false
-// for null.
-func simpleText(v Value, c Constants) (string, bool) {
-	switch v.Kind {
-	case KindString:
-		if v.Raw == nil {
-			return "", false
-		}
-		s, err := scalarText(v.Raw)
-		if err != nil {
-			return "", false
-		}
-		return c.replaceConstants(s)
-	case KindBool:
-		// A missing value is the contract's default: false.
-		b, _ := boolOf(v.Raw)
-		if b {
-			return "True", true
-		}
-		return "False", true
-	case KindInt:
-		n, _ := intOf(v.Raw, 32)
-		return strconv.FormatInt(n, 10), true
-	case KindLong:
-		n, _ := intOf(v.Raw, 64)
-		return strconv.FormatInt(n, 10), true
-	case KindDouble:
-		f, _ := floatOf(v.Raw)
-		return FormatDouble(f), true
-	case KindDateTime:
-		s, ok := v.Text()
-		if !ok {
-			return "", false
-		}
-		if d, ok := parseDateValue(s); ok {
-			return d.roundTrip(), true
-		}
-		return s, true
-	case KindTimeSpan:
-		return v.Text()
+// simpleText is the text Fig.Client writes for a simple value, constants
+// substituted in strings; ok is false for null.
+func simpleText(v contract.Value, c Constants) (string, bool) {
+	text, ok := v.ConfigText()
+	if ok && v.Kind == contract.KindString {
+		return c.replaceConstants(text)
 	}
-	return "", false // KindNone: no value object
+	return text, ok
 }
 
 func mapSimple(t *keyTable, i int, s Setting, opts MapOptions) {
 	text, ok := simpleText(s.Value, opts.Constants)
-	segments := strings.Split(s.Name, separator)
+	segments := strings.Split(s.Name, contract.Separator)
 	simplified := ""
 	for j := len(segments) - 1; j >= 0; j-- {
 		if segments[j] != "" {
@@ -137,11 +100,11 @@ func mapSimple(t *keyTable, i int, s Setting, opts MapOptions) {
 	if simplified != "" {
 		t.set(i, simplified, text, ok, s.IsSecret)
 	}
-	t.set(i, strings.ReplaceAll(s.Name, separator, ":"), text, ok, s.IsSecret)
+	t.set(i, strings.ReplaceAll(s.Name, contract.Separator, ":"), text, ok, s.IsSecret)
 }
 
 func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
-	base := strings.ReplaceAll(s.Name, separator, ":")
+	base := strings.ReplaceAll(s.Name, contract.Separator, ":")
 	if s.Value.Raw == nil {
 		t.set(i, base, "", false, s.IsSecret)
 		return
@@ -154,92 +117,34 @@ func mapDataGrid(t *keyTable, i int, s Setting, opts MapOptions) {
 			if !baseList {
 				key += ":" + cell.Column
 			}
-			if len(cell.Raw) > 0 && cell.Raw[0] == '[' {
-				var items []json.RawMessage
-				if err := json.Unmarshal(cell.Raw, &items); err == nil {
-					for j, item := range items {
-						// JToken.ToString(): no constant substitution here.
-						t.set(i, key+":"+strconv.Itoa(j), tokenText(item), true, s.IsSecret)
-					}
-					continue
+			if cell.Items() != nil {
+				for j, item := range cell.Items() {
+					// JToken.ToString(): no constant substitution here.
+					t.set(i, key+":"+strconv.Itoa(j), item, true, s.IsSecret)
 				}
+				continue
 			}
-			text, ok := opts.Constants.replaceConstants(cellText(cell.Raw))
+			text, ok := opts.Constants.replaceConstants(cell.Text())
 			t.set(i, key, text, ok, s.IsSecret)
 		}
 	}
 }
 
-// cellText is Convert.ToString(cell, InvariantCulture) for a value that
-// Newtonsoft read into object: null is "", booleans "True"/"False",
-// integers their long text, other numbers .NET's double text, strings that
-// look like ISO dates (Newtonsoft's DateParseHandling.DateTime) the invariant
-// "MM/dd/yyyy HH:mm:ss", other strings themselves, objects indented JSON.
-func cellText(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	switch raw[0] {
-	case 'n':
-		return ""
-	case 't':
-		return "True"
-	case 'f':
-		return "False"
-	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return ""
-		}
-		if d, ok := newtonsoftDate(s); ok {
-			return d.invariantGeneral()
-		}
-		return s
-	case '{', '[':
-		return indentedJSON(raw)
-	}
-	return numberText(raw)
-}
-
-// tokenText is JToken.ToString() for an item of a JSON array cell: like
-// cellText (the container's culture is assumed invariant).
-func tokenText(raw json.RawMessage) string { return cellText(bytes.TrimSpace(raw)) }
-
-// newtonsoftDate is DateTimeUtils.TryParseDateTime as the JSON reader
-// applies it to every string read into object.
-func newtonsoftDate(s string) (netDate, bool) {
-	if strings.HasPrefix(s, "/") {
-		return parseMicrosoftDate(s)
-	}
-	return parseNewtonsoftISO(s)
-}
-
-// indentedJSON is JToken.ToString() for an object or array: two-space
-// indented JSON with "name": value members.
-func indentedJSON(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return b.String()
-}
-
 func mapJSON(t *keyTable, i int, s Setting, opts MapOptions) {
-	text, ok := s.Value.Text()
-	if !ok {
+	if s.Value.Raw == nil {
 		return // null JSON setting: Fig.Client writes nothing
 	}
-	leaves, err := flattenJSON(text)
+	leaves, err := s.Value.JSONLeaves()
 	if err != nil {
 		if opts.Warn != nil {
 			opts.Warn(s.Name, fmt.Errorf("JSON setting left out: %w", err))
 		}
 		return
 	}
-	base := strings.ReplaceAll(s.Name, separator, ":")
+	base := strings.ReplaceAll(s.Name, contract.Separator, ":")
 	for _, l := range leaves {
-		v, ok := opts.Constants.replaceConstants(l.text)
-		t.set(i, base+":"+l.path, v, ok, s.IsSecret)
+		v, ok := opts.Constants.replaceConstants(l.Text)
+		t.set(i, base+":"+l.Path, v, ok, s.IsSecret)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 )
 
 // entriesText renders entries as "Key=Value" for comparisons.
@@ -61,24 +62,6 @@ func TestMapFixtureC(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, gotKV); diff != "" {
 		t.Errorf("Map(Fixture C) mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestTicks(t *testing.T) {
-	tests := []struct {
-		in   time.Time
-		want int64
-	}{
-		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), 0},
-		{time.Unix(0, 0), 621355968000000000},
-		{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), 638712864000000000}, // DateTime(2025,1,1).Ticks
-		{time.Date(2025, 1, 1, 10, 0, 0, 123456789, time.UTC), 638713224001234567},
-		{time.Date(2025, 1, 1, 12, 0, 0, 0, time.FixedZone("x", 2*3600)), 638713224000000000},
-	}
-	for _, tt := range tests {
-		if got := Ticks(tt.in); got != tt.want {
-			t.Errorf("Ticks(%v) = %d, want %d", tt.in, got, tt.want)
-		}
 	}
 }
 
@@ -216,22 +199,38 @@ func TestMapSecretFlagAndWarn(t *testing.T) {
 	}
 }
 
-func TestFlattenJSONErrors(t *testing.T) {
-	deep := strings.Repeat("[", 65) + strings.Repeat("]", 65)
-	for _, in := range []string{`"s"`, `1`, `{"":1}`, `{"a":1,"A":2}`, `{`, `[1 2]`, `{"a":1} x`, `{"a":01}`, `[tru]`, deep, `{"a":"\x"}`, "/* open"} {
-		if _, err := flattenJSON(in); err == nil {
-			t.Errorf("flattenJSON(%q) = nil error", in)
-		}
+// TestConstructorsMapAsDecoded: a value built by a constructor carries the
+// same typed value as the one Decode reads from its JSON, so both map to
+// the same entries.
+func TestConstructorsMapAsDecoded(t *testing.T) {
+	built := []Setting{
+		{Name: "S", Value: contract.StringValue("v-${MachineName}")},
+		{Name: "J", Value: contract.JSONValue(`{"b":1,"a":[true,null]}`)},
+		{Name: "Bad", Value: contract.JSONValue(`{"a":1,"A":2}`)},
+		{Name: "I", Value: contract.IntValue(-7)},
+		{Name: "L", Value: contract.LongValue(9000000000)},
+		{Name: "D", Value: contract.DoubleValue(1e20)},
+		{Name: "B", Value: contract.BoolValue(true)},
+		{Name: "T", Value: contract.DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 1234500, time.FixedZone("", 2*3600)))},
+		{Name: "U", Value: contract.DateTimeValue(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))},
+		{Name: "P", Value: contract.TimeSpanValue(90 * time.Minute)},
+		{Name: "G", Value: contract.DataGridValue([]contract.Row{{{Column: "Host", Raw: raw(`"a"`)}, {Column: "Tags", Raw: raw(`["x",2]`)}, {Column: "At", Raw: raw(`"2024-05-01T10:00:00Z"`)}}})},
+		{Name: "N", Value: contract.NullValue(contract.KindInt)},
 	}
-	ok := strings.Repeat("[", 64) + "1" + strings.Repeat("]", 64)
-	if _, err := flattenJSON(ok); err != nil {
-		t.Errorf("depth 64: %v", err)
+	var parts []string
+	for _, s := range built {
+		parts = append(parts, setting(s.Name, s.Value.Kind.String(), string(s.Value.Raw)))
 	}
-	got, err := flattenJSON(`{"a":{"":1},"s":"\u00e9\ud83d\ude00\n"}`)
+	decoded, err := Decode([]byte("[" + strings.Join(parts, ",") + "]"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]leaf{{"a:", "1"}, {"s", "é😀\n"}}, got, cmp.AllowUnexported(leaf{})); diff != "" {
-		t.Errorf("mismatch (-want +got):\n%s", diff)
+	opts := MapOptions{Constants: Constants{MachineName: "pod"}}
+	want := entriesText(Map(decoded, opts))
+	if diff := cmp.Diff(want, entriesText(Map(built, opts))); diff != "" {
+		t.Errorf("constructed values map differently from decoded ones (-decoded +built):\n%s", diff)
+	}
+	if len(want) < len(built) {
+		t.Errorf("only %d entries: %q", len(want), want)
 	}
 }

@@ -8,28 +8,30 @@ import (
 	"strings"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // The capabilities Fig servers advertise (FigCapabilitiesDataContract).
 const (
-	FeatureDeferredDescription  = "deferredDescriptionRegistration"
-	FeatureRequestCompression   = "requestCompression"
-	FeatureClientSettingUpdates = "clientSettingUpdates"
-	FeatureMigrateFrom          = "migrateFromClientTransforms"
+	featureDeferredDescription  = "deferredDescriptionRegistration"
+	featureRequestCompression   = "requestCompression"
+	featureClientSettingUpdates = "clientSettingUpdates"
+	featureMigrateFrom          = "migrateFromClientTransforms"
 )
 
 // compressionThreshold is the body size from which Fig.Client gzips when the
 // server supports requestCompression.
 const compressionThreshold = 4096
 
-// Capabilities is what GET /capabilities reported.
-type Capabilities struct {
+// capabilities is what GET /capabilities reported.
+type capabilities struct {
 	APIVersion string
 	Features   []string
 }
 
 // Supports reports whether the server advertised feature.
-func (c Capabilities) Supports(feature string) bool {
+func (c capabilities) supports(feature string) bool {
 	for _, f := range c.Features {
 		if strings.EqualFold(f, feature) {
 			return true
@@ -38,11 +40,11 @@ func (c Capabilities) Supports(feature string) bool {
 	return false
 }
 
-// Capabilities asks the server what it supports (GET /capabilities,
+// capabilities asks the server what it supports (GET /capabilities,
 // anonymous). A 404 means an older server without features, not an error.
 // A successful answer is kept for the Client's lifetime; failures are not,
 // so the next call asks again (as Fig.Client does at its next registration).
-func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
+func (c *Client) fetchCapabilities(ctx context.Context) (capabilities, error) {
 	c.mu.Lock()
 	cached := c.caps
 	c.mu.Unlock()
@@ -52,25 +54,25 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 	r := request{method: http.MethodGet, path: "/capabilities", ep: epCapabilities}
 	resp, secretText, err := c.send(ctx, r)
 	if err != nil {
-		return Capabilities{}, err
+		return capabilities{}, err
 	}
-	var caps Capabilities
+	var caps capabilities
 	switch {
 	case resp.status == http.StatusNotFound:
 		// An old server: no features.
 	case resp.status < 200 || resp.status > 299:
-		return Capabilities{}, c.statusError(r.op(), r.ep, resp, secretText)
+		return capabilities{}, c.statusError(r.op(), r.ep, resp, secretText)
 	default:
 		var body struct {
 			APIVersion        string   `json:"apiVersion"`
 			SupportedFeatures []string `json:"supportedFeatures"`
 		}
 		if err := json.Unmarshal(resp.body, &body); err != nil {
-			return Capabilities{}, &source.Error{Source: sourceName, Op: r.op(), StatusCode: resp.status,
-				Err: fmt.Errorf("the capabilities response is not Fig's FigCapabilitiesDataContract (%s)", jsonKind(resp.body)),
+			return capabilities{}, &source.Error{Source: sourceName, Op: r.op(), StatusCode: resp.status,
+				Err: fmt.Errorf("the capabilities response is not Fig's FigCapabilitiesDataContract (%s)", dotnet.JSONKind(resp.body)),
 				Fix: "check that the API URI points at the Fig API"}
 		}
-		caps = Capabilities{APIVersion: body.APIVersion, Features: body.SupportedFeatures}
+		caps = capabilities{APIVersion: body.APIVersion, Features: body.SupportedFeatures}
 	}
 	c.mu.Lock()
 	c.caps = &caps
@@ -94,7 +96,7 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 // registrations are disabled) is logged and returned as an error matching
 // ErrRegistrationRefused, which Fig.Client treats as "carry on". Other
 // failures are *source.Error values as for every call.
-func (c *Client) Register(ctx context.Context, def Definition) error {
+func (c *Client) Register(ctx context.Context, def contract.Definition) error {
 	const op = "POST /clients"
 	if err := def.Validate(); err != nil {
 		return &source.Error{Source: sourceName, Op: op, Err: fmt.Errorf("invalid settings definition: %w", err),
@@ -105,11 +107,11 @@ func (c *Client) Register(ctx context.Context, def Definition) error {
 	if err != nil {
 		return err
 	}
-	if err := ValidateSecret(secretText); err != nil {
+	if err := validateSecret(secretText); err != nil {
 		return &source.Error{Source: sourceName, Op: op, Err: fmt.Errorf("the client secret cannot register: %w", err),
 			Fix: "use a secret of at least 32 characters with at least 10 distinct ones (a GUID), the same for every instance of the client"}
 	}
-	caps, err := c.Capabilities(ctx)
+	caps, err := c.fetchCapabilities(ctx)
 	if err != nil {
 		c.log.Warn("could not read the Fig API's capabilities; registering without them", "error", err.Error())
 	}
@@ -120,13 +122,13 @@ func (c *Client) Register(ctx context.Context, def Definition) error {
 		def.Instance = c.instance // SettingsBase.CreateDataContract sends the resolved instance
 	}
 	description := def.Description
-	deferred := description != "" && caps.Supports(FeatureDeferredDescription)
+	deferred := description != "" && caps.supports(featureDeferredDescription)
 	if deferred {
 		def.Description = ""
 	}
 	r.secret = secretText
-	r.body = EncodeDefinition(c.name, def)
-	r.gzip = caps.Supports(FeatureRequestCompression) && len(r.body) >= compressionThreshold
+	r.body = contract.EncodeDefinition(c.name, def)
+	r.gzip = caps.supports(featureRequestCompression) && len(r.body) >= compressionThreshold
 	resp, secretText, err := c.send(ctx, r)
 	if err != nil {
 		return err
@@ -136,7 +138,7 @@ func (c *Client) Register(ctx context.Context, def Definition) error {
 			msg := cleanMessage(fe.Message, secretText)
 			c.log.Info("Fig did not register the settings", "client", c.name, "reason", msg)
 			return &source.Error{Source: sourceName, Op: op, StatusCode: resp.status,
-				Err: &APIError{StatusCode: resp.status, ErrorType: fe.ErrorType, Message: msg, Reference: cleanMessage(fe.Reference, secretText),
+				Err: &apiError{StatusCode: resp.status, ErrorType: fe.ErrorType, Message: msg, Reference: cleanMessage(fe.Reference, secretText),
 					kind: ErrRegistrationRefused,
 					text: fmt.Sprintf("Fig did not register client '%s' (Fig says: %q)", c.name, msg)},
 				Fix: "nothing is needed if the client is already registered with this secret's predecessor or registrations are disabled on purpose; otherwise use the secret the client was first registered with, or ask a Fig admin to allow registrations"}
@@ -161,8 +163,8 @@ func (c *Client) putDescription(ctx context.Context, instance, description, secr
 		secretHeader: "ClientSecret",
 		body:         encodeDescription(description),
 	}
-	caps, _ := c.Capabilities(ctx)
-	r.gzip = caps.Supports(FeatureRequestCompression) && len(r.body) >= compressionThreshold
+	caps, _ := c.fetchCapabilities(ctx)
+	r.gzip = caps.supports(featureRequestCompression) && len(r.body) >= compressionThreshold
 	resp, secretText, err := c.send(ctx, r)
 	if err != nil {
 		c.log.Warn("could not send the deferred client description", "error", err.Error())
@@ -171,4 +173,18 @@ func (c *Client) putDescription(ctx context.Context, instance, description, secr
 	if resp.status < 200 || resp.status > 299 {
 		c.log.Warn("Fig did not accept the deferred client description", "error", c.statusError(r.op(), r.ep, resp, secretText).Error())
 	}
+}
+
+// typeDescriptionUpdate is the "$type" of PUT /clients/{name}/description's body.
+const typeDescriptionUpdate = "Fig.Contracts.SettingClients.ClientDescriptionUpdateDataContract, Fig.Contracts"
+
+// encodeDescription is ClientDescriptionUpdateDataContract as Fig.Client
+// writes it (with its "$type").
+func encodeDescription(description string) []byte {
+	var w dotnet.Writer
+	w.Open(typeDescriptionUpdate)
+	w.Key("Description")
+	w.Str(description)
+	w.Close()
+	return w.Bytes()
 }

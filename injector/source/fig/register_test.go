@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 )
 
 // fakeRegistry answers /capabilities with caps (404 when empty), and
@@ -36,9 +37,9 @@ func fakeRegistry(t *testing.T, caps string, registerStatus int, registerBody st
 	}))
 }
 
-func fixtureBDefinition(t *testing.T) Definition {
+func fixtureBDefinition(t *testing.T) contract.Definition {
 	t.Helper()
-	def, err := LoadDeclaration("testdata/declaration_b.yaml")
+	def, err := contract.LoadDeclaration("contract/testdata/declaration_b.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestRegisterWithCapabilities(t *testing.T) {
 	}
 	deferred := def
 	deferred.Description = ""
-	want := EncodeDefinition("MyApp", deferred)
+	want := contract.EncodeDefinition("MyApp", deferred)
 	if diff := cmp.Diff(string(want), string(post.body)); diff != "" {
 		t.Errorf("register body (-want +got):\n%s", diff)
 	}
@@ -96,7 +97,7 @@ func TestRegisterWithCapabilities(t *testing.T) {
 		t.Errorf("description body %s, want %s", put.body, wantDesc)
 	}
 
-	// Capabilities are asked once per Client.
+	// capabilities are asked once per Client.
 	if err := c.Register(context.Background(), def); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestRegisterCompressesLargeBodies(t *testing.T) {
 	srv := fakeRegistry(t, `{"apiVersion":"4.0.0.0","supportedFeatures":["requestCompression"]}`, 200, "")
 	c := newTestClient(t, srv, nil)
 	def := fixtureBDefinition(t)
-	for len(EncodeDefinition("MyApp", def)) < 4096 {
+	for len(contract.EncodeDefinition("MyApp", def)) < 4096 {
 		s := def.Settings[0]
 		s.Name += "X"
 		def.Settings = append(def.Settings, s)
@@ -121,7 +122,7 @@ func TestRegisterCompressesLargeBodies(t *testing.T) {
 	if v, _ := post.header("Content-Encoding"); !post.gzipped || v != "gzip" {
 		t.Errorf("not gzipped: %q", post.headers)
 	}
-	if diff := cmp.Diff(string(EncodeDefinition("MyApp", def)), string(post.body)); diff != "" {
+	if diff := cmp.Diff(string(contract.EncodeDefinition("MyApp", def)), string(post.body)); diff != "" {
 		t.Errorf("body (-want +got):\n%s", diff)
 	}
 }
@@ -139,7 +140,7 @@ func TestRegisterOldServer(t *testing.T) {
 		t.Fatalf("%d requests, want capabilities and register only", len(reqs))
 	}
 	def.ClientVersion = "9.9.9"
-	if diff := cmp.Diff(string(EncodeDefinition("MyApp", def)), string(reqs[1].body)); diff != "" || reqs[1].gzipped {
+	if diff := cmp.Diff(string(contract.EncodeDefinition("MyApp", def)), string(reqs[1].body)); diff != "" || reqs[1].gzipped {
 		t.Errorf("body (-want +got):\n%s", diff)
 	}
 }
@@ -154,10 +155,10 @@ func TestRegisterFailures(t *testing.T) {
 	}{
 		{"different secret", 401, `{"ErrorType":"401","Message":"Settings for client 'MyApp' have already been registered with a different secret.","Detail":null,"Reference":"a7e5c1d0"}`,
 			ErrRegistrationRefused, "have already been registered with a different secret"},
-		{"401 without Fig body", 401, ``, ErrUnauthorized, "rejected the client secret"},
+		{"401 without Fig body", 401, ``, errUnauthorized, "rejected the client secret"},
 		{"invalid setting", 400, `{"ErrorType":"400","Message":"Setting Location has no description","Detail":null,"Reference":"r"}`,
-			ErrBadRequest, "Fig rejected the request: Setting Location has no description"},
-		{"server error", 500, `{"ErrorType":"500","Message":"boom","Detail":null,"Reference":"r"}`, ErrServer, "boom"},
+			errBadRequest, "Fig rejected the request: Setting Location has no description"},
+		{"server error", 500, `{"ErrorType":"500","Message":"boom","Detail":null,"Reference":"r"}`, errServer, "boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,7 +169,7 @@ func TestRegisterFailures(t *testing.T) {
 			if !errors.As(err, &se) || !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.want) || se.Op != "POST /clients" || se.StatusCode != tt.status {
 				t.Errorf("error = %v", err)
 			}
-			var ae *APIError
+			var ae *apiError
 			if errors.As(err, &ae) && tt.kind == ErrRegistrationRefused && ae.ErrorType != "401" {
 				t.Errorf("ErrorType %q", ae.ErrorType)
 			}
@@ -181,14 +182,14 @@ func TestRegisterChecksBeforeSending(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		secret string
-		edit   func(*Definition)
+		edit   func(*contract.Definition)
 		want   string
 	}{
 		{"short secret", "too-short", nil, "at least 32"},
 		{"few distinct characters", strings.Repeat("ab", 20), nil, "10 distinct"},
-		{"setting without description", testSecret, func(d *Definition) { d.Settings[0].Description = " " }, "description"},
-		{"secret int", testSecret, func(d *Definition) { d.Settings[2].IsSecret = true }, "only string settings can be secret"},
-		{"no settings", testSecret, func(d *Definition) { d.Settings = nil }, "no settings"},
+		{"setting without description", testSecret, func(d *contract.Definition) { d.Settings[0].Description = " " }, "description"},
+		{"secret int", testSecret, func(d *contract.Definition) { d.Settings[2].IsSecret = true }, "only string settings can be secret"},
+		{"no settings", testSecret, func(d *contract.Definition) { d.Settings = nil }, "no settings"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestClient(t, srv, func(o *Options) { o.Secret = staticSecret(tt.secret) })

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
 )
 
 // Settings fetches the client's values as Fig.Client does:
@@ -40,4 +41,15 @@ func (c *Client) Settings(ctx context.Context) ([]Setting, error) {
 			Fix: "check that the API URI points at a Fig API of version 3 or 4; if it does, report the setting named above to the fig-injector maintainers"}
 	}
 	return settings, nil
+}
+
+// Setting is one element of GET /clients/{name}/settings: a value only, no
+// definition (Fig's SettingDataContract).
+type Setting struct {
+	// Name is the setting name; nested settings join segments with "->".
+	Name string
+	// IsSecret marks values Fig treats as secret. They arrive in plain text.
+	IsSecret bool
+	// Value is the typed value.
+	Value contract.Value
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/source"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // HealthStatus is Fig's FigHealthStatus, sent as its integer.
@@ -68,7 +69,7 @@ type StatusRequest struct {
 	Health *Health
 	// CustomProperties are sent as null when nil, else as
 	// {"Properties": […]} after enforcing Fig's limits (see
-	// LimitCustomProperties).
+	// limitCustomProperties).
 	CustomProperties []CustomProperty
 }
 
@@ -107,7 +108,7 @@ const defaultPollInterval = 30 * time.Second
 // and the change poll. Custom properties adjusted to Fig's limits are listed
 // in the reply's Warnings, for the caller to report (once, not every poll).
 func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse, error) {
-	body, warnings := c.EncodeStatus(req)
+	body, warnings := c.encodeStatus(req)
 	r := request{
 		method:       http.MethodPut,
 		path:         "/statuses/" + c.escapedName(),
@@ -127,7 +128,7 @@ func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse,
 	var out StatusResponse
 	if err := json.Unmarshal(resp.body, &out); err != nil {
 		return StatusResponse{Warnings: warnings}, &source.Error{Source: sourceName, Op: r.op(), StatusCode: resp.status,
-			Err: fmt.Errorf("the status response is not Fig's StatusResponseDataContract (%s)", jsonKind(resp.body)),
+			Err: fmt.Errorf("the status response is not Fig's StatusResponseDataContract (%s)", dotnet.JSONKind(resp.body)),
 			Fix: "check that the API URI points at the Fig API"}
 	}
 	out.Warnings = warnings
@@ -142,7 +143,7 @@ func (c *Client) Status(ctx context.Context, req StatusRequest) (StatusResponse,
 // SupportsRestart, RunningUser, MemoryUsageBytes, Health, CustomProperties,
 // HasConfigurationError (false), ConfigurationErrors ([]). The warnings say
 // which custom properties were adjusted to Fig's limits.
-func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
+func (c *Client) encodeStatus(req StatusRequest) ([]byte, []string) {
 	runSession, started := c.session()
 	start := req.StartTime
 	if start.IsZero() {
@@ -168,65 +169,65 @@ func (c *Client) EncodeStatus(req StatusRequest) ([]byte, []string) {
 	if mem == 0 {
 		mem = workingSet()
 	}
-	var w jsonWriter
-	w.open("")
-	w.key("RunSessionId")
-	w.str(runSession)
-	w.key("StartTime")
-	w.str(newtonsoftTime(start.UTC()))
-	w.key("LastSettingUpdate")
-	w.str(newtonsoftTime(lastUpdate.UTC()))
-	w.key("PollIntervalMs")
-	w.double(float64(interval) / float64(time.Millisecond))
-	w.key("FigVersion")
-	w.str(c.figVersion)
-	w.key("ApplicationVersion")
-	w.str(appVersion)
-	w.key("OfflineSettingsEnabled")
-	w.boolean(req.OfflineSettingsEnabled)
-	w.key("SupportsRestart")
-	w.boolean(req.SupportsRestart)
-	w.key("RunningUser")
-	w.str(user)
-	w.key("MemoryUsageBytes")
-	w.integer(mem)
-	w.key("Health")
+	var w dotnet.Writer
+	w.Open("")
+	w.Key("RunSessionId")
+	w.Str(runSession)
+	w.Key("StartTime")
+	w.Str(dotnet.NewtonsoftTime(start.UTC()))
+	w.Key("LastSettingUpdate")
+	w.Str(dotnet.NewtonsoftTime(lastUpdate.UTC()))
+	w.Key("PollIntervalMs")
+	w.Double(float64(interval) / float64(time.Millisecond))
+	w.Key("FigVersion")
+	w.Str(c.figVersion)
+	w.Key("ApplicationVersion")
+	w.Str(appVersion)
+	w.Key("OfflineSettingsEnabled")
+	w.Bool(req.OfflineSettingsEnabled)
+	w.Key("SupportsRestart")
+	w.Bool(req.SupportsRestart)
+	w.Key("RunningUser")
+	w.Str(user)
+	w.Key("MemoryUsageBytes")
+	w.Int(mem)
+	w.Key("Health")
 	if req.Health == nil {
-		w.null()
+		w.Null()
 	} else {
-		w.open("")
-		w.key("Status")
-		w.integer(int64(req.Health.Status))
-		w.key("Components")
-		w.openArray()
+		w.Open("")
+		w.Key("Status")
+		w.Int(int64(req.Health.Status))
+		w.Key("Components")
+		w.OpenArray()
 		for _, comp := range req.Health.Components {
-			w.open("")
-			w.key("Name")
-			w.str(comp.Name)
-			w.key("Status")
-			w.integer(int64(comp.Status))
-			w.key("Message")
-			w.strOrNull(comp.Message)
-			w.close()
+			w.Open("")
+			w.Key("Name")
+			w.Str(comp.Name)
+			w.Key("Status")
+			w.Int(int64(comp.Status))
+			w.Key("Message")
+			w.StrOrNull(comp.Message)
+			w.Close()
 		}
-		w.closeArray()
-		w.close()
+		w.CloseArray()
+		w.Close()
 	}
-	w.key("CustomProperties")
+	w.Key("CustomProperties")
 	var warnings []string
 	if req.CustomProperties == nil {
-		w.null()
+		w.Null()
 	} else {
 		var props []CustomProperty
-		props, warnings = LimitCustomProperties(req.CustomProperties)
+		props, warnings = limitCustomProperties(req.CustomProperties)
 		writeCustomProperties(&w, props)
 	}
-	w.key("HasConfigurationError")
-	w.boolean(false)
-	w.key("ConfigurationErrors")
-	w.emptyArray()
-	w.close()
-	return w.b, warnings
+	w.Key("HasConfigurationError")
+	w.Bool(false)
+	w.Key("ConfigurationErrors")
+	w.EmptyArray()
+	w.Close()
+	return w.Bytes(), warnings
 }
 
 // workingSet is Environment.WorkingSet on Linux: the resident set size.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // CustomValueType is Fig's CustomStatusValueType, sent as its integer.
@@ -52,15 +54,15 @@ type CustomProperty struct {
 
 // Fig's custom status property limits (CustomStatusPropertiesLimits).
 const (
-	MaxCustomProperties      = 25
-	MaxCustomPropertyName    = 64
-	MaxCustomPropertyString  = 2048
-	MaxCustomPropertiesBytes = 4 * 1024
+	maxCustomProperties      = 25
+	maxCustomPropertyName    = 64
+	maxCustomPropertyString  = 2048
+	maxCustomPropertiesBytes = 4 * 1024
 )
 
 var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
 
-// LimitCustomProperties enforces what Fig's CustomStatusPropertiesValidator
+// limitCustomProperties enforces what Fig's CustomStatusPropertiesValidator
 // checks, so that a status is never rejected with 400: properties without a
 // name, with a duplicate name (case-insensitive), with an unknown value type
 // or a value that does not suit it are dropped; names over 64 characters
@@ -70,10 +72,10 @@ var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
 // names the property, never its value; the properties dropped for room are
 // summed up in one warning, since an agent with many Key Vault-backed keys
 // drops dozens.
-func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) {
+func limitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) {
 	var warnings []string
 	warn := func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
-	out := make([]CustomProperty, 0, min(len(props), MaxCustomProperties))
+	out := make([]CustomProperty, 0, min(len(props), maxCustomProperties))
 	names := map[string]bool{}
 	var noRoom []string // dropped for Fig's count or size limit
 	for i, p := range props {
@@ -81,9 +83,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %d dropped: it has no name", i)
 			continue
 		}
-		if utf16Len(p.Name) > MaxCustomPropertyName {
-			short := truncateUTF16(p.Name, MaxCustomPropertyName)
-			warn("custom property %q renamed %q: Fig allows names of %d characters", p.Name, short, MaxCustomPropertyName)
+		if dotnet.UTF16Len(p.Name) > maxCustomPropertyName {
+			short := dotnet.TruncateUTF16(p.Name, maxCustomPropertyName)
+			warn("custom property %q renamed %q: Fig allows names of %d characters", p.Name, short, maxCustomPropertyName)
 			p.Name = short
 		}
 		low := strings.ToLower(p.Name)
@@ -95,9 +97,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %q dropped: value type %d is unknown to Fig", p.Name, int(p.ValueType))
 			continue
 		}
-		if utf16Len(p.DisplayName) > MaxCustomPropertyString {
-			warn("custom property %q: display name truncated to %d characters", p.Name, MaxCustomPropertyString)
-			p.DisplayName = truncateUTF16(p.DisplayName, MaxCustomPropertyString)
+		if dotnet.UTF16Len(p.DisplayName) > maxCustomPropertyString {
+			warn("custom property %q: display name truncated to %d characters", p.Name, maxCustomPropertyString)
+			p.DisplayName = dotnet.TruncateUTF16(p.DisplayName, maxCustomPropertyString)
 		}
 		if p.TextColor != "" && !hexColor.MatchString(p.TextColor) {
 			warn("custom property %q: text color cleared, Fig wants #RGB or #RRGGBB", p.Name)
@@ -112,13 +114,13 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			warn("custom property %q: %s", p.Name, changed)
 		}
 		p.Value = v
-		if len(out) == MaxCustomProperties {
+		if len(out) == maxCustomProperties {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
-		var w jsonWriter
+		var w dotnet.Writer
 		writeCustomProperties(&w, append(out, p))
-		if len(w.b) > MaxCustomPropertiesBytes {
+		if len(w.Bytes()) > maxCustomPropertiesBytes {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
@@ -127,7 +129,7 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 	}
 	if len(noRoom) > 0 {
 		warn("%d custom properties dropped (%s): Fig accepts at most %d, in at most %d bytes of JSON",
-			len(noRoom), nameRange(noRoom), MaxCustomProperties, MaxCustomPropertiesBytes)
+			len(noRoom), nameRange(noRoom), maxCustomProperties, maxCustomPropertiesBytes)
 	}
 	return out, warnings
 }
@@ -148,8 +150,8 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		return nil, "", ""
 	}
 	limit := func(s string) (any, string, string) {
-		if utf16Len(s) > MaxCustomPropertyString {
-			return truncateUTF16(s, MaxCustomPropertyString), fmt.Sprintf("string value truncated to %d characters", MaxCustomPropertyString), ""
+		if dotnet.UTF16Len(s) > maxCustomPropertyString {
+			return dotnet.TruncateUTF16(s, maxCustomPropertyString), fmt.Sprintf("string value truncated to %d characters", maxCustomPropertyString), ""
 		}
 		return s, "", ""
 	}
@@ -189,7 +191,7 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 	case CustomDecimal:
 		s := fmt.Sprint(v)
 		if f, ok := v.(float64); ok {
-			s = FormatDouble(f)
+			s = dotnet.FormatDouble(f)
 		}
 		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
 			return nil, "", "a Decimal property needs a decimal number"
@@ -200,7 +202,7 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		case time.Time:
 			return x, "", ""
 		case string:
-			if _, ok := parseDateLoose(x); ok {
+			if _, ok := dotnet.ParseDateLoose(x); ok {
 				return limit(x)
 			}
 		}
@@ -214,7 +216,7 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 		return nil, "", "a DateOnly property needs a yyyy-MM-dd string"
 	case CustomTimeOnly:
 		if s, ok := v.(string); ok {
-			if d, err := ParseTimeSpan(s); err == nil && d >= 0 && d < 24*time.Hour && strings.Contains(s, ":") {
+			if d, err := dotnet.ParseTimeSpan(s); err == nil && d >= 0 && d < 24*time.Hour && strings.Contains(s, ":") {
 				return s, "", ""
 			}
 		}
@@ -222,9 +224,9 @@ func checkCustomValue(t CustomValueType, v any) (out any, changed, drop string) 
 	case CustomTimeSpan:
 		switch x := v.(type) {
 		case time.Duration:
-			return FormatTimeSpan(x), "", ""
+			return dotnet.FormatTimeSpan(x), "", ""
 		case string:
-			if _, err := ParseTimeSpan(x); err == nil {
+			if _, err := dotnet.ParseTimeSpan(x); err == nil {
 				return limit(x)
 			}
 		}
@@ -249,17 +251,17 @@ func customJSON(v any) []byte {
 	case nil:
 		return []byte("null")
 	case string:
-		return appendString(nil, x)
+		return dotnet.AppendString(nil, x)
 	case bool:
 		return strconv.AppendBool(nil, x)
 	case int64:
 		return strconv.AppendInt(nil, x, 10)
 	case float64:
-		return []byte(newtonsoftDouble(x))
+		return []byte(dotnet.NewtonsoftDouble(x))
 	case time.Time:
-		return appendString(nil, newtonsoftTime(x))
+		return dotnet.AppendString(nil, dotnet.NewtonsoftTime(x))
 	}
-	return appendString(nil, fmt.Sprint(v))
+	return dotnet.AppendString(nil, fmt.Sprint(v))
 }
 
 // intOfAny reads Go integer types; overflow is non-zero for an unsigned value
@@ -297,36 +299,36 @@ func intOfAny(v any) (n int64, ok bool, overflow uint64) {
 }
 
 // writeCustomProperties writes CustomStatusPropertiesDataContract.
-func writeCustomProperties(w *jsonWriter, props []CustomProperty) {
-	w.open("")
-	w.key("Properties")
-	w.openArray()
+func writeCustomProperties(w *dotnet.Writer, props []CustomProperty) {
+	w.Open("")
+	w.Key("Properties")
+	w.OpenArray()
 	for _, p := range props {
-		w.open("")
-		w.key("Name")
-		w.str(p.Name)
-		w.key("DisplayName")
-		w.strOrNull(p.DisplayName)
-		w.key("ValueType")
-		w.integer(int64(p.ValueType))
-		w.key("Value")
+		w.Open("")
+		w.Key("Name")
+		w.Str(p.Name)
+		w.Key("DisplayName")
+		w.StrOrNull(p.DisplayName)
+		w.Key("ValueType")
+		w.Int(int64(p.ValueType))
+		w.Key("Value")
 		v, _, drop := checkCustomValue(p.ValueType, p.Value)
 		if drop != "" {
 			v = nil
 		}
-		w.raw(customJSON(v))
-		w.key("EnumTypeName")
-		w.strOrNull(p.EnumTypeName)
-		w.key("Highlight")
-		w.boolean(p.Highlight)
-		w.key("ShowInUi")
-		w.boolean(!p.HideInUI)
-		w.key("Order")
-		w.integer(int64(p.Order))
-		w.key("TextColor")
-		w.strOrNull(p.TextColor)
-		w.close()
+		w.Raw(customJSON(v))
+		w.Key("EnumTypeName")
+		w.StrOrNull(p.EnumTypeName)
+		w.Key("Highlight")
+		w.Bool(p.Highlight)
+		w.Key("ShowInUi")
+		w.Bool(!p.HideInUI)
+		w.Key("Order")
+		w.Int(int64(p.Order))
+		w.Key("TextColor")
+		w.StrOrNull(p.TextColor)
+		w.Close()
 	}
-	w.closeArray()
-	w.close()
+	w.CloseArray()
+	w.Close()
 }

@@ -1,4 +1,4 @@
-package fig
+package contract
 
 import (
 	"bytes"
@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/rules"
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // declaration is the YAML file a user writes to register a non-.NET
@@ -166,13 +166,13 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 	if name == "" {
 		return SettingDefinition{}, fail("name", "missing", "give every setting a name, e.g. Database->ConnectionString")
 	}
-	for _, seg := range strings.Split(name, separator) {
+	for _, seg := range strings.Split(name, Separator) {
 		if strings.TrimSpace(seg) == "" {
 			return SettingDefinition{}, fail("name", "has an empty part around \"->\"", "write nested names as Parent->Child")
 		}
 	}
-	if utf16Len(name) > maxNameLength {
-		return SettingDefinition{}, fail("name", fmt.Sprintf("is longer than %d characters", maxNameLength), "shorten it")
+	if dotnet.UTF16Len(name) > MaxNameLength {
+		return SettingDefinition{}, fail("name", fmt.Sprintf("is longer than %d characters", MaxNameLength), "shorten it")
 	}
 	typ := strings.ToLower(strings.TrimSpace(ds.Type))
 	t, ok := declTypes[typ]
@@ -226,7 +226,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 	switch typ {
 	case "json":
 		s.JSONSchema = "{}"
-		if !isNull(ds.JSONSchema) {
+		if !dotnet.IsNull(ds.JSONSchema) {
 			schema, err := jsonText(ds.JSONSchema)
 			if err != nil {
 				return SettingDefinition{}, fail("jsonSchema", err.Error(), "give the schema as YAML or as a string of JSON")
@@ -234,7 +234,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 			s.JSONSchema = schema
 		}
 		s.DefaultValue = NullValue(KindString)
-		if !isNull(ds.Default) {
+		if !dotnet.IsNull(ds.Default) {
 			text, err := jsonText(ds.Default)
 			if err != nil {
 				return SettingDefinition{}, fail("default", err.Error(), "give the default as YAML (a mapping or list) or as a string of JSON")
@@ -257,7 +257,7 @@ func (ds declSetting) definition(i int) (SettingDefinition, error) {
 			return SettingDefinition{}, fail("default", err.Error(), "give a "+typ+" value")
 		}
 		if typ == "string" && ds.ValidValues != nil && !v.IsNull() {
-			text, _ := v.Text()
+			text, _ := v.stringText()
 			if !contains(ds.ValidValues, text) {
 				return SettingDefinition{}, fail("default", "is not one of validValues", "make the default one of the valid values")
 			}
@@ -299,8 +299,8 @@ func (ds declSetting) columns(i int, fail func(field, msg, fix string) error) ([
 	for j, dc := range ds.Columns {
 		field := fmt.Sprintf("columns[%d]", j)
 		name := strings.TrimSpace(dc.Name)
-		if name == "" || utf16Len(name) > maxNameLength {
-			return nil, fail(field+".name", fmt.Sprintf("must be 1 to %d characters", maxNameLength), "name every column")
+		if name == "" || dotnet.UTF16Len(name) > MaxNameLength {
+			return nil, fail(field+".name", fmt.Sprintf("must be 1 to %d characters", MaxNameLength), "name every column")
 		}
 		if seen[name] {
 			return nil, fail(field+".name", fmt.Sprintf("%q is used twice", name), "give each column its own name")
@@ -340,7 +340,7 @@ func kindOfColumn(valueType string) Kind {
 // scalars are rows too. Cells follow the columns' order; missing cells are
 // null, as Fig.Client writes every column of a row.
 func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, msg, fix string) error) (Value, error) {
-	if isNull(raw) {
+	if dotnet.IsNull(raw) {
 		return NullValue(KindDataGrid), nil
 	}
 	var items []json.RawMessage
@@ -352,15 +352,15 @@ func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, ms
 		field := fmt.Sprintf("default[%d]", r)
 		cells := map[string]json.RawMessage{}
 		if item = bytes.TrimSpace(item); len(item) > 0 && item[0] == '{' {
-			members, _, err := readObject(item)
+			members, _, err := dotnet.ReadObject(item)
 			if err != nil {
 				return Value{}, fail(field, err.Error(), "write each row as a mapping of column to value")
 			}
 			for _, m := range members {
-				if !hasColumn(cols, m.key) {
-					return Value{}, fail(field, fmt.Sprintf("%q is not a column", m.key), "use the names listed under columns")
+				if !hasColumn(cols, m.Key) {
+					return Value{}, fail(field, fmt.Sprintf("%q is not a column", m.Key), "use the names listed under columns")
 				}
-				cells[m.key] = m.raw
+				cells[m.Key] = m.Raw
 			}
 		} else if len(cols) == 1 && cols[0].Name == "Values" {
 			cells["Values"] = item
@@ -370,13 +370,13 @@ func gridDefault(raw json.RawMessage, cols []DataGridColumn, fail func(field, ms
 		row := make(Row, 0, len(cols))
 		for _, c := range cols {
 			cellRaw := json.RawMessage("null")
-			if v, ok := cells[c.Name]; ok && !isNull(v) {
+			if v, ok := cells[c.Name]; ok && !dotnet.IsNull(v) {
 				cv, err := scalarDefault(kindOfColumn(c.ValueType), v)
 				if err != nil {
 					return Value{}, fail(field+"."+c.Name, err.Error(), "give a value of the column's type")
 				}
 				if c.ValidValues != nil {
-					if text, _ := cv.Text(); !contains(c.ValidValues, text) {
+					if text, _ := cv.stringText(); !contains(c.ValidValues, text) {
 						return Value{}, fail(field+"."+c.Name, "is not one of the column's validValues", "use one of the valid values")
 					}
 				}
@@ -404,7 +404,7 @@ func hasColumn(cols []DataGridColumn, name string) bool {
 // numbers, false for booleans.
 func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+	if dotnet.IsNull(raw) {
 		switch kind {
 		case KindInt:
 			return IntValue(0), nil
@@ -420,25 +420,25 @@ func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 	switch kind {
 	case KindString:
 		if raw[0] != '"' {
-			return Value{}, fmt.Errorf("is %s, not a string (quote it)", jsonKind(raw))
+			return Value{}, fmt.Errorf("is %s, not a string (quote it)", dotnet.JSONKind(raw))
 		}
 		var s string
 		_ = json.Unmarshal(raw, &s)
 		return StringValue(s), nil
 	case KindInt:
-		n, err := intOf(raw, 32)
+		n, err := dotnet.ReadInt(raw, 32)
 		if err != nil {
 			return Value{}, err
 		}
 		return IntValue(int32(n)), nil
 	case KindLong:
-		n, err := intOf(raw, 64)
+		n, err := dotnet.ReadInt(raw, 64)
 		if err != nil {
 			return Value{}, err
 		}
 		return LongValue(n), nil
 	case KindDouble:
-		f, err := floatOf(raw)
+		f, err := dotnet.ReadDouble(raw)
 		if err != nil {
 			return Value{}, err
 		}
@@ -453,23 +453,23 @@ func scalarDefault(kind Kind, raw json.RawMessage) (Value, error) {
 		case "false":
 			return BoolValue(false), nil
 		}
-		return Value{}, fmt.Errorf("is %s, not true or false", jsonKind(raw))
+		return Value{}, fmt.Errorf("is %s, not true or false", dotnet.JSONKind(raw))
 	case KindDateTime:
 		var s string
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return Value{}, fmt.Errorf("is %s, not a date", jsonKind(raw))
+			return Value{}, fmt.Errorf("is %s, not a date", dotnet.JSONKind(raw))
 		}
-		d, ok := parseDateLoose(s)
+		d, ok := dotnet.ParseDateLoose(s)
 		if !ok {
 			return Value{}, errors.New(`is not an ISO 8601 date and time (e.g. "2024-05-01T10:00:00Z")`)
 		}
-		return Value{Kind: KindDateTime, Raw: json.RawMessage(appendString(nil, d.newtonsoft()))}, nil
+		return dateTimeValue(d), nil
 	case KindTimeSpan:
 		var s string
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return Value{}, fmt.Errorf(`is %s, not a time span (quote it, e.g. "00:00:30")`, jsonKind(raw))
+			return Value{}, fmt.Errorf(`is %s, not a time span (quote it, e.g. "00:00:30")`, dotnet.JSONKind(raw))
 		}
-		d, err := ParseTimeSpan(s)
+		d, err := dotnet.ParseTimeSpan(s)
 		if err != nil {
 			return Value{}, err
 		}
@@ -487,36 +487,17 @@ func jsonText(raw json.RawMessage) (string, error) {
 	if raw[0] == '"' {
 		var s string
 		_ = json.Unmarshal(raw, &s)
-		if _, err := flattenJSON(s); err != nil {
+		if _, err := dotnet.FlattenJSON(s); err != nil {
 			return "", fmt.Errorf("is not JSON Fig.Client can read: %w", err)
 		}
 		return s, nil
 	}
 	if raw[0] != '{' && raw[0] != '[' {
-		return "", fmt.Errorf("is %s; a JSON setting holds an object or an array", jsonKind(raw))
+		return "", fmt.Errorf("is %s; a JSON setting holds an object or an array", dotnet.JSONKind(raw))
 	}
 	var b bytes.Buffer
 	if err := json.Indent(&b, raw, "", "  "); err != nil {
 		return "", err
 	}
 	return b.String(), nil
-}
-
-// newtonsoft formats d as Newtonsoft writes a DateTime: the fraction trimmed
-// of trailing zeros, then "Z", the offset, or nothing.
-func (d netDate) newtonsoft() string {
-	b := d.wall.AppendFormat(nil, "2006-01-02T15:04:05")
-	if ns := d.wall.Nanosecond(); ns != 0 {
-		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:]
-		b = append(b, '.')
-		b = append(b, strings.TrimRight(frac, "0")...)
-	}
-	switch d.kind {
-	case kindUTC:
-		b = append(b, 'Z')
-	case kindOffset:
-		r := netDate{kind: kindOffset, offset: d.offset}.roundTrip()
-		b = append(b, r[len(r)-6:]...)
-	}
-	return string(b)
 }

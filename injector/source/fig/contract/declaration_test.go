@@ -1,4 +1,4 @@
-package fig
+package contract
 
 import (
 	"bytes"
@@ -10,14 +10,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // node is a JSON value that remembers member order.
 type node struct {
-	members []member // objects
-	items   []node   // arrays
-	scalar  any      // everything else (json.Number for numbers)
-	kind    byte     // '{', '[' or 0
+	members []dotnet.Member // objects
+	items   []node          // arrays
+	scalar  any             // everything else (json.Number for numbers)
+	kind    byte            // '{', '[' or 0
 }
 
 func parseNode(t *testing.T, raw []byte) node {
@@ -25,7 +27,7 @@ func parseNode(t *testing.T, raw []byte) node {
 	raw = bytes.TrimSpace(raw)
 	switch raw[0] {
 	case '{':
-		members, _, err := readObject(raw)
+		members, _, err := dotnet.ReadObject(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,33 +84,33 @@ func covers(t *testing.T, path string, want, got node) {
 	}
 	switch want.kind {
 	case '{':
-		if len(want.members) > 0 && want.members[0].key == "$type" && (len(got.members) == 0 || got.members[0].key != "$type") {
-			t.Errorf("%s: \"$type\" is not the first member", path)
+		if len(want.members) > 0 && want.members[0].Key == "$type" && (len(got.members) == 0 || got.members[0].Key != "$type") {
+			t.Errorf("%s: \"$type\" is not the first dotnet.Member", path)
 		}
 		gotByKey := map[string]json.RawMessage{}
 		for _, m := range got.members {
-			if _, dup := gotByKey[m.key]; dup {
-				t.Errorf("%s: %q written twice", path, m.key)
+			if _, dup := gotByKey[m.Key]; dup {
+				t.Errorf("%s: %q written twice", path, m.Key)
 			}
-			gotByKey[m.key] = m.raw
+			gotByKey[m.Key] = m.Raw
 		}
 		wantKeys := map[string]bool{}
 		for _, m := range want.members {
-			wantKeys[m.key] = true
-			g, ok := gotByKey[m.key]
+			wantKeys[m.Key] = true
+			g, ok := gotByKey[m.Key]
 			if !ok {
-				t.Errorf("%s: missing %q", path, m.key)
+				t.Errorf("%s: missing %q", path, m.Key)
 				continue
 			}
-			covers(t, path+"."+m.key, parseNode(t, m.raw), parseNode(t, g))
+			covers(t, path+"."+m.Key, parseNode(t, m.Raw), parseNode(t, g))
 		}
 		for _, m := range got.members {
-			if wantKeys[m.key] {
+			if wantKeys[m.Key] {
 				continue
 			}
-			def, known := fixtureBExtras[m.key]
-			if !known || string(m.raw) != def {
-				t.Errorf("%s: extra member %q = %s is not one Fig.Client sends with a null/default value", path, m.key, m.raw)
+			def, known := fixtureBExtras[m.Key]
+			if !known || string(m.Raw) != def {
+				t.Errorf("%s: extra dotnet.Member %q = %s is not one Fig.Client sends with a null/default value", path, m.Key, m.Raw)
 			}
 		}
 	case '[':
@@ -133,13 +135,13 @@ func TestDeclarationMatchesFixtureB(t *testing.T) {
 	}
 	body := EncodeDefinition("MyApp", def)
 	got := parseNode(t, body)
-	covers(t, "body", parseNode(t, readFixture(t, "fixture_b_register.json")), got)
+	covers(t, "body", parseNode(t, readTestdata(t, "fixture_b_register.json")), got)
 
 	// Top-level members in Fixture B's order; setting members in the
 	// contract's declaration order; "$type" first in every object.
 	var topKeys []string
 	for _, m := range got.members {
-		topKeys = append(topKeys, m.key)
+		topKeys = append(topKeys, m.Key)
 	}
 	wantTop := []string{"$type", "Name", "Description", "Instance", "HasDisplayScripts", "Settings", "CustomActions",
 		"ClientSettingOverrides", "ClientVersion", "SettingMigrationResults", "Verifications"}
@@ -148,18 +150,18 @@ func TestDeclarationMatchesFixtureB(t *testing.T) {
 	}
 	var settings []json.RawMessage
 	for _, m := range got.members {
-		if m.key == "Settings" {
-			_ = json.Unmarshal(m.raw, &settings)
+		if m.Key == "Settings" {
+			_ = json.Unmarshal(m.Raw, &settings)
 		}
 	}
 	for i, s := range settings {
-		members, _, _ := readObject(s)
+		members, _, _ := dotnet.ReadObject(s)
 		var keys []string
 		for _, m := range members {
-			keys = append(keys, m.key)
+			keys = append(keys, m.Key)
 		}
 		if diff := cmp.Diff(settingDefinitionOrder, keys); diff != "" {
-			t.Errorf("setting %d member order (-want +got):\n%s", i, diff)
+			t.Errorf("setting %d dotnet.Member order (-want +got):\n%s", i, diff)
 		}
 	}
 	var checkTypes func(path string, raw []byte)
@@ -167,11 +169,11 @@ func TestDeclarationMatchesFixtureB(t *testing.T) {
 		n := parseNode(t, raw)
 		switch n.kind {
 		case '{':
-			if len(n.members) == 0 || n.members[0].key != "$type" {
+			if len(n.members) == 0 || n.members[0].Key != "$type" {
 				t.Errorf("%s: object without \"$type\" first", path)
 			}
 			for _, m := range n.members {
-				checkTypes(path+"."+m.key, m.raw)
+				checkTypes(path+"."+m.Key, m.Raw)
 			}
 		case '[':
 			var items []json.RawMessage
@@ -222,9 +224,9 @@ settings:
 	type row struct{ Name, ValueType, Default, Schema string }
 	var got []row
 	for _, s := range def.Settings {
-		var w jsonWriter
+		var w dotnet.Writer
 		writeValue(&w, s.DefaultValue)
-		got = append(got, row{s.Name, s.ValueType, string(w.b), s.JSONSchema})
+		got = append(got, row{s.Name, s.ValueType, string(w.Bytes()), s.JSONSchema})
 	}
 	ct := func(k string) string {
 		return `{"$type":"Fig.Contracts.Settings.` + k + `SettingDataContract, Fig.Contracts","Value":`
@@ -327,3 +329,16 @@ func TestLoadDeclarationNamesTheFile(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
+
+// readTestdata reads a fixture of contracts/fig-api.md kept in testdata.
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSpace(data)
+}
+
+// rowTypeJSON is a data-grid row's "$type" as JSON.
+const rowTypeJSON = `"` + rowType + `"`

@@ -1,4 +1,4 @@
-package fig
+package dotnet
 
 import (
 	"errors"
@@ -211,9 +211,9 @@ func ParseTimeSpan(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// utf16Len is the length .NET reports for s (string.Length counts UTF-16
+// UTF16Len is the length .NET reports for s (string.Length counts UTF-16
 // code units); Fig's limits are expressed in it.
-func utf16Len(s string) int {
+func UTF16Len(s string) int {
 	n := 0
 	for _, r := range s {
 		if r >= 0x10000 {
@@ -225,9 +225,9 @@ func utf16Len(s string) int {
 	return n
 }
 
-// truncateUTF16 cuts s to at most max UTF-16 code units without splitting a
+// TruncateUTF16 cuts s to at most max UTF-16 code units without splitting a
 // character.
-func truncateUTF16(s string, max int) string {
+func TruncateUTF16(s string, max int) string {
 	n := 0
 	for i, r := range s {
 		w := len(utf16.Encode([]rune{r}))
@@ -237,4 +237,38 @@ func truncateUTF16(s string, max int) string {
 		n += w
 	}
 	return s
+}
+
+// NewtonsoftDouble is JsonConvert.ToString(double): the shortest round-trip
+// text with ".0" appended when it has neither a point nor an exponent.
+// Non-finite values are written as strings (FloatFormatHandling.String).
+func NewtonsoftDouble(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return `"` + FormatDouble(f) + `"`
+	}
+	s := FormatDouble(f)
+	if strings.ContainsAny(s, ".E") {
+		return s
+	}
+	return s + ".0"
+}
+
+// EscapeDataString is .NET's Uri.EscapeDataString: every byte of the UTF-8
+// text except the RFC 3986 unreserved characters (A–Z a–z 0–9 - _ . ~) is
+// percent-encoded with upper-case hex. Fig.Client escapes client names and
+// instances with it.
+func EscapeDataString(s string) string {
+	const upperHex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(upperHex[c>>4])
+		b.WriteByte(upperHex[c&0xf])
+	}
+	return b.String()
 }

@@ -1,4 +1,4 @@
-package fig
+package dotnet
 
 import (
 	"errors"
@@ -11,16 +11,18 @@ import (
 	"unicode/utf8"
 )
 
-// leaf is one configuration value produced from a JSON setting.
-type leaf struct {
-	path string // segments joined with ":"
-	text string
+// Leaf is one configuration value produced from a JSON setting.
+type Leaf struct {
+	// Path is the leaf's key below the setting: segments joined with ":".
+	Path string
+	// Text is the leaf's value as .NET configuration holds it.
+	Text string
 }
 
 // maxJSONDepth is System.Text.Json's default JsonDocumentOptions.MaxDepth.
 const maxJSONDepth = 64
 
-// flattenJSON turns the text of a JSON setting into configuration leaves
+// FlattenJSON turns the text of a JSON setting into configuration leaves
 // the way Fig.Client's JsonValueParser does (System.Text.Json with comments
 // skipped and trailing commas allowed, JsonConfigurationFileParser rules):
 // object members join with ":", array items use their index, strings are
@@ -31,13 +33,13 @@ const maxJSONDepth = 64
 // JsonValueParser's SortedDictionary(StringComparer.OrdinalIgnoreCase)
 // keeps them (src/client/Fig.Client/Parsers/JsonValueParser.cs), so a file
 // diffed against a .NET app's configuration lines up.
-func flattenJSON(text string) ([]leaf, error) {
+func FlattenJSON(text string) ([]Leaf, error) {
 	p := &jsonParser{s: text}
 	p.skip()
 	if p.i >= len(p.s) || (p.s[p.i] != '{' && p.s[p.i] != '[') {
 		return nil, errors.New("the JSON root must be an object or an array")
 	}
-	var out []leaf
+	var out []Leaf
 	seen := map[string]bool{}
 	emit := func(path []string, text string) error {
 		key := strings.Join(path, ":")
@@ -49,7 +51,7 @@ func flattenJSON(text string) ([]leaf, error) {
 			return fmt.Errorf("the JSON has the key %q twice (keys are case-insensitive)", key)
 		}
 		seen[low] = true
-		out = append(out, leaf{path: key, text: text})
+		out = append(out, Leaf{Path: key, Text: text})
 		return nil
 	}
 	if err := p.value(nil, 0, emit); err != nil {
@@ -59,7 +61,7 @@ func flattenJSON(text string) ([]leaf, error) {
 	if p.i != len(p.s) {
 		return nil, p.errorf("unexpected text after the JSON value")
 	}
-	slices.SortFunc(out, func(a, b leaf) int { return compareOrdinalIgnoreCase(a.path, b.path) })
+	slices.SortFunc(out, func(a, b Leaf) int { return compareOrdinalIgnoreCase(a.Path, b.Path) })
 	return out, nil
 }
 

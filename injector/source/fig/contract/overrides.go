@@ -1,10 +1,12 @@
-package fig
+package contract
 
 import (
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // typeSettingContract is SettingDataContract's "$type".
@@ -100,21 +102,21 @@ func overrideValue(s SettingDefinition, text string) (Value, error) {
 // writeOverrides writes ClientSettingOverrides as Fig.Client's Newtonsoft
 // (TypeNameHandling.Objects) does: SettingDataContract objects with "$type"
 // first, then Name, IsSecret and Value in declaration order.
-func writeOverrides(w *jsonWriter, overrides []SettingOverride) {
+func writeOverrides(w *dotnet.Writer, overrides []SettingOverride) {
 	if len(overrides) == 0 {
-		w.emptyArray()
+		w.EmptyArray()
 		return
 	}
-	w.openArray()
+	w.OpenArray()
 	for _, o := range overrides {
-		w.open(typeSettingContract)
-		w.key("Name")
-		w.str(o.Name)
-		w.key("IsSecret")
-		w.boolean(o.IsSecret)
-		w.key("Value")
+		w.Open(typeSettingContract)
+		w.Key("Name")
+		w.Str(o.Name)
+		w.Key("IsSecret")
+		w.Bool(o.IsSecret)
+		w.Key("Value")
 		writeValue(w, o.Value)
-		w.close()
+		w.Close()
 	}
-	w.closeArray()
+	w.CloseArray()
 }

@@ -1,15 +1,15 @@
-package fig
+package dotnet
 
 import (
 	"strconv"
 	"unicode/utf8"
 )
 
-// jsonWriter builds JSON text member by member, so that property order,
+// Writer builds JSON text member by member, so that property order,
 // "$type" placement and number formats are exactly what Newtonsoft.Json
 // writes for Fig.Client. encoding/json cannot do this: it sorts map keys,
 // escapes <, > and &, and writes 30.0 as 30.
-type jsonWriter struct {
+type Writer struct {
 	b []byte
 	// counts[i] is how many members or elements the i-th open container has.
 	counts []int
@@ -17,9 +17,12 @@ type jsonWriter struct {
 	afterKey bool
 }
 
+// Bytes is the JSON written so far.
+func (w *Writer) Bytes() []byte { return w.b }
+
 // pre prepares for a value: after a member name nothing is needed; as an
 // array element (or at the top) a comma may be.
-func (w *jsonWriter) pre() {
+func (w *Writer) pre() {
 	if w.afterKey {
 		w.afterKey = false
 		return
@@ -32,100 +35,100 @@ func (w *jsonWriter) pre() {
 	}
 }
 
-// open starts an object; a non-empty typ becomes its first member, "$type",
+// Open starts an object; a non-empty typ becomes its first member, "$type",
 // as Newtonsoft's TypeNameHandling.Objects writes it.
-func (w *jsonWriter) open(typ string) {
+func (w *Writer) Open(typ string) {
 	w.pre()
 	w.b = append(w.b, '{')
 	w.counts = append(w.counts, 0)
 	if typ != "" {
-		w.key("$type")
-		w.str(typ)
+		w.Key("$type")
+		w.Str(typ)
 	}
 }
 
-// close ends the innermost object.
-func (w *jsonWriter) close() {
+// Close ends the innermost object.
+func (w *Writer) Close() {
 	w.b = append(w.b, '}')
 	w.counts = w.counts[:len(w.counts)-1]
 }
 
-// openArray starts an array (arrays never carry "$type").
-func (w *jsonWriter) openArray() {
+// OpenArray starts an array (arrays never carry "$type").
+func (w *Writer) OpenArray() {
 	w.pre()
 	w.b = append(w.b, '[')
 	w.counts = append(w.counts, 0)
 }
 
-// closeArray ends the innermost array.
-func (w *jsonWriter) closeArray() {
+// CloseArray ends the innermost array.
+func (w *Writer) CloseArray() {
 	w.b = append(w.b, ']')
 	w.counts = w.counts[:len(w.counts)-1]
 }
 
-// key writes a member name; exactly one value must follow.
-func (w *jsonWriter) key(k string) {
+// Key writes a member name; exactly one value must follow.
+func (w *Writer) Key(k string) {
 	n := len(w.counts) - 1
 	if w.counts[n] > 0 {
 		w.b = append(w.b, ',')
 	}
 	w.counts[n]++
-	w.b = appendString(w.b, k)
+	w.b = AppendString(w.b, k)
 	w.b = append(w.b, ':')
 	w.afterKey = true
 }
 
-// str writes a string value.
-func (w *jsonWriter) str(s string) {
+// Str writes a string value.
+func (w *Writer) Str(s string) {
 	w.pre()
-	w.b = appendString(w.b, s)
+	w.b = AppendString(w.b, s)
 }
 
-// strOrNull writes s, or null when s is empty: Go's zero string stands for
+// StrOrNull writes s, or null when s is empty: Go's zero string stands for
 // .NET's null in the contracts this package writes.
-func (w *jsonWriter) strOrNull(s string) {
+func (w *Writer) StrOrNull(s string) {
 	if s == "" {
-		w.null()
+		w.Null()
 		return
 	}
-	w.str(s)
+	w.Str(s)
 }
 
-// null writes null.
-func (w *jsonWriter) null() {
+// Null writes null.
+func (w *Writer) Null() {
 	w.pre()
 	w.b = append(w.b, "null"...)
 }
 
-// boolean writes true or false.
-func (w *jsonWriter) boolean(v bool) {
+// Bool writes true or false.
+func (w *Writer) Bool(v bool) {
 	w.pre()
 	w.b = strconv.AppendBool(w.b, v)
 }
 
-// integer writes a .NET int or long.
-func (w *jsonWriter) integer(n int64) {
+// Int writes a .NET int or long.
+func (w *Writer) Int(n int64) {
 	w.pre()
 	w.b = strconv.AppendInt(w.b, n, 10)
 }
 
-// intOrNull writes *p or null.
-func (w *jsonWriter) intOrNull(p *int) {
+// IntOrNull writes *p or null.
+func (w *Writer) IntOrNull(p *int) {
 	if p == nil {
-		w.null()
+		w.Null()
 		return
 	}
-	w.integer(int64(*p))
+	w.Int(int64(*p))
 }
 
-// double writes a .NET double as Newtonsoft does (30000.0, 1.5, 1E+20).
-func (w *jsonWriter) double(f float64) {
+// Double writes a .NET double as Newtonsoft does (30000.0, 1.5, 1E+20).
+func (w *Writer) Double(f float64) {
 	w.pre()
-	w.b = append(w.b, newtonsoftDouble(f)...)
+	w.b = append(w.b, NewtonsoftDouble(f)...)
 }
 
-// raw writes JSON text that is already valid (null when empty).
-func (w *jsonWriter) raw(r []byte) {
+// Raw writes JSON text that is already valid (null when empty).
+func (w *Writer) Raw(r []byte) {
 	w.pre()
 	if len(r) == 0 {
 		w.b = append(w.b, "null"...)
@@ -134,34 +137,34 @@ func (w *jsonWriter) raw(r []byte) {
 	w.b = append(w.b, r...)
 }
 
-// strings writes a list of strings, or null for a nil list.
-func (w *jsonWriter) strings(list []string) {
+// Strings writes a list of strings, or null for a nil list.
+func (w *Writer) Strings(list []string) {
 	if list == nil {
-		w.null()
+		w.Null()
 		return
 	}
-	w.openArray()
+	w.OpenArray()
 	for _, s := range list {
-		w.str(s)
+		w.Str(s)
 	}
-	w.closeArray()
+	w.CloseArray()
 }
 
-// emptyArray writes [].
-func (w *jsonWriter) emptyArray() {
-	w.openArray()
-	w.closeArray()
+// EmptyArray writes [].
+func (w *Writer) EmptyArray() {
+	w.OpenArray()
+	w.CloseArray()
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string escaped the way Newtonsoft's
+// AppendString appends s as a JSON string escaped the way Newtonsoft's
 // default StringEscapeHandling does: quote, backslash and control characters
 // (short forms where JSON has them, else \u00xx in lower-case hex), plus
 // U+0085, U+2028 and U+2029; everything else, '<', '>', '&' and non-ASCII
 // included, is written as is. Invalid UTF-8 becomes U+FFFD, as it would in a
 // .NET string.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]

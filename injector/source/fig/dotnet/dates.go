@@ -1,4 +1,4 @@
-package fig
+package dotnet
 
 import (
 	"strconv"
@@ -15,10 +15,10 @@ const (
 	kindOffset                      // "+hh:mm" / "-hh:mm"
 )
 
-// netDate is a .NET DateTime as read from JSON: wall-clock fields to the
+// Date is a .NET DateTime as read from JSON: wall-clock fields to the
 // tick, and how the zone was written. wall holds the fields in time.UTC so
 // that Go's calendar arithmetic applies; it is not necessarily a UTC instant.
-type netDate struct {
+type Date struct {
 	wall   time.Time
 	kind   dateKind
 	offset int // seconds east of UTC, kindOffset only
@@ -35,9 +35,9 @@ var (
 // DateParseHandling.DateTime (its default): the text must be 19 to 40
 // characters, start with a digit and have 'T' at index 10, then be exactly
 // yyyy-MM-ddTHH:mm:ss[.f{1,7}][Z|±HH[[:]mm]] (hour 24 allowed at 24:00:00).
-func parseNewtonsoftISO(s string) (netDate, bool) {
+func parseNewtonsoftISO(s string) (Date, bool) {
 	if len(s) < 19 || len(s) > 40 || s[0] < '0' || s[0] > '9' || s[10] != 'T' {
-		return netDate{}, false
+		return Date{}, false
 	}
 	num := func(at, n int) (int, bool) {
 		if at+n > len(s) {
@@ -60,14 +60,14 @@ func parseNewtonsoftISO(s string) (netDate, bool) {
 	day, ok3 := num(8, 2)
 	if !ok1 || !ok2 || !ok3 || !char(4, '-') || !char(7, '-') || year < 1 || month < 1 || month > 12 ||
 		day < 1 || day > daysIn(year, month) {
-		return netDate{}, false
+		return Date{}, false
 	}
 	hour, ok1 := num(11, 2)
 	minute, ok2 := num(14, 2)
 	second, ok3 := num(17, 2)
 	if !ok1 || !ok2 || !ok3 || !char(13, ':') || !char(16, ':') || hour > 24 || minute >= 60 || second >= 60 ||
 		(hour == 24 && (minute != 0 || second != 0)) {
-		return netDate{}, false
+		return Date{}, false
 	}
 	pos := 19
 	frac := 0
@@ -82,16 +82,16 @@ func parseNewtonsoftISO(s string) (netDate, bool) {
 			digits++
 		}
 		if digits == 0 {
-			return netDate{}, false
+			return Date{}, false
 		}
 		for ; digits < 7; digits++ {
 			frac *= 10
 		}
 		if hour == 24 && frac != 0 {
-			return netDate{}, false
+			return Date{}, false
 		}
 	}
-	d := netDate{kind: kindUnspecified}
+	d := Date{kind: kindUnspecified}
 	if pos < len(s) {
 		switch c := s[pos]; {
 		case c == 'z' || c == 'Z':
@@ -130,14 +130,14 @@ func parseNewtonsoftISO(s string) (netDate, bool) {
 		}
 	}
 	if pos != len(s) {
-		return netDate{}, false
+		return Date{}, false
 	}
 	wall := time.Date(year, time.Month(month), day, hour%24, minute, second, frac*100, time.UTC)
 	if hour == 24 {
 		wall = wall.AddDate(0, 0, 1)
 	}
 	if !wall.Before(maxNetTime) {
-		return netDate{}, false
+		return Date{}, false
 	}
 	d.wall = wall
 	return d, true
@@ -147,9 +147,9 @@ func parseNewtonsoftISO(s string) (netDate, bool) {
 // "/Date(ms±hhmm)/" (milliseconds since the Unix epoch). Newtonsoft turns
 // the offset form into local time; fig-injector assumes the application
 // runs in UTC, as containers do by default.
-func parseMicrosoftDate(s string) (netDate, bool) {
+func parseMicrosoftDate(s string) (Date, bool) {
 	if len(s) < 9 || !strings.HasPrefix(s, "/Date(") || !strings.HasSuffix(s, ")/") {
-		return netDate{}, false
+		return Date{}, false
 	}
 	inner := s[6 : len(s)-2]
 	cut := len(inner)
@@ -157,44 +157,44 @@ func parseMicrosoftDate(s string) (netDate, bool) {
 		cut = i + min(1, len(inner))
 		off := inner[cut+1:]
 		if (len(off) != 2 && len(off) != 4) || strings.Trim(off, "0123456789") != "" {
-			return netDate{}, false
+			return Date{}, false
 		}
 	}
 	ms, err := strconv.ParseInt(inner[:cut], 10, 64)
 	if err != nil {
-		return netDate{}, false
+		return Date{}, false
 	}
 	t := time.UnixMilli(ms).UTC()
 	if t.Before(minNetTime) || !t.Before(maxNetTime) {
-		return netDate{}, false
+		return Date{}, false
 	}
-	return netDate{wall: t, kind: kindUTC}, true
+	return Date{wall: t, kind: kindUTC}, true
 }
 
-// parseDateLoose is the fallback Newtonsoft uses when the strict ISO parser
+// ParseDateLoose is the fallback Newtonsoft uses when the strict ISO parser
 // rejects a DateTime value (DateTime.TryParse with the invariant culture and
 // RoundtripKind), limited to the ISO-like forms people and servers write:
 // a date alone, 'T' or ' ' before the time, optional seconds, a fraction of
 // any length (kept to 7 digits) and an optional zone.
-func parseDateLoose(s string) (netDate, bool) {
+func ParseDateLoose(s string) (Date, bool) {
 	s = strings.TrimSpace(s)
 	if d, ok := parseNewtonsoftISO(s); ok {
 		return d, true
 	}
 	if len(s) < 10 {
-		return netDate{}, false
+		return Date{}, false
 	}
 	date, rest := s[:10], s[10:]
 	t, err := time.Parse("2006-01-02", date)
 	if err != nil {
-		return netDate{}, false
+		return Date{}, false
 	}
-	d := netDate{wall: t}
+	d := Date{wall: t}
 	if rest == "" {
 		return d, true
 	}
 	if rest[0] != 'T' && rest[0] != ' ' {
-		return netDate{}, false
+		return Date{}, false
 	}
 	rest = rest[1:]
 	// Zone.
@@ -206,7 +206,7 @@ func parseDateLoose(s string) (netDate, bool) {
 		if i := strings.LastIndexAny(rest, "+-"); i > 0 {
 			zone := strings.ReplaceAll(rest[i+1:], ":", "")
 			if len(zone) != 2 && len(zone) != 4 || strings.Trim(zone, "0123456789") != "" {
-				return netDate{}, false
+				return Date{}, false
 			}
 			zh, _ := strconv.Atoi(zone[:2])
 			zm := 0
@@ -214,7 +214,7 @@ func parseDateLoose(s string) (netDate, bool) {
 				zm, _ = strconv.Atoi(zone[2:])
 			}
 			if zh > 14 || zm > 59 {
-				return netDate{}, false
+				return Date{}, false
 			}
 			d.kind, d.offset = kindOffset, zh*3600+zm*60
 			if rest[i] == '-' {
@@ -227,7 +227,7 @@ func parseDateLoose(s string) (netDate, bool) {
 	if i := strings.IndexByte(rest, '.'); i >= 0 {
 		f := rest[i+1:]
 		if f == "" || strings.Trim(f, "0123456789") != "" {
-			return netDate{}, false
+			return Date{}, false
 		}
 		f = (f + "0000000")[:7]
 		frac, _ = strconv.Atoi(f)
@@ -235,14 +235,14 @@ func parseDateLoose(s string) (netDate, bool) {
 	}
 	parts := strings.Split(rest, ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return netDate{}, false
+		return Date{}, false
 	}
 	var hms [3]int
 	limits := [3]int{23, 59, 59}
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || len(p) == 0 || len(p) > 2 || n < 0 || n > limits[i] {
-			return netDate{}, false
+			return Date{}, false
 		}
 		hms[i] = n
 	}
@@ -255,12 +255,18 @@ func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// roundTrip formats d as DateTime.ToString("o"):
+// RoundTrip formats d as DateTime.ToString("o"):
 // yyyy-MM-ddTHH:mm:ss.fffffff, then "Z" for UTC, the offset for an offset
 // value (fig-injector keeps the offset it was sent with), nothing for an
 // unspecified kind.
-func (d netDate) roundTrip() string {
+func (d Date) RoundTrip() string {
 	b := d.wall.AppendFormat(make([]byte, 0, 33), "2006-01-02T15:04:05.0000000")
+	return string(d.appendZone(b))
+}
+
+// appendZone appends how d's zone is written: "Z" for UTC, "+hh:mm" or
+// "-hh:mm" for an offset, nothing for an unspecified kind.
+func (d Date) appendZone(b []byte) []byte {
 	switch d.kind {
 	case kindUTC:
 		b = append(b, 'Z')
@@ -275,14 +281,14 @@ func (d netDate) roundTrip() string {
 		b = append(b, ':')
 		b = appendPad2(b, off/60%60)
 	}
-	return string(b)
+	return b
 }
 
 // invariantGeneral formats d as Convert.ToString(DateTime, InvariantCulture):
 // the "G" pattern of the invariant culture, MM/dd/yyyy HH:mm:ss. A value
 // with an offset is first converted to UTC, the local time of a container
 // (Newtonsoft converts it to the machine's local time).
-func (d netDate) invariantGeneral() string {
+func (d Date) invariantGeneral() string {
 	w := d.wall
 	if d.kind == kindOffset {
 		w = w.Add(-time.Duration(d.offset) * time.Second)
@@ -297,30 +303,46 @@ func appendPad2(b []byte, n int) []byte {
 	return strconv.AppendInt(b, int64(n), 10)
 }
 
-// newtonsoftTime formats t as Newtonsoft writes a DateTime
+// NewtonsoftTime formats t as Newtonsoft writes a DateTime
 // (DateFormatHandling.IsoDateFormat, DateTimeZoneHandling.RoundtripKind):
 // yyyy-MM-ddTHH:mm:ss, then the fraction of a second with trailing zeros
 // trimmed (left out when zero), then "Z" for UTC or the offset. Precision
 // below a .NET tick (100 ns) is dropped.
-func newtonsoftTime(t time.Time) string {
+func NewtonsoftTime(t time.Time) string { return DateOf(t).Newtonsoft() }
+
+// DateOf is t as a .NET DateTime read back from what NewtonsoftTime writes:
+// UTC for a time in time.UTC, otherwise its wall clock and offset.
+func DateOf(t time.Time) Date {
 	t = t.Truncate(100 * time.Nanosecond)
-	b := t.AppendFormat(make([]byte, 0, 33), "2006-01-02T15:04:05")
-	if ns := t.Nanosecond(); ns != 0 {
-		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:] // 7 digits, zero-padded
+	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	if t.Location() == time.UTC {
+		return Date{wall: wall, kind: kindUTC}
+	}
+	_, off := t.Zone()
+	return Date{wall: wall, kind: kindOffset, offset: off}
+}
+
+// Newtonsoft formats d as Newtonsoft writes a DateTime: the fraction trimmed
+// of trailing zeros, then "Z", the offset, or nothing.
+func (d Date) Newtonsoft() string {
+	b := d.wall.AppendFormat(nil, "2006-01-02T15:04:05")
+	if ns := d.wall.Nanosecond(); ns != 0 {
+		frac := strconv.Itoa(ns/100 + ticksPerSecond)[1:]
 		b = append(b, '.')
 		b = append(b, strings.TrimRight(frac, "0")...)
 	}
-	_, off := t.Zone()
-	if t.Location() == time.UTC {
-		return string(append(b, 'Z'))
+	return string(d.appendZone(b))
+}
+
+// ParseDate reads a DateTimeSettingDataContract value as Newtonsoft
+// does: the strict ISO parser, then the Microsoft form, then the looser
+// DateTime.TryParse fallback.
+func ParseDate(s string) (Date, bool) {
+	if d, ok := parseNewtonsoftISO(s); ok {
+		return d, true
 	}
-	sign := byte('+')
-	if off < 0 {
-		sign, off = '-', -off
+	if d, ok := parseMicrosoftDate(s); ok {
+		return d, true
 	}
-	b = append(b, sign)
-	b = appendPad2(b, off/3600)
-	b = append(b, ':')
-	b = appendPad2(b, off/60%60)
-	return string(b)
+	return ParseDateLoose(s)
 }

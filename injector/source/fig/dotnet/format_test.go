@@ -1,12 +1,12 @@
-package fig
+package dotnet
 
 import (
-	"errors"
 	"math"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestFormatDouble(t *testing.T) {
@@ -58,8 +58,8 @@ func TestNewtonsoftDouble(t *testing.T) {
 		{30000, "30000.0"}, {1.5, "1.5"}, {1e20, "1E+20"}, {0, "0.0"}, {1e-5, "1E-05"}, {math.NaN(), `"NaN"`}, {math.Inf(-1), `"-Infinity"`},
 	}
 	for _, tt := range tests {
-		if got := newtonsoftDouble(tt.in); got != tt.want {
-			t.Errorf("newtonsoftDouble(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := NewtonsoftDouble(tt.in); got != tt.want {
+			t.Errorf("NewtonsoftDouble(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -120,8 +120,8 @@ func TestNewtonsoftTime(t *testing.T) {
 		{time.Time{}, "0001-01-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
-		if got := newtonsoftTime(tt.in); got != tt.want {
-			t.Errorf("newtonsoftTime(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := NewtonsoftTime(tt.in); got != tt.want {
+			t.Errorf("NewtonsoftTime(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -188,65 +188,46 @@ func TestAppendString(t *testing.T) {
 		"bad\xffutf8":         "\"bad\ufffdutf8\"",
 	}
 	for in, want := range tests {
-		if got := string(appendString(nil, in)); got != want {
-			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
+		if got := string(AppendString(nil, in)); got != want {
+			t.Errorf("AppendString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
 
-func TestValidateClientName(t *testing.T) {
-	for _, ok := range []string{"OrderService", "My App", "a-b_c", strings.Repeat("x", 255)} {
-		if err := ValidateClientName(ok); err != nil {
-			t.Errorf("ValidateClientName(%q) = %v", ok, err)
-		}
+func TestTicks(t *testing.T) {
+	tests := []struct {
+		in   time.Time
+		want int64
+	}{
+		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), 0},
+		{time.Unix(0, 0), 621355968000000000},
+		{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), 638712864000000000}, // DateTime(2025,1,1).Ticks
+		{time.Date(2025, 1, 1, 10, 0, 0, 123456789, time.UTC), 638713224001234567},
+		{time.Date(2025, 1, 1, 12, 0, 0, 0, time.FixedZone("x", 2*3600)), 638713224000000000},
 	}
-	for _, c := range strings.Split(`^ $ . * + ? ( ) { } [ ] \ |`, " ") {
-		if err := ValidateClientName("a" + c + "b"); err == nil || !strings.Contains(err.Error(), "contains") {
-			t.Errorf("ValidateClientName with %q = %v", c, err)
-		}
-	}
-	for _, bad := range []string{"", "   ", strings.Repeat("x", 256), strings.Repeat("😀", 128)} {
-		if err := ValidateClientName(bad); err == nil {
-			t.Errorf("ValidateClientName(%q) accepted", bad)
-		}
-	}
-}
-
-func TestValidateSecret(t *testing.T) {
-	for _, ok := range []string{"01234567890123456789012345678901", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"} {
-		if err := ValidateSecret(ok); err != nil {
-			t.Errorf("ValidateSecret(%q) = %v", ok, err)
-		}
-	}
-	for _, bad := range []string{strings.Repeat("a", 32), "0123456789", strings.Repeat("012345678", 4)} {
-		err := ValidateSecret(bad)
-		if err == nil || !errors.Is(err, ErrInvalidSecret) {
-			t.Errorf("ValidateSecret(%q) = %v", bad, err)
-		} else if strings.Contains(err.Error(), bad) {
-			t.Errorf("error quotes the secret: %v", err)
+	for _, tt := range tests {
+		if got := Ticks(tt.in); got != tt.want {
+			t.Errorf("Ticks(%v) = %d, want %d", tt.in, got, tt.want)
 		}
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2025, 1, 1, 10, 0, 0, 300_000_000, time.UTC)
-	tests := map[string]time.Duration{
-		"":                              0,
-		"120":                           120 * time.Second,
-		"3600":                          time.Hour,
-		"0":                             0,
-		"-5":                            0,
-		"soon":                          0,
-		"Wed, 01 Jan 2025 10:02:00 GMT": 2 * time.Minute,
-		"Wed, 01 Jan 2025 09:00:00 GMT": 0,
+func TestFlattenJSONErrors(t *testing.T) {
+	deep := strings.Repeat("[", 65) + strings.Repeat("]", 65)
+	for _, in := range []string{`"s"`, `1`, `{"":1}`, `{"a":1,"A":2}`, `{`, `[1 2]`, `{"a":1} x`, `{"a":01}`, `[tru]`, deep, `{"a":"\x"}`, "/* open"} {
+		if _, err := FlattenJSON(in); err == nil {
+			t.Errorf("FlattenJSON(%q) = nil error", in)
+		}
 	}
-	for in, want := range tests {
-		h := http.Header{}
-		if in != "" {
-			h.Set("Retry-After", in)
-		}
-		if got := retryAfter(h, now); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
-		}
+	ok := strings.Repeat("[", 64) + "1" + strings.Repeat("]", 64)
+	if _, err := FlattenJSON(ok); err != nil {
+		t.Errorf("depth 64: %v", err)
+	}
+	got, err := FlattenJSON(`{"a":{"":1},"s":"\u00e9\ud83d\ude00\n"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Leaf{{"a:", "1"}, {"s", "é😀\n"}}, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }

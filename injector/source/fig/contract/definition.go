@@ -1,9 +1,11 @@
-package fig
+package contract
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/fig-injector/fig-injector/injector/source/fig/dotnet"
 )
 
 // ValueType strings for SettingDefinition.ValueType. Fig.Client writes
@@ -21,6 +23,14 @@ const (
 	TypeDataGrid = "System.Collections.Generic.List`1[[System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],[System.Object, System.Private.CoreLib]], System.Private.CoreLib]], System.Private.CoreLib"
 )
 
+// Separator joins the segments of a nested setting's name
+// (Constants.SettingPathSeparator); .NET configuration keys use ":".
+const Separator = "->"
+
+// MaxNameLength is Fig's limit on client, setting and column names
+// (NVARCHAR(255), SettingDefinitionFieldLimits), in UTF-16 code units.
+const MaxNameLength = 255
+
 // rowType is the "$type" of a data-grid row (Dictionary<string, object>).
 const rowType = "System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],[System.Object, System.Private.CoreLib]], System.Private.CoreLib"
 
@@ -30,7 +40,6 @@ const (
 	typeSettingDefinition = "Fig.Contracts.SettingDefinitions.SettingDefinitionDataContract, Fig.Contracts"
 	typeDataGridDef       = "Fig.Contracts.SettingDefinitions.DataGridDefinitionDataContract, Fig.Contracts"
 	typeDataGridColumn    = "Fig.Contracts.SettingDefinitions.DataGridColumnDataContract, Fig.Contracts"
-	typeDescriptionUpdate = "Fig.Contracts.SettingClients.ClientDescriptionUpdateDataContract, Fig.Contracts"
 )
 
 // Classification is Fig's setting classification, sent as its integer.
@@ -126,8 +135,8 @@ func (d Definition) Validate() error {
 		switch {
 		case strings.TrimSpace(s.Name) == "":
 			return fmt.Errorf("setting %d has no name", i)
-		case utf16Len(s.Name) > maxNameLength:
-			return fmt.Errorf("%s: the name is longer than %d characters", where, maxNameLength)
+		case dotnet.UTF16Len(s.Name) > MaxNameLength:
+			return fmt.Errorf("%s: the name is longer than %d characters", where, MaxNameLength)
 		case seen[strings.ToLower(s.Name)]:
 			return fmt.Errorf("%s: the name is used twice (names are case-insensitive in .NET configuration)", where)
 		case strings.TrimSpace(s.Description) == "":
@@ -145,8 +154,8 @@ func (d Definition) Validate() error {
 				return fmt.Errorf("%s: a data grid needs at least one column", where)
 			}
 			for _, c := range s.DataGrid.Columns {
-				if strings.TrimSpace(c.Name) == "" || utf16Len(c.Name) > maxNameLength {
-					return fmt.Errorf("%s: column names must be 1 to %d characters", where, maxNameLength)
+				if strings.TrimSpace(c.Name) == "" || dotnet.UTF16Len(c.Name) > MaxNameLength {
+					return fmt.Errorf("%s: column names must be 1 to %d characters", where, MaxNameLength)
 				}
 			}
 		}
@@ -165,175 +174,164 @@ func (d Definition) Validate() error {
 // SettingMigrationResults and Verifications as [] (never null; the server
 // calls .Any() on ClientSettingOverrides without a null check).
 func EncodeDefinition(clientName string, d Definition) []byte {
-	var w jsonWriter
-	w.open(typeClientDefinition)
-	w.key("Name")
-	w.str(clientName)
-	w.key("Description")
-	w.strOrNull(d.Description)
-	w.key("Instance")
-	w.strOrNull(d.Instance)
-	w.key("HasDisplayScripts")
-	w.boolean(false)
-	w.key("Settings")
-	w.openArray()
+	var w dotnet.Writer
+	w.Open(typeClientDefinition)
+	w.Key("Name")
+	w.Str(clientName)
+	w.Key("Description")
+	w.StrOrNull(d.Description)
+	w.Key("Instance")
+	w.StrOrNull(d.Instance)
+	w.Key("HasDisplayScripts")
+	w.Bool(false)
+	w.Key("Settings")
+	w.OpenArray()
 	for _, s := range d.Settings {
 		writeSettingDefinition(&w, s)
 	}
-	w.closeArray()
-	w.key("CustomActions")
-	w.emptyArray()
-	w.key("ClientSettingOverrides")
+	w.CloseArray()
+	w.Key("CustomActions")
+	w.EmptyArray()
+	w.Key("ClientSettingOverrides")
 	writeOverrides(&w, d.Overrides)
-	w.key("ClientVersion")
-	w.strOrNull(d.ClientVersion)
-	w.key("SettingMigrationResults")
-	w.emptyArray()
-	w.key("Verifications")
-	w.emptyArray()
-	w.close()
-	return w.b
+	w.Key("ClientVersion")
+	w.StrOrNull(d.ClientVersion)
+	w.Key("SettingMigrationResults")
+	w.EmptyArray()
+	w.Key("Verifications")
+	w.EmptyArray()
+	w.Close()
+	return w.Bytes()
 }
 
 // writeSettingDefinition writes the properties of SettingDefinitionDataContract
 // in declaration order (contracts/fig-api.md §2.2).
-func writeSettingDefinition(w *jsonWriter, s SettingDefinition) {
-	w.open(typeSettingDefinition)
-	w.key("Name")
-	w.str(s.Name)
-	w.key("Description")
-	w.str(s.Description)
-	w.key("IsSecret")
-	w.boolean(s.IsSecret)
-	w.key("ValueType")
-	w.str(s.ValueType)
-	w.key("Value")
-	w.null()
-	w.key("DefaultValue")
+func writeSettingDefinition(w *dotnet.Writer, s SettingDefinition) {
+	w.Open(typeSettingDefinition)
+	w.Key("Name")
+	w.Str(s.Name)
+	w.Key("Description")
+	w.Str(s.Description)
+	w.Key("IsSecret")
+	w.Bool(s.IsSecret)
+	w.Key("ValueType")
+	w.Str(s.ValueType)
+	w.Key("Value")
+	w.Null()
+	w.Key("DefaultValue")
 	writeValue(w, s.DefaultValue)
-	w.key("ValidationRegex")
-	w.strOrNull(s.ValidationRegex)
-	w.key("ValidationExplanation")
-	w.strOrNull(s.ValidationExplanation)
-	w.key("ValidValues")
-	w.strings(s.ValidValues)
-	w.key("Group")
-	w.strOrNull(s.Group)
-	w.key("DisplayOrder")
-	w.intOrNull(s.DisplayOrder)
-	w.key("Advanced")
-	w.boolean(s.Advanced)
-	w.key("LookupTableKey")
-	w.null()
-	w.key("EditorLineCount")
-	w.intOrNull(s.EditorLineCount)
-	w.key("JsonSchema")
-	w.strOrNull(s.JSONSchema)
-	w.key("DataGridDefinition")
+	w.Key("ValidationRegex")
+	w.StrOrNull(s.ValidationRegex)
+	w.Key("ValidationExplanation")
+	w.StrOrNull(s.ValidationExplanation)
+	w.Key("ValidValues")
+	w.Strings(s.ValidValues)
+	w.Key("Group")
+	w.StrOrNull(s.Group)
+	w.Key("DisplayOrder")
+	w.IntOrNull(s.DisplayOrder)
+	w.Key("Advanced")
+	w.Bool(s.Advanced)
+	w.Key("LookupTableKey")
+	w.Null()
+	w.Key("EditorLineCount")
+	w.IntOrNull(s.EditorLineCount)
+	w.Key("JsonSchema")
+	w.StrOrNull(s.JSONSchema)
+	w.Key("DataGridDefinition")
 	if s.DataGrid == nil {
-		w.null()
+		w.Null()
 	} else {
-		w.open(typeDataGridDef)
-		w.key("Columns")
-		w.openArray()
+		w.Open(typeDataGridDef)
+		w.Key("Columns")
+		w.OpenArray()
 		for _, c := range s.DataGrid.Columns {
-			w.open(typeDataGridColumn)
-			w.key("Name")
-			w.str(c.Name)
-			w.key("ValueType")
-			w.str(c.ValueType)
-			w.key("ValidValues")
-			w.strings(c.ValidValues)
-			w.key("EditorLineCount")
-			w.intOrNull(c.EditorLineCount)
-			w.key("IsReadOnly")
-			w.boolean(c.IsReadOnly)
-			w.key("ValidationRegex")
-			w.strOrNull(c.ValidationRegex)
-			w.key("ValidationExplanation")
-			w.strOrNull(c.ValidationExplanation)
-			w.key("IsSecret")
-			w.boolean(c.IsSecret)
-			w.close()
+			w.Open(typeDataGridColumn)
+			w.Key("Name")
+			w.Str(c.Name)
+			w.Key("ValueType")
+			w.Str(c.ValueType)
+			w.Key("ValidValues")
+			w.Strings(c.ValidValues)
+			w.Key("EditorLineCount")
+			w.IntOrNull(c.EditorLineCount)
+			w.Key("IsReadOnly")
+			w.Bool(c.IsReadOnly)
+			w.Key("ValidationRegex")
+			w.StrOrNull(c.ValidationRegex)
+			w.Key("ValidationExplanation")
+			w.StrOrNull(c.ValidationExplanation)
+			w.Key("IsSecret")
+			w.Bool(c.IsSecret)
+			w.Close()
 		}
-		w.closeArray()
-		w.key("IsLocked")
-		w.boolean(s.DataGrid.IsLocked)
-		w.close()
+		w.CloseArray()
+		w.Key("IsLocked")
+		w.Bool(s.DataGrid.IsLocked)
+		w.Close()
 	}
-	w.key("EnablesSettings")
-	w.null()
-	w.key("SupportsLiveUpdate")
-	w.boolean(s.SupportsLiveUpdate)
-	w.key("LastChanged")
-	w.null()
-	w.key("CategoryName")
-	w.null()
-	w.key("CategoryColor")
-	w.null()
-	w.key("DisplayScript")
-	w.null()
-	w.key("IsExternallyManaged")
-	w.boolean(false)
-	w.key("Classification")
-	w.integer(int64(s.Classification))
-	w.key("EnvironmentSpecific")
-	w.null()
-	w.key("LookupKeySettingName")
-	w.null()
-	w.key("Indent")
-	w.null()
-	w.key("DependsOnProperty")
-	w.null()
-	w.key("DependsOnValidValues")
-	w.null()
-	w.key("Heading")
-	w.null()
-	w.key("InitOnlyExport")
-	w.null()
-	w.key("MigrateFrom")
-	w.null()
-	w.key("MigrateFromMigrationMethod")
-	w.null()
-	w.close()
+	w.Key("EnablesSettings")
+	w.Null()
+	w.Key("SupportsLiveUpdate")
+	w.Bool(s.SupportsLiveUpdate)
+	w.Key("LastChanged")
+	w.Null()
+	w.Key("CategoryName")
+	w.Null()
+	w.Key("CategoryColor")
+	w.Null()
+	w.Key("DisplayScript")
+	w.Null()
+	w.Key("IsExternallyManaged")
+	w.Bool(false)
+	w.Key("Classification")
+	w.Int(int64(s.Classification))
+	w.Key("EnvironmentSpecific")
+	w.Null()
+	w.Key("LookupKeySettingName")
+	w.Null()
+	w.Key("Indent")
+	w.Null()
+	w.Key("DependsOnProperty")
+	w.Null()
+	w.Key("DependsOnValidValues")
+	w.Null()
+	w.Key("Heading")
+	w.Null()
+	w.Key("InitOnlyExport")
+	w.Null()
+	w.Key("MigrateFrom")
+	w.Null()
+	w.Key("MigrateFromMigrationMethod")
+	w.Null()
+	w.Close()
 }
 
 // writeValue writes a value contract, {"$type": …, "Value": …}; data-grid
 // rows are objects with the dictionary "$type" first.
-func writeValue(w *jsonWriter, v Value) {
+func writeValue(w *dotnet.Writer, v Value) {
 	if v.Kind == KindNone {
-		w.null()
+		w.Null()
 		return
 	}
-	w.open(v.Kind.typeName())
-	w.key("Value")
+	w.Open(v.Kind.typeName())
+	w.Key("Value")
 	switch {
 	case v.Kind == KindDataGrid && v.Rows != nil:
-		w.openArray()
+		w.OpenArray()
 		for _, row := range v.Rows {
-			w.open(rowType)
+			w.Open(rowType)
 			for _, c := range row {
-				w.key(c.Column)
-				w.raw(c.Raw)
+				w.Key(c.Column)
+				w.Raw(c.Raw)
 			}
-			w.close()
+			w.Close()
 		}
-		w.closeArray()
+		w.CloseArray()
 	case v.Raw == nil:
-		w.null()
+		w.Null()
 	default:
-		w.raw(v.Raw)
+		w.Raw(v.Raw)
 	}
-	w.close()
-}
-
-// encodeDescription is ClientDescriptionUpdateDataContract as Fig.Client
-// writes it (with its "$type").
-func encodeDescription(description string) []byte {
-	var w jsonWriter
-	w.open(typeDescriptionUpdate)
-	w.key("Description")
-	w.str(description)
-	w.close()
-	return w.b
+	w.Close()
 }
