@@ -28,7 +28,10 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
@@ -61,10 +64,36 @@ type Authorizer interface {
 }
 
 // Kubernetes is the Authorizer backed by the Kubernetes API: TokenReview
-// (RBAC: create tokenreviews) and a pod get (RBAC: get pods).
+// (RBAC: create tokenreviews) and a pod get (RBAC: get pods). It holds the
+// two typed clients it needs, not a whole clientset (binary size).
 type Kubernetes struct {
-	Client   kubernetes.Interface
-	Audience string
+	TokenReviews authnv1client.TokenReviewsGetter
+	Pods         corev1client.PodsGetter
+	Audience     string
+}
+
+// NewKubernetes returns the Authorizer for the API server in kubeconfig, or
+// the in-cluster one when kubeconfig is "".
+func NewKubernetes(kubeconfig, audience string) (*Kubernetes, error) {
+	var cfg *rest.Config
+	var err error
+	if kubeconfig == "" {
+		cfg, err = rest.InClusterConfig()
+	} else {
+		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client config: %w", err)
+	}
+	authn, err := authnv1client.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	core, err := corev1client.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Kubernetes{TokenReviews: authn, Pods: core, Audience: audience}, nil
 }
 
 // Authorize implements Authorizer.
@@ -73,7 +102,7 @@ func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subs
 	if err != nil {
 		return Identity{}, wire.Subscription{}, err
 	}
-	pod, err := k.Client.CoreV1().Pods(id.Namespace).Get(ctx, id.Pod, metav1.GetOptions{})
+	pod, err := k.Pods.Pods(id.Namespace).Get(ctx, id.Pod, metav1.GetOptions{})
 	if err != nil {
 		return id, wire.Subscription{}, fmt.Errorf("%w: reading pod %s/%s: %v", ErrForbidden, id.Namespace, id.Pod, err)
 	}
@@ -89,7 +118,7 @@ func (k *Kubernetes) review(ctx context.Context, token string) (Identity, error)
 	if strings.TrimSpace(token) == "" {
 		return Identity{}, fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
 	}
-	tr, err := k.Client.AuthenticationV1().TokenReviews().Create(ctx, &authnv1.TokenReview{
+	tr, err := k.TokenReviews.TokenReviews().Create(ctx, &authnv1.TokenReview{
 		Spec: authnv1.TokenReviewSpec{Token: token, Audiences: []string{k.Audience}},
 	}, metav1.CreateOptions{})
 	if err != nil {

@@ -53,7 +53,7 @@ func newAuthorizer(t *testing.T) *auth.Kubernetes {
 		}
 		return true, out, nil
 	})
-	return &auth.Kubernetes{Client: cs, Audience: audience}
+	return &auth.Kubernetes{TokenReviews: cs.AuthenticationV1(), Pods: cs.CoreV1(), Audience: audience}
 }
 
 func TestAuthorize(t *testing.T) {
