@@ -87,7 +87,7 @@ func startSubscriber(t *testing.T, r *relay, token string, mod func(*subscribe.O
 	opts := subscribe.Options{URL: r.srv.URL, TokenFile: tokenFile, HTTPClient: r.srv.Client(),
 		Subscription: wire.Subscription{Client: "OrderService", Vaults: []string{kv}},
 		MinBackoff:   time.Millisecond, MaxBackoff: 10 * time.Millisecond,
-		OnEvent:      func(ev wire.Event) { s.events <- ev },
+		OnEvent: func(ev wire.Event) { s.events <- ev },
 		OnState: func(connected bool, err error) {
 			if connected {
 				s.states <- nil
