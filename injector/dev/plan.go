@@ -19,7 +19,7 @@ type plan struct {
 	tenant  string
 	clients []figapi.ClientSeed // every entry carries its name's secret
 	hooks   []figapi.WebHookClient
-	vaults  []vaultPlan         // seed order
+	vaults  []vaultPlan // seed order
 	creds   []entra.FederatedCredential
 }
 
