@@ -23,6 +23,11 @@ var forbidden = map[string][]string{
 	"injector/dev/figapi":      {"injector/source", "injector/agent"},
 	"injector/dev/entra":       {"injector/source", "injector/agent"},
 	"injector/dev/keyvault":    {"injector/source", "injector/agent"},
+	// The agent will link the subscriber: it stays standard library + wire.
+	"injector/relay/subscribe": {"k8s.io/", "github.com/Azure/", "github.com/prometheus/", "injector/relay/server", "injector/relay/hub", "injector/relay/auth"},
+	"injector/relay/wire":      {"injector/"},
+	"injector/relay/hub":       {"net/http", "k8s.io/", "github.com/Azure/"},
+	"injector/relay/hook":      {"k8s.io/", "github.com/Azure/", "injector/relay/hub"},
 }
 
 const module = "github.com/fig-injector/fig-injector/"
@@ -64,7 +69,7 @@ func TestAgentBuildLeavesOutTheWebhook(t *testing.T) {
 	}
 	for _, dep := range deps {
 		dep = strings.TrimPrefix(dep, module)
-		for _, rule := range []string{"injector/webhook", "injector/inject", "injector/dev", "k8s.io/", "sigs.k8s.io/controller-runtime"} {
+		for _, rule := range []string{"injector/webhook", "injector/inject", "injector/dev", "injector/relay/server", "injector/relay/auth", "injector/relay/kvwatch", "k8s.io/", "sigs.k8s.io/controller-runtime"} {
 			if violates(dep, rule) {
 				t.Errorf("the agent build links %s (rule %q)", dep, rule)
 			}
