@@ -30,10 +30,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
+	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 )
 
@@ -72,18 +71,12 @@ type Kubernetes struct {
 	Audience     string
 }
 
-// NewKubernetes returns the Authorizer for the API server in kubeconfig, or
-// the in-cluster one when kubeconfig is "".
-func NewKubernetes(kubeconfig, audience string) (*Kubernetes, error) {
-	var cfg *rest.Config
-	var err error
-	if kubeconfig == "" {
-		cfg, err = rest.InClusterConfig()
-	} else {
-		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
-	}
+// NewKubernetes returns the Authorizer for the API server in kubeconfigPath,
+// or the in-cluster one when it is "".
+func NewKubernetes(kubeconfigPath, audience string) (*Kubernetes, error) {
+	cfg, err := kubeconfig.Load(kubeconfigPath)
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client config: %w", err)
+		return nil, err
 	}
 	authn, err := authnv1client.NewForConfig(cfg)
 	if err != nil {

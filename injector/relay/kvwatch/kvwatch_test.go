@@ -11,13 +11,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fig-injector/fig-injector/injector/azure"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
-	"github.com/fig-injector/fig-injector/injector/transport"
 	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
@@ -38,15 +36,7 @@ func (p *passes) VaultPass(vault, outcome string, requests int) {
 func newWatcher(t *testing.T, now func() time.Time) (*dev.Env, *config.Config, *kvwatch.Watcher, *hub.Hub, *passes, *testutil.Buffer) {
 	t.Helper()
 	env, cfg := devenv.Start(t, dev.Options{})
-	hc, err := transport.New(transport.Options{CAFile: cfg.TLS.CAFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := azure.NewCredential(azure.Options{ClientID: cfg.Azure.ClientID, TenantID: cfg.Azure.TenantID,
-		TokenFile: cfg.Azure.TokenFile, AuthorityHost: cfg.Azure.AuthorityHost, DisableInstanceDiscovery: true, HTTPClient: hc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, hc := devenv.Identity(t, cfg)
 	h := hub.New(nil)
 	p := &passes{}
 	logs := &testutil.Buffer{}

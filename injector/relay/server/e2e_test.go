@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/fig-injector/fig-injector/injector/azure"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
@@ -24,7 +23,6 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/subscribe"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
-	"github.com/fig-injector/fig-injector/injector/transport"
 	"github.com/fig-injector/fig-injector/internal/devenv"
 )
 
@@ -74,15 +72,7 @@ func TestEndToEnd(t *testing.T) {
 		WebHookHTTPClient: relay.Client(),
 	}})
 
-	hc, err := transport.New(transport.Options{CAFile: cfg.TLS.CAFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := azure.NewCredential(azure.Options{ClientID: cfg.Azure.ClientID, TenantID: cfg.Azure.TenantID,
-		TokenFile: cfg.Azure.TokenFile, AuthorityHost: cfg.Azure.AuthorityHost, DisableInstanceDiscovery: true, HTTPClient: hc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, hc := devenv.Identity(t, cfg)
 	watcher := kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, Interval: 50 * time.Millisecond,
 		DisableChallengeResourceVerification: true}, h)
 	go watcher.Run(ctx, h.Vaults, wake)
