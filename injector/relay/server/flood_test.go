@@ -1,0 +1,94 @@
+package server_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/fig-injector/fig-injector/injector/relay/hook"
+	"github.com/fig-injector/fig-injector/injector/relay/hub"
+	"github.com/fig-injector/fig-injector/injector/relay/server"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
+)
+
+// TestHookFloodIsCoalescedPerClient: hooks that arrive while a stream waits
+// out its minimum spacing reach the subscriber as one line naming every
+// changed setting. The spacing is long (3 s) so that the 20 concurrent
+// hooks, each a local HTTPS round trip, surely land inside it.
+func TestHookFloodIsCoalescedPerClient(t *testing.T) {
+	h := hub.New(nil)
+	hashed, err := hook.EnhancedHash(hookSecret, bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := hook.NewVerifier(hashed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: podOf{}, MinSpacing: 3 * time.Second,
+		Hooks: &hook.Handler{Verifier: verifier, Sink: h, Log: slog.New(slog.DiscardHandler)}}))
+	defer relay.Close()
+
+	req, _ := http.NewRequest(http.MethodPost, relay.URL+wire.SubscribePath, strings.NewReader(`{"client":"OrderService"}`))
+	req.Header.Set("Authorization", "Bearer pod-token")
+	resp, err := relay.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	next := func() wire.Event {
+		t.Helper()
+		if !lines.Scan() {
+			t.Fatalf("stream ended: %v", lines.Err())
+		}
+		var ev wire.Event
+		if err := json.Unmarshal(lines.Bytes(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	post := func(setting string) {
+		body := fmt.Sprintf(`{"ClientName":"OrderService","Instance":null,"UpdatedSettings":[%q],"Username":null,"Link":null,"ChangeMessage":"","IsTest":false}`, setting)
+		req, _ := http.NewRequest(http.MethodPost, relay.URL+"/fig/SettingValueChanged", strings.NewReader(body))
+		req.Header.Set("Authorization", "Secret "+hookSecret)
+		resp, err := relay.Client().Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("hook %s: status %d", setting, resp.StatusCode)
+		}
+	}
+	if ev := next(); ev.Type != wire.TypeHello {
+		t.Fatalf("first line %+v, want hello", ev)
+	}
+	post("First") // written at once; the stream then waits out its spacing
+	if ev := next(); !slices.Equal(ev.Settings, []string{"First"}) {
+		t.Fatalf("first wake-up %+v", ev)
+	}
+	var wg sync.WaitGroup
+	var want []string
+	for i := range 20 {
+		name := fmt.Sprintf("S%02d", i)
+		want = append(want, name)
+		wg.Go(func() { post(name) })
+	}
+	wg.Wait()
+	ev := next()
+	if ev.Type != wire.TypeSettingsChanged || !slices.Equal(ev.Settings, want) {
+		t.Errorf("after the flood: %+v, want one settingsChanged naming %v", ev, want)
+	}
+}
