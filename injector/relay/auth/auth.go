@@ -102,7 +102,7 @@ func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subs
 	if string(pod.UID) != id.PodUID {
 		return id, wire.Subscription{}, fmt.Errorf("%w: pod %s/%s was replaced since the token was issued", ErrUnauthenticated, id.Namespace, id.Pod)
 	}
-	got, err := Allowed(pod, want)
+	got, err := allowed(pod, want)
 	return id, got, err
 }
 
@@ -143,10 +143,10 @@ func first(v authnv1.ExtraValue) string {
 	return v[0]
 }
 
-// Allowed narrows want to what pod's annotations allow: the client and
+// allowed narrows want to what pod's annotations allow: the client and
 // instance must be the pod's own (else ErrForbidden); vaults not among the
 // pod's are dropped.
-func Allowed(pod *corev1.Pod, want wire.Subscription) (wire.Subscription, error) {
+func allowed(pod *corev1.Pod, want wire.Subscription) (wire.Subscription, error) {
 	a := pod.Annotations
 	client := a[inject.ClientNameAnnotation]
 	if client == "" {

@@ -4,7 +4,7 @@
 //
 // Coalescing: a subscriber's pending wake-ups are merged, per client and
 // instance and per vault, into one set of names until the subscriber pulls
-// them with Next. A flood of hooks for one client while the stream writes
+// them with Take. A flood of hooks for one client while the stream writes
 // (or waits its minimum spacing) therefore becomes one line naming every
 // changed setting, not one line per hook. Vault state (watched or not) keeps
 // only the latest value.
@@ -12,7 +12,6 @@ package hub
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"sync"
 
@@ -197,23 +196,9 @@ func (s *Subscription) signal() {
 // Filter returns the subscription as the hub holds it (vault keys).
 func (s *Subscription) Filter() wire.Subscription { return s.filter }
 
-// Ready is signalled when wake-ups are pending; Take collects them.
+// Ready is signalled when wake-ups are pending; Take collects them (a
+// signal may find nothing left when an earlier Take already got it).
 func (s *Subscription) Ready() <-chan struct{} { return s.ready }
-
-// Next blocks until wake-ups are pending or ctx ends, then returns them all
-// merged (Take).
-func (s *Subscription) Next(ctx context.Context) ([]wire.Event, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-s.ready:
-			if evs := s.Take(); len(evs) > 0 {
-				return evs, nil
-			}
-		}
-	}
-}
 
 // Take returns the pending wake-ups, merged and in a stable order (vault
 // states, then settings, then secrets), and clears them.

@@ -106,8 +106,11 @@ func New(opts Options, sink Sink) *Watcher {
 		seen: map[string]map[string]marker{}, failing: map[string]string{}}
 }
 
-// Run passes over vaults() every interval until ctx ends; a receive on
-// wake (a subscriber added a vault) starts a pass early.
+// Run passes over vaults() every interval until ctx ends. A receive on
+// wake (the set of subscribed vaults changed) lists the vaults not seen
+// yet at once, so their subscribers learn without waiting for the next
+// pass whether they may pause their own polling; the others keep their
+// schedule.
 func (w *Watcher) Run(ctx context.Context, vaults func() []string, wake <-chan struct{}) {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -116,11 +119,25 @@ func (w *Watcher) Run(ctx context.Context, vaults func() []string, wake <-chan s
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			w.Pass(ctx, vaults())
+			t.Reset(w.opts.Interval)
 		case <-wake:
-			t.Stop()
+			w.passNew(ctx, vaults())
 		}
-		w.Pass(ctx, vaults())
-		t.Reset(w.opts.Interval)
+	}
+}
+
+// passNew lists the vaults of vaults that no pass has listed yet.
+func (w *Watcher) passNew(ctx context.Context, vaults []string) {
+	w.forget(vaults)
+	for _, v := range vaults {
+		w.mu.Lock()
+		_, seen := w.seen[v]
+		_, failing := w.failing[v]
+		w.mu.Unlock()
+		if !seen && !failing && ctx.Err() == nil {
+			w.passVault(ctx, v)
+		}
 	}
 }
 

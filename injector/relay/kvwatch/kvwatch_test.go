@@ -117,3 +117,36 @@ func TestForbiddenVaultIsUnwatchedUntilListable(t *testing.T) {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
 }
+
+// TestNewVaultIsListedAtOnce: with a long interval, a vault that a new
+// subscriber brings is listed when it arrives, not an interval later.
+func TestNewVaultIsListedAtOnce(t *testing.T) {
+	env, cfg := devenv.Start(t, dev.Options{})
+	cred, hc := devenv.Identity(t, cfg)
+	wake := make(chan struct{}, 1)
+	h := hub.New(func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	w := kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, Interval: time.Hour, DisableChallengeResourceVerification: true}, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx, h.Vaults, wake); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	vault := wire.VaultKey(cfg.KeyVaults[0].URL)
+	sub := h.Subscribe(wire.Subscription{Vaults: []string{vault}})
+	select {
+	case <-sub.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the new vault was not listed within 20 s")
+	}
+	if diff := cmp.Diff([]wire.Event{{Type: wire.TypeVaultWatched, Vault: vault, Interval: "1h0m0s"}}, sub.Take()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if n := env.Vaults[env.VaultNames[0]].Requests("list"); n != 1 {
+		t.Errorf("%d list requests, want 1", n)
+	}
+}
