@@ -69,6 +69,23 @@ type Kubernetes struct {
 	TokenReviews authnv1client.TokenReviewsGetter
 	Pods         corev1client.PodsGetter
 	Audience     string
+	// Peer is the relay's own ServiceAccount ("namespace/name"): the only
+	// identity AuthenticatePeer accepts.
+	Peer string
+}
+
+// AuthenticatePeer checks that token belongs to another replica of the
+// relay: a token for the relay's audience of the relay's own
+// ServiceAccount. The error errors.Is ErrUnauthenticated or ErrForbidden.
+func (k *Kubernetes) AuthenticatePeer(ctx context.Context, token string) error {
+	id, err := k.review(ctx, token)
+	if err != nil {
+		return err
+	}
+	if k.Peer == "" || id.Namespace+"/"+id.ServiceAccount != k.Peer {
+		return fmt.Errorf("%w: %s/%s is not the relay's service account", ErrForbidden, id.Namespace, id.ServiceAccount)
+	}
+	return nil
 }
 
 // NewKubernetes returns the Authorizer for the API server in kubeconfigPath,

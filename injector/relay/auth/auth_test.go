@@ -94,3 +94,21 @@ func TestAuthorize(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthenticatePeer: only the relay's own service account may forward.
+func TestAuthenticatePeer(t *testing.T) {
+	k := newAuthorizer(t)
+	for _, tc := range []struct {
+		peer string
+		want error
+	}{{"shop/orders", nil}, {"fig/fig-injector-relay", auth.ErrForbidden}, {"", auth.ErrForbidden}} {
+		k.Peer = tc.peer
+		if err := k.AuthenticatePeer(context.Background(), "good"); !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) {
+			t.Errorf("peer %q: %v, want %v", tc.peer, err, tc.want)
+		}
+	}
+	k.Peer = "shop/orders"
+	if err := k.AuthenticatePeer(context.Background(), "api"); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("a token for another audience: %v", err)
+	}
+}

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
+	"github.com/fig-injector/fig-injector/injector/relay/peers"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 )
 
@@ -31,6 +33,9 @@ type Options struct {
 	Hub        *hub.Hub
 	Hooks      *hook.Handler
 	Authorizer auth.Authorizer
+	// Peers, when set, accepts wake-ups forwarded by other replicas on
+	// peers.PeerPath (they are delivered locally, never forwarded again).
+	Peers PeerAuthenticator
 	// Metrics counts; MetricsHandler serves /metrics. Both may be nil.
 	Metrics        Metrics
 	MetricsHandler http.Handler
@@ -42,6 +47,12 @@ type Options struct {
 	// wire.HeartbeatInterval.
 	Heartbeat time.Duration
 	Log       *slog.Logger
+}
+
+// PeerAuthenticator accepts only the relay's own replicas
+// (auth.Kubernetes.AuthenticatePeer).
+type PeerAuthenticator interface {
+	AuthenticatePeer(ctx context.Context, token string) error
 }
 
 // DefaultMinSpacing keeps a flood of hooks to ten writes a second per
@@ -74,6 +85,9 @@ func New(opts Options) *Server {
 	s.mux.Handle(HookPrefix, opts.Hooks)
 	for _, r := range hook.Routes {
 		s.mux.Handle("/"+r, opts.Hooks)
+	}
+	if opts.Peers != nil {
+		s.mux.HandleFunc(peers.PeerPath, s.servePeer)
 	}
 	s.mux.HandleFunc("/healthz", ok)
 	s.mux.HandleFunc("/readyz", ok)

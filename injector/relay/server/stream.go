@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 )
@@ -38,13 +37,7 @@ func (s *Server) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	id, allowed, err := s.opts.Authorizer.Authorize(r.Context(), strings.TrimSpace(token), want)
 	if err != nil {
-		status := http.StatusServiceUnavailable // the review could not be made: retry
-		switch {
-		case errors.Is(err, auth.ErrUnauthenticated):
-			status = http.StatusUnauthorized
-		case errors.Is(err, auth.ErrForbidden):
-			status = http.StatusForbidden
-		}
+		status := refusalStatus(err)
 		s.log.Warn("subscription refused", "status", status, "namespace", id.Namespace, "pod", id.Pod, "reason", err.Error())
 		s.count("refused")
 		http.Error(w, err.Error(), status)
