@@ -27,6 +27,13 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&cfg.CAFile, "ca-file", "", "extra trusted CAs (PEM) for Entra ID and Key Vault")
 	fs.BoolVar(&cfg.DisableInstanceDiscovery, "disable-instance-discovery", false, "skip Entra instance discovery (air-gapped clouds, emulators)")
 	fs.BoolVar(&cfg.DisableChallengeResourceVerification, "disable-challenge-resource-verification", false, "accept vaults outside Azure's Key Vault DNS suffixes (emulators only)")
+	fs.StringVar(&cfg.Peers.Service, "peer-service", "", "headless Service of the relay's replicas: hooks are forwarded to its other ready endpoints (default: one replica, no forwarding)")
+	fs.StringVar(&cfg.Peers.Namespace, "namespace", "", "the relay's namespace (with --peer-service)")
+	fs.StringVar(&cfg.Peers.ServiceAccount, "service-account", "", "the relay's ServiceAccount, the only identity whose forwards are accepted (with --peer-service)")
+	fs.StringVar(&cfg.Peers.PodIP, "pod-ip", "", "this replica's pod IP, left out of the peers (with --peer-service)")
+	fs.StringVar(&cfg.Peers.TokenFile, "token-file", "", "this replica's projected token for --audience, sent with forwards (with --peer-service)")
+	fs.StringVar(&cfg.Peers.CAFile, "peer-ca-file", "", "CA (PEM) of the relay's serving certificate, to verify peers (with --peer-service)")
+	fs.StringVar(&cfg.Peers.ServerName, "peer-server-name", "", "a DNS name in the relay's serving certificate, checked on peers (with --peer-service)")
 	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -317,4 +317,30 @@ func TestChartRelay(t *testing.T) {
 	if want := relayName + "." + chartNS + ".svc"; !slices.Contains(cert.DNSNames, want) {
 		t.Errorf("serving certificate names %v, not the relay's %s", cert.DNSNames, want)
 	}
+	if strings.Contains(args, "--peer-service") || len(r["Role"]) != 0 {
+		t.Errorf("one replica forwards to peers: args %q, %d Roles", args, len(r["Role"]))
+	}
+
+	// Replicas: a headless Service of the replicas, list/watch on EndpointSlices in the release
+	// namespace only, and the flags and token that forwarding needs.
+	r = mustRender(t, "--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook", "--set", "relay.replicaCount=3")
+	dep = byName("Deployment", relayName)
+	if n := fmt.Sprint(field(t, dep, "spec", "replicas")); n != "3" {
+		t.Errorf("relay replicas %s, want 3", n)
+	}
+	ctr = field(t, dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
+	args = strings.Join(toStrings(ctr["args"].([]any)), " ")
+	for _, want := range []string{"--peer-service=" + relayName + "-peers", "--service-account=" + relayName, "--pod-ip=$(POD_IP)",
+		"--token-file=/var/run/secrets/fig-injector/relay/token", "--peer-server-name=" + relayName + "." + chartNS + ".svc"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("relay args %q lack %q", args, want)
+		}
+	}
+	if ip := field(t, byName("Service", relayName+"-peers"), "spec", "clusterIP"); ip != "None" {
+		t.Errorf("peers Service clusterIP %v, want None (headless)", ip)
+	}
+	role := byName("Role", relayName)
+	if role.GetNamespace() != chartNS || fmt.Sprint(field(t, role, "rules")) != "[map[apiGroups:[discovery.k8s.io] resources:[endpointslices] verbs:[list watch]]]" {
+		t.Errorf("relay Role in %s: %v", role.GetNamespace(), field(t, role, "rules"))
+	}
 }

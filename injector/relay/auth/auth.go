@@ -30,9 +30,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
-	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 )
 
@@ -88,13 +88,8 @@ func (k *Kubernetes) AuthenticatePeer(ctx context.Context, token string) error {
 	return nil
 }
 
-// NewKubernetes returns the Authorizer for the API server in kubeconfigPath,
-// or the in-cluster one when it is "".
-func NewKubernetes(kubeconfigPath, audience string) (*Kubernetes, error) {
-	cfg, err := kubeconfig.Load(kubeconfigPath)
-	if err != nil {
-		return nil, err
-	}
+// NewKubernetes returns the Authorizer for the API server of cfg.
+func NewKubernetes(cfg *rest.Config, audience string) (*Kubernetes, error) {
 	authn, err := authnv1client.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,14 +15,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	discoveryclient "k8s.io/client-go/kubernetes/typed/discovery/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/azure"
 	"github.com/fig-injector/fig-injector/injector/certreload"
+	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
 	"github.com/fig-injector/fig-injector/injector/relay/metrics"
+	"github.com/fig-injector/fig-injector/injector/relay/peers"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
@@ -44,6 +49,20 @@ type Config struct {
 	// DisableInstanceDiscovery and DisableChallengeResourceVerification are
 	// for air-gapped clouds and the emulators, as in the agent's config.
 	DisableInstanceDiscovery, DisableChallengeResourceVerification bool
+	// Peers: with PeerService set, hooks are forwarded to the other ready
+	// replicas in that (headless) Service's EndpointSlices.
+	Peers PeerConfig
+}
+
+// PeerConfig is how a replica finds and reaches the others.
+type PeerConfig struct {
+	Service        string // headless Service of the replicas, in Namespace
+	Namespace      string // the relay's namespace
+	ServiceAccount string // the relay's ServiceAccount: the only accepted forwarder
+	PodIP          string // this replica, left out of the peers
+	TokenFile      string // this replica's projected token for the relay's audience
+	CAFile         string // CA of the relay's serving certificate
+	ServerName     string // a name in that certificate (the relay Service's DNS name)
 }
 
 // shutdownTimeout bounds how long requests may finish after ctx ends.
@@ -60,10 +79,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	authz, err := auth.NewKubernetes(cfg.Kubeconfig, cfg.Audience)
+	restCfg, err := kubeconfig.Load(cfg.Kubeconfig)
 	if err != nil {
 		return err
 	}
+	authz, err := auth.NewKubernetes(restCfg, cfg.Audience)
+	if err != nil {
+		return err
+	}
+	authz.Peer = cfg.Peers.Namespace + "/" + cfg.Peers.ServiceAccount
 	certs, err := certreload.New(cfg.CertFile, cfg.KeyFile, log)
 	if err != nil {
 		return err
@@ -86,14 +110,49 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	} else {
 		go watcher.Run(ctx, h.Vaults, wake)
 	}
-	srv := New(Options{Hub: h, Authorizer: authz, Metrics: m, Log: log,
+	var sink hook.Sink = h
+	var peerAuth PeerAuthenticator
+	if cfg.Peers.Service != "" {
+		if sink, err = forwarder(ctx, cfg.Peers, restCfg, h, log); err != nil {
+			return err
+		}
+		peerAuth = authz
+	}
+	srv := New(Options{Hub: h, Authorizer: authz, Peers: peerAuth, Metrics: m, Log: log,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Hooks:          &hook.Handler{Verifier: verifier, Sink: h, Metrics: m, Log: log}})
+		Hooks:          &hook.Handler{Verifier: verifier, Sink: sink, Metrics: m, Log: log}})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return serve(ctx, ln, srv, certs.GetCertificate, log)
+}
+
+// forwarder makes the hook sink that also wakes the other replicas.
+func forwarder(ctx context.Context, pc PeerConfig, restCfg *rest.Config, h *hub.Hub, log *slog.Logger) (*peers.Forwarder, error) {
+	for _, f := range []struct{ name, v string }{{"namespace", pc.Namespace}, {"service account", pc.ServiceAccount},
+		{"pod IP", pc.PodIP}, {"token file", pc.TokenFile}, {"CA file", pc.CAFile}, {"server name", pc.ServerName}} {
+		if f.v == "" {
+			return nil, fmt.Errorf("peers: the %s is required with a peer service", f.name)
+		}
+	}
+	caPEM, err := os.ReadFile(pc.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("peers: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("peers: %s holds no PEM certificate", pc.CAFile)
+	}
+	// Peers are dialled by pod IP and verified against the Service's name:
+	// every replica serves the same certificate. No proxy: peers are in-cluster.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: pc.ServerName}}}
+	dc, err := discoveryclient.NewForConfig(restCfg)
+	if err != nil {
+		return nil, err
+	}
+	d := peers.NewDiscovery(ctx, dc, pc.Namespace, pc.Service, pc.PodIP, "https")
+	return &peers.Forwarder{Local: h, Peers: d.Peers, HTTPClient: hc, TokenFile: pc.TokenFile, Log: log}, nil
 }
 
 func newWatcher(cfg Config, m *metrics.Metrics, h *hub.Hub, log *slog.Logger) (*kvwatch.Watcher, error) {
