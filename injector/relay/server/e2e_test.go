@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
@@ -24,6 +22,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/subscribe"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/internal/devenv"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 const hookSecret = "5b1c9d7e-2f4a-4b8c-9e6d-0a1f3c5e7b9d"
@@ -53,14 +52,7 @@ func TestEndToEnd(t *testing.T) {
 		default:
 		}
 	})
-	hashed, err := hook.EnhancedHash(hookSecret, bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := hook.NewVerifier(hashed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	verifier := testutil.HookVerifier(t, hookSecret)
 	relay := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: podOf{},
 		Hooks: &hook.Handler{Verifier: verifier, Sink: h, Log: slog.New(slog.DiscardHandler)}}))
 	relay.StartTLS()

@@ -13,12 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // TestHookFloodIsCoalescedPerClient: hooks that arrive while a stream waits
@@ -27,14 +26,7 @@ import (
 // hooks, each a local HTTPS round trip, surely land inside it.
 func TestHookFloodIsCoalescedPerClient(t *testing.T) {
 	h := hub.New(nil)
-	hashed, err := hook.EnhancedHash(hookSecret, bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := hook.NewVerifier(hashed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	verifier := testutil.HookVerifier(t, hookSecret)
 	relay := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: podOf{}, MinSpacing: 3 * time.Second,
 		Hooks: &hook.Handler{Verifier: verifier, Sink: h, Log: slog.New(slog.DiscardHandler)}}))
 	defer relay.Close()
@@ -59,17 +51,8 @@ func TestHookFloodIsCoalescedPerClient(t *testing.T) {
 		return ev
 	}
 	post := func(setting string) {
-		body := fmt.Sprintf(`{"ClientName":"OrderService","Instance":null,"UpdatedSettings":[%q],"Username":null,"Link":null,"ChangeMessage":"","IsTest":false}`, setting)
-		req, _ := http.NewRequest(http.MethodPost, relay.URL+"/fig/SettingValueChanged", strings.NewReader(body))
-		req.Header.Set("Authorization", "Secret "+hookSecret)
-		resp, err := relay.Client().Do(req)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("hook %s: status %d", setting, resp.StatusCode)
+		if status := testutil.PostSettingChanged(t, relay.Client(), relay.URL+"/fig/", "Secret "+hookSecret, "OrderService", setting); status != 200 {
+			t.Errorf("hook %s: status %d", setting, status)
 		}
 	}
 	if ev := next(); ev.Type != wire.TypeHello {

@@ -13,14 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/peers"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // relayServiceAccount accepts only the relay's own token, as TokenReview
@@ -43,14 +42,7 @@ type replica struct {
 func startReplica(t *testing.T, peerList func() []string, peerClient *http.Client) *replica {
 	t.Helper()
 	h := hub.New(nil)
-	hashed, err := hook.EnhancedHash(hookSecret, bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := hook.NewVerifier(hashed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	verifier := testutil.HookVerifier(t, hookSecret)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("relay-token\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -79,14 +71,9 @@ func TestHookReachesSubscribersOfEveryReplica(t *testing.T) {
 	lines := bufio.NewScanner(resp.Body)
 	lines.Scan() // hello
 
-	hookReq, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/fig/SettingValueChanged",
-		strings.NewReader(`{"ClientName":"OrderService","Instance":null,"UpdatedSettings":["Location"],"Username":null,"Link":null,"ChangeMessage":"","IsTest":false}`))
-	hookReq.Header.Set("Authorization", "Secret "+hookSecret)
-	hookResp, err := a.srv.Client().Do(hookReq)
-	if err != nil {
-		t.Fatal(err)
+	if status := testutil.PostSettingChanged(t, a.srv.Client(), a.srv.URL+"/fig/", "Secret "+hookSecret, "OrderService", "Location"); status != 200 {
+		t.Fatalf("hook to A: status %d", status)
 	}
-	hookResp.Body.Close()
 	if !lines.Scan() {
 		t.Fatalf("stream ended: %v", lines.Err())
 	}

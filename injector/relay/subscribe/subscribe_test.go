@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
@@ -23,6 +22,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/subscribe"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 const (
@@ -53,14 +53,7 @@ type relay struct {
 func startRelay(t *testing.T, heartbeat time.Duration) *relay {
 	t.Helper()
 	h := hub.New(nil)
-	hashed, err := hook.EnhancedHash(hookSecret, bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := hook.NewVerifier(hashed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := testutil.HookVerifier(t, hookSecret)
 	s := server.New(server.Options{Hub: h, Authorizer: tokens{}, Heartbeat: heartbeat, MinSpacing: -1,
 		Hooks: &hook.Handler{Verifier: v, Sink: h, Log: discard()}})
 	srv := httptest.NewUnstartedServer(s)
@@ -160,17 +153,12 @@ func TestHookOverHTTPSWakesTheSubscriber(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.next(t) // hello
-	for _, auth := range []string{"Secret wrong", "Secret " + hookSecret} {
-		req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/fig/SettingValueChanged",
-			strings.NewReader(`{"ClientName":"OrderService","Instance":null,"UpdatedSettings":["Location"],"Username":"admin","Link":null,"ChangeMessage":"","IsTest":false}`))
-		req.Header.Set("Authorization", auth)
-		resp, err := r.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if want := map[bool]int{true: 401, false: 200}[auth == "Secret wrong"]; resp.StatusCode != want {
-			t.Errorf("%s: status %d, want %d", strings.Fields(auth)[1][:5], resp.StatusCode, want)
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{{"Secret wrong", 401}, {"Secret " + hookSecret, 200}} {
+		if got := testutil.PostSettingChanged(t, r.srv.Client(), r.srv.URL+"/fig/", tc.auth, "OrderService", "Location"); got != tc.want {
+			t.Errorf("%s…: status %d, want %d", tc.auth[:8], got, tc.want)
 		}
 	}
 	if got := s.next(t); got.Type != wire.TypeSettingsChanged || got.Client != "OrderService" {
