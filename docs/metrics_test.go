@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	relaymetrics "github.com/fig-injector/fig-injector/injector/relay/metrics"
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/injector/webhook"
 )
@@ -51,6 +52,23 @@ func webhookFamilies(t *testing.T) []*dto.MetricFamily {
 	return families
 }
 
+// relayFamilies gathers the relay's metrics from a fresh registry after
+// one call of each method, so labelled series exist.
+func relayFamilies(t *testing.T) []*dto.MetricFamily {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m := relaymetrics.New(reg, func() int { return 0 })
+	m.Hook("SettingValueChanged", "ok")
+	m.Subscription("accepted")
+	m.Delivered(1)
+	m.VaultPass("https://kv.vault.azure.net/", "ok", 1)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return families
+}
+
 // TestMetricsDocumented checks operations.md's metrics table against what
 // the agent (status.NewMetrics) and the webhook register: every
 // fig_injector_* family has a row with its type and every label, and every
@@ -58,7 +76,7 @@ func webhookFamilies(t *testing.T) []*dto.MetricFamily {
 func TestMetricsDocumented(t *testing.T) {
 	table := rowsByFirstTick(rows(readDoc(t, "operations.md").section(t, "## Metrics")))
 	known := map[string]bool{}
-	for _, f := range append(agentFamilies(t), webhookFamilies(t)...) {
+	for _, f := range append(append(agentFamilies(t), webhookFamilies(t)...), relayFamilies(t)...) {
 		name := f.GetName()
 		if !strings.HasPrefix(name, "fig_injector_") {
 			continue // go_* and process_* are documented as a group
@@ -89,7 +107,7 @@ func TestMetricsDocumented(t *testing.T) {
 	}
 	for name := range table {
 		if strings.HasPrefix(name, "fig_injector_") && !known[name] {
-			t.Errorf("operations.md documents %s, which neither the agent nor the webhook registers", name)
+			t.Errorf("operations.md documents %s, which neither the agent, the webhook nor the relay registers", name)
 		}
 	}
 }

@@ -60,6 +60,12 @@ var layout = []layoutRule{
 	// other source; dotnet is the standard library alone.
 	{pkg: "injector/source/fig/contract", forbid: []string{"net/http", "injector/source/keyvault", "injector/merge", "injector/output", "injector/agent", "injector/dev", "k8s.io/", "github.com/Azure/"}},
 	{pkg: "injector/source/fig/dotnet", forbid: []string{nonStandard}},
+	// The relay: the agent will link the subscriber, so it stays the
+	// standard library plus the wire format; the hub knows no transport.
+	{pkg: "injector/relay/subscribe", forbid: []string{"k8s.io/", "github.com/Azure/", "github.com/prometheus/", "injector/relay/server", "injector/relay/hub", "injector/relay/auth"}},
+	{pkg: "injector/relay/wire", forbid: []string{"injector/"}},
+	{pkg: "injector/relay/hub", forbid: []string{"net/http", "k8s.io/", "github.com/Azure/"}},
+	{pkg: "injector/relay/hook", forbid: []string{"k8s.io/", "github.com/Azure/", "injector/relay/hub"}},
 	{pkg: "injector/source/keyvault/...", forbid: []string{"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"}},
 	{pkg: "injector/azure", forbid: []string{"injector/source/fig", "k8s.io/"}},
 	{pkg: "injector/transport", forbid: []string{"injector/source"}},
@@ -231,7 +237,7 @@ func TestAgentBuildLeavesOutTheWebhook(t *testing.T) {
 	}
 	for _, dep := range deps {
 		dep = strings.TrimPrefix(dep, module)
-		for _, rule := range []string{"injector/webhook", "injector/inject", "injector/dev", "k8s.io/", "sigs.k8s.io/controller-runtime"} {
+		for _, rule := range []string{"injector/webhook", "injector/inject", "injector/dev", "injector/relay/server", "injector/relay/auth", "injector/relay/kvwatch", "k8s.io/", "sigs.k8s.io/controller-runtime"} {
 			if violates(dep, rule) {
 				t.Errorf("the agent build links %s (rule %q)", dep, rule)
 			}

@@ -1,7 +1,7 @@
 //go:build agentonly
 
 // The agent-only build (`go build -tags agentonly`, the fig-injector-agent
-// image) leaves out the webhook and the emulators: the webhook's Kubernetes
+// image) leaves out the webhook, the relay and the emulators: the webhook's Kubernetes
 // API types and the emulators would more than double the size and resident
 // memory of the binary that every injected pod runs (SPEC §5). Their
 // commands stay in the list and say where to find them.
@@ -19,6 +19,8 @@ func runWebhook(context.Context, []string, io.Writer, io.Writer) error {
 }
 
 func runDev(context.Context, []string, io.Writer, io.Writer) error { return notInAgentBuild("dev") }
+
+func runRelay(context.Context, []string, io.Writer, io.Writer) error { return notInAgentBuild("relay") }
 
 func notInAgentBuild(command string) error {
 	return fmt.Errorf("%s: this is the agent-only build (the fig-injector-agent image); "+

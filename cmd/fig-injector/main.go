@@ -29,6 +29,7 @@ func commands() []command {
 		{"render", "print the merged configuration once (secrets redacted unless --show-secrets)", runRender},
 		{"dev", "run the Fig, Entra ID and Key Vault emulators on loopback", runDev},
 		{"webhook", "serve the mutating admission webhook", runWebhook},
+		{"relay", "receive Fig web hooks and wake subscribed agents (optional)", runRelay},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -62,6 +62,11 @@ func vaultNames(p *plan) []string {
 // Go methods, or registered by an agent) are left alone.
 func (e *emulators) apply(prev, next *plan) error {
 	var errs []error
+	if len(next.hooks) > 0 || (prev != nil && len(prev.hooks) > 0) { // else leave Options.FigOptions' alone
+		if err := e.fig.SetWebHooks(next.hooks); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, cs := range next.clients {
 		if err := e.fig.Seed(cs); err != nil {
 			errs = append(errs, fmt.Errorf("seed fig client %q: %w", cs.Name, err))

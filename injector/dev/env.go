@@ -2,6 +2,8 @@ package dev
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -195,6 +197,9 @@ func (e *Env) start(ctx context.Context, opts Options, p *plan) error {
 
 	figOpts := opts.FigOptions
 	figOpts.Logger = cmpOr(figOpts.Logger, e.log)
+	if figOpts.WebHookHTTPClient == nil {
+		figOpts.WebHookHTTPClient = webHookClient(e.CA)
+	}
 	entraOpts := opts.EntraOptions
 	entraOpts.Logger = cmpOr(entraOpts.Logger, e.log)
 	e.Fig = figapi.New(figOpts)
@@ -349,4 +354,16 @@ func cmpOr[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// webHookClient sends the Fig emulator's web hooks, trusting the system
+// roots and the dev CA (a relay run locally can use a certificate from it).
+func webHookClient(ca *devca.CA) *http.Client {
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	roots.AddCert(ca.Certificate())
+	return &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment,
+		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}}}
 }

@@ -18,7 +18,8 @@ type plan struct {
 	seed    *Seed
 	tenant  string
 	clients []figapi.ClientSeed // every entry carries its name's secret
-	vaults  []vaultPlan         // seed order
+	hooks   []figapi.WebHookClient
+	vaults  []vaultPlan // seed order
 	creds   []entra.FederatedCredential
 }
 
@@ -114,6 +115,7 @@ func compile(data []byte) (*plan, error) {
 		c.add("tenantId", fmt.Sprintf("%q is not a tenant ID", p.tenant), "use a GUID, e.g. 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f")
 	}
 	p.clients = c.clients(s.Fig.Clients)
+	p.hooks = c.webHooks(s.Fig.WebHooks)
 	p.vaults = c.vaults(s.KeyVaults)
 	p.creds = c.identities(p.tenant, s.Identities)
 	if len(s.KeyVaults) > 0 && len(s.Identities) == 0 {
@@ -127,6 +129,23 @@ func compile(data []byte) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// webHooks converts the web hook receivers; an empty regex becomes ".*"
+// and figapi checks the rest.
+func (c *checker) webHooks(in []SeedWebHookClient) []figapi.WebHookClient {
+	out := make([]figapi.WebHookClient, 0, len(in))
+	for _, w := range in {
+		wc := figapi.WebHookClient{Name: w.Name, BaseURI: w.BaseURI, Secret: w.Secret}
+		for _, h := range w.Hooks {
+			wc.Hooks = append(wc.Hooks, figapi.WebHook{Type: h.Type, ClientNameRegex: cmpOr(h.ClientNameRegex, ".*"), SettingNameRegex: cmpOr(h.SettingNameRegex, ".*")})
+		}
+		out = append(out, wc)
+	}
+	if err := figapi.New(figapi.Options{}).SetWebHooks(out); err != nil {
+		c.add("fig.webHooks", err.Error(), "use an absolute https base URI, a type SettingValueChanged, NewClientRegistration or UpdatedClientRegistration, and valid regular expressions")
+	}
+	return out
 }
 
 // clients checks the Fig clients and converts their settings.

@@ -27,6 +27,14 @@ import (
 //	          value: db.local
 //	          secret: false
 //	          description: ""
+//	  webHooks:                       # optional: web hook receivers, as configured in Fig's UI
+//	    - name: relay
+//	      baseUri: https://127.0.0.1:8443/fig/   # keep the trailing slash (.NET URI resolution)
+//	      secret: <the secret Fig sends; the receiver holds its bcrypt hash>
+//	      hooks:                      # SettingValueChanged | NewClientRegistration | UpdatedClientRegistration
+//	        - type: SettingValueChanged
+//	          clientNameRegex: .*     # default .*
+//	          settingNameRegex: .*    # default .* (in Fig's UI an empty one matches no setting)
 //	keyVaults:                        # one emulated vault (and listener) per entry
 //	  - name: orders-kv
 //	    secrets:
@@ -73,7 +81,23 @@ type Seed struct {
 
 // SeedFig is the Fig part of a Seed.
 type SeedFig struct {
-	Clients []SeedClient `json:"clients,omitempty"`
+	Clients  []SeedClient        `json:"clients,omitempty"`
+	WebHooks []SeedWebHookClient `json:"webHooks,omitempty"`
+}
+
+// SeedWebHookClient is one web hook receiver Fig sends hooks to.
+type SeedWebHookClient struct {
+	Name    string        `json:"name"`
+	BaseURI string        `json:"baseUri"`
+	Secret  string        `json:"secret"`
+	Hooks   []SeedWebHook `json:"hooks"`
+}
+
+// SeedWebHook is one web hook of a receiver.
+type SeedWebHook struct {
+	Type             string `json:"type"`
+	ClientNameRegex  string `json:"clientNameRegex,omitempty"`
+	SettingNameRegex string `json:"settingNameRegex,omitempty"`
 }
 
 // SeedClient is one Fig client (or one instance of it).

@@ -8,7 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 )
 
 // ConfigMapGetter reads a ConfigMap of the pod's namespace: the whole agent
@@ -24,18 +25,12 @@ type ConfigMapGetter interface {
 // needs one verb on one resource, not a whole clientset.
 type apiConfigMaps struct{ rc rest.Interface }
 
-// NewConfigMapGetter returns a getter for the API server in kubeconfig, or,
-// when kubeconfig is "", the in-cluster service account's API server.
-func NewConfigMapGetter(kubeconfig string) (ConfigMapGetter, error) {
-	var cfg *rest.Config
-	var err error
-	if kubeconfig == "" {
-		cfg, err = rest.InClusterConfig()
-	} else {
-		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
-	}
+// NewConfigMapGetter returns a getter for the API server in kubeconfigPath,
+// or, when it is "", the in-cluster service account's API server.
+func NewConfigMapGetter(kubeconfigPath string) (ConfigMapGetter, error) {
+	cfg, err := kubeconfig.Load(kubeconfigPath)
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client config: %w", err)
+		return nil, err
 	}
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/net/netutil"
+
+	"github.com/fig-injector/fig-injector/injector/certreload"
 )
 
 // Options are the webhook command's flags.
@@ -55,7 +57,7 @@ func NewServer(opts Options, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, err := newCertReloader(opts.CertFile, opts.KeyFile, log)
+	certs, err := certreload.New(opts.CertFile, opts.KeyFile, log)
 	if err != nil {
 		return nil, err
 	}

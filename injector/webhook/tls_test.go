@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fig-injector/fig-injector/injector/certreload"
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 )
 
@@ -41,7 +42,7 @@ func TestCertificateReload(t *testing.T) {
 	first, _ := ca.Issue()
 	writePair(t, dir, first)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	certs, err := newCertReloader(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), log)
+	certs, err := certreload.New(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestTLSOnlyModern(t *testing.T) {
 
 func TestNewCertReloaderFailsFast(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := newCertReloader("/nonexistent/tls.crt", "/nonexistent/tls.key", log); err == nil {
+	if _, err := certreload.New("/nonexistent/tls.crt", "/nonexistent/tls.key", log); err == nil {
 		t.Fatal("want an error for missing files")
 	}
 }

@@ -7,10 +7,15 @@ package devenv
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/fig-injector/fig-injector/injector/azure"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
 // Start starts the emulators with opts, in a temporary directory and with
@@ -38,4 +43,22 @@ func Start(tb testing.TB, opts dev.Options) (*dev.Env, *config.Config) {
 	}
 	cfg.Listen = ""
 	return env, cfg
+}
+
+// Identity returns the workload-identity credential of cfg (the seed's
+// identity, through azure.NewCredential as the agent builds it) and the
+// HTTP client trusting the emulators' CA: what a component with its own
+// Key Vault identity, such as the relay, uses against the emulators.
+func Identity(tb testing.TB, cfg *config.Config) (azcore.TokenCredential, *http.Client) {
+	tb.Helper()
+	hc, err := transport.New(transport.Options{CAFile: cfg.TLS.CAFile})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cred, err := azure.NewCredential(azure.Options{ClientID: cfg.Azure.ClientID, TenantID: cfg.Azure.TenantID,
+		TokenFile: cfg.Azure.TokenFile, AuthorityHost: cfg.Azure.AuthorityHost, DisableInstanceDiscovery: true, HTTPClient: hc})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cred, hc
 }

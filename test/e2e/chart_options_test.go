@@ -5,12 +5,15 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,4 +244,103 @@ func toStrings(list []any) []string {
 		out[i], _ = v.(string)
 	}
 	return out
+}
+
+// TestChartRelay (issue 14): the relay is off by default; enabled, it needs
+// the web hook secret hash, gets its own Deployment, Service, ServiceAccount
+// and RBAC (TokenReview create, pod get: nothing else), pods that neither the
+// webhook's Service nor its Deployment select, and a serving certificate
+// that names its Service.
+func TestChartRelay(t *testing.T) {
+	for _, kind := range []string{"ServiceAccount", "ClusterRole", "Service", "Deployment"} {
+		for _, o := range mustRender(t)[kind] {
+			if strings.Contains(o.GetName(), "relay") {
+				t.Errorf("the default renders %s %s", kind, o.GetName())
+			}
+		}
+	}
+	if _, err := renderChart(t, "--set", "relay.enabled=true"); err == nil || !strings.Contains(err.Error(), "relay.webhookSecretHash.secretName") {
+		t.Errorf("enabled without the hash: %v, want an error naming relay.webhookSecretHash.secretName", err)
+	}
+	r := mustRender(t, "--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook")
+	relayName := chartRelease + "-relay" // the release name holds the chart name: fullname is the release name
+	byName := func(kind, name string) *unstructured.Unstructured {
+		t.Helper()
+		for _, o := range r[kind] {
+			if o.GetName() == name {
+				return o
+			}
+		}
+		t.Fatalf("no %s %s rendered", kind, name)
+		return nil
+	}
+	dep := byName("Deployment", relayName)
+	ctr := field(t, dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
+	args := strings.Join(toStrings(ctr["args"].([]any)), " ")
+	for _, want := range []string{"relay ", "--webhook-secret-hash-file=/etc/fig-injector/webhook-secret/hash", "--audience=fig-injector-relay", "--vault-interval=60s"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("relay args %q lack %q", args, want)
+		}
+	}
+	if sa := field(t, dep, "spec", "template", "spec", "serviceAccountName"); sa != relayName {
+		t.Errorf("relay runs as %v, want its own ServiceAccount %s", sa, relayName)
+	}
+	podLabels := field(t, dep, "spec", "template", "metadata", "labels").(map[string]any)
+	webhookSvc := byName("Service", chartRelease)
+	selects := true
+	for k, v := range field(t, webhookSvc, "spec", "selector").(map[string]any) {
+		if podLabels[k] != v {
+			selects = false
+		}
+	}
+	if selects {
+		t.Errorf("the webhook's Service selects the relay's pods (labels %v)", podLabels)
+	}
+	rules := field(t, byName("ClusterRole", relayName), "rules").([]any)
+	var got []string
+	for _, rule := range rules {
+		m := rule.(map[string]any)
+		got = append(got, fmt.Sprint(m["apiGroups"], m["resources"], m["verbs"]))
+	}
+	if want := "[authentication.k8s.io] [tokenreviews] [create];[] [pods] [get]"; strings.Join(got, ";") != want {
+		t.Errorf("relay ClusterRole rules %q, want %q", strings.Join(got, ";"), want)
+	}
+	crt, err := base64.StdEncoding.DecodeString(field(t, r.one(t, "Secret"), "data", "tls.crt").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(crt)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := relayName + "." + chartNS + ".svc"; !slices.Contains(cert.DNSNames, want) {
+		t.Errorf("serving certificate names %v, not the relay's %s", cert.DNSNames, want)
+	}
+	if strings.Contains(args, "--peer-service") || len(r["Role"]) != 0 {
+		t.Errorf("one replica forwards to peers: args %q, %d Roles", args, len(r["Role"]))
+	}
+
+	// Replicas: a headless Service of the replicas, list/watch on EndpointSlices in the release
+	// namespace only, and the flags and token that forwarding needs.
+	r = mustRender(t, "--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook", "--set", "relay.replicaCount=3")
+	dep = byName("Deployment", relayName)
+	if n := fmt.Sprint(field(t, dep, "spec", "replicas")); n != "3" {
+		t.Errorf("relay replicas %s, want 3", n)
+	}
+	ctr = field(t, dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
+	args = strings.Join(toStrings(ctr["args"].([]any)), " ")
+	for _, want := range []string{"--peer-service=" + relayName + "-peers", "--service-account=" + relayName, "--pod-ip=$(POD_IP)",
+		"--token-file=/var/run/secrets/fig-injector/relay/token", "--peer-server-name=" + relayName + "." + chartNS + ".svc"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("relay args %q lack %q", args, want)
+		}
+	}
+	if ip := field(t, byName("Service", relayName+"-peers"), "spec", "clusterIP"); ip != "None" {
+		t.Errorf("peers Service clusterIP %v, want None (headless)", ip)
+	}
+	role := byName("Role", relayName)
+	if role.GetNamespace() != chartNS || fmt.Sprint(field(t, role, "rules")) != "[map[apiGroups:[discovery.k8s.io] resources:[endpointslices] verbs:[list watch]]]" {
+		t.Errorf("relay Role in %s: %v", role.GetNamespace(), field(t, role, "rules"))
+	}
 }

@@ -67,3 +67,21 @@ app.kubernetes.io/component: webhook
 {{- define "fig-injector.excludedNamespaces" -}}
 {{- list .Release.Namespace "kube-system" | concat .Values.webhook.excludedNamespaces | uniq | toJson }}
 {{- end }}
+
+{{/* The relay (relay.enabled): its own name, so neither the webhook's Service nor its Deployment selects its pods. */}}
+{{- define "fig-injector.relayName" -}}
+{{- printf "%s-relay" (include "fig-injector.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "fig-injector.relaySelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-relay" (include "fig-injector.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "fig-injector.relayLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "fig-injector.relaySelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: relay
+{{- end }}

@@ -129,6 +129,7 @@ func (s *Server) serveRegister(w http.ResponseWriter, r *http.Request) {
 		g.rows[""] = &clientRow{description: desc, settings: newSettings(settings), lastRegistration: now}
 		s.clients[def.Name] = g
 		s.registerChange(s.stamp())
+		s.registrationHooks(def.Name, settingNames(settings), false)
 	case s.identical(g, desc, key):
 		for _, row := range g.rows {
 			row.lastRegistration = now
@@ -147,6 +148,7 @@ func (s *Server) serveRegister(w http.ResponseWriter, r *http.Request) {
 		}
 		g.settingsKey = key
 		s.registerChange(s.stamp())
+		s.registrationHooks(def.Name, settingNames(settings), true)
 	}
 	if status, msg := s.applyOverrides(g, def); status != http.StatusOK {
 		answer(status, msg)

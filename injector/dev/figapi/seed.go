@@ -98,6 +98,7 @@ func (s *Server) Seed(c ClientSeed) error {
 			}
 		}
 		s.registerChange(at)
+		s.settingsChangedHooks(g.name, row.instance, changed)
 	}
 	return nil
 }

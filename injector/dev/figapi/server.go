@@ -69,6 +69,15 @@ type Options struct {
 	// Observe, when set, is called once per request after the response was
 	// written, on the request goroutine.
 	Observe func(Event)
+	// WebHooks are the web hook receivers configured in Fig (webhooks.go);
+	// New panics on an invalid one, SetWebHooks returns the error.
+	WebHooks []WebHookClient
+	// WebHookHTTPClient sends web hooks (its TLS config must trust the
+	// receivers); nil means http.DefaultClient.
+	WebHookHTTPClient *http.Client
+	// WebHookSent, when set, is called after each delivery attempt, on the
+	// sending goroutine.
+	WebHookSent func(WebHookResult)
 }
 
 // Config is the part of Fig's server configuration that the client
@@ -112,6 +121,10 @@ type Server struct {
 	lastSettingChange time.Time // zero: DateTime.MinValue
 	faults            faults.Queue[Fault]
 	counts            observe.Counter
+	webHooks          []compiledClient
+	hookHTTP          *http.Client
+	hookQueue         []pendingHook
+	hookWorker        bool // a sendHooks goroutine runs
 }
 
 // New returns an empty server.
@@ -128,6 +141,13 @@ func New(opts Options) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.hookHTTP = opts.WebHookHTTPClient
+	if s.hookHTTP == nil {
+		s.hookHTTP = http.DefaultClient
+	}
+	if err := s.SetWebHooks(opts.WebHooks); err != nil {
+		panic("figapi.New: " + err.Error())
 	}
 	if s.opts.APIVersion == "" {
 		s.opts.APIVersion = DefaultAPIVersion
@@ -152,6 +172,19 @@ func copyFloat(f *float64) *float64 {
 	}
 	v := *f
 	return &v
+}
+
+// SetWebHooks replaces the configured web hook receivers, as editing them
+// in Fig's web UI does; hooks already queued are still sent.
+func (s *Server) SetWebHooks(clients []WebHookClient) error {
+	compiled, err := compileWebHooks(clients)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webHooks = compiled
+	return nil
 }
 
 // Config returns the current server configuration.

@@ -202,6 +202,7 @@ func (s *Server) applyValues(g *clientGroup, r *clientRow, values []namedValue) 
 	if len(changed) > 0 {
 		r.lastValueUpdate = at
 		s.registerChange(at)
+		s.settingsChangedHooks(g.name, r.instance, changed)
 	}
 	return changed
 }

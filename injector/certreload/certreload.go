@@ -1,4 +1,6 @@
-package webhook
+// Package certreload serves a TLS key pair from two files and re-reads
+// them when they change. The webhook and the relay both use it.
+package certreload
 
 import (
 	"crypto/tls"
@@ -9,7 +11,7 @@ import (
 	"time"
 )
 
-// certReloader serves the key pair in two files and re-reads them when they
+// Reloader serves the key pair in two files and re-reads them when they
 // change, so a renewed certificate (cert-manager, or a Helm upgrade that
 // rotates the Secret) is used without a restart. Kubernetes updates a
 // mounted Secret by swapping a symlink, so the files are compared by
@@ -17,7 +19,7 @@ import (
 // file; the API server keeps connections alive). A half-written pair that
 // does not load keeps the previous certificate in use until the next
 // handshake finds a loadable one.
-type certReloader struct {
+type Reloader struct {
 	certFile, keyFile string
 	log               *slog.Logger
 
@@ -36,9 +38,9 @@ func (a fileStamp) same(b fileStamp) bool {
 	return a.info != nil && b.info != nil && a.mod.Equal(b.mod) && a.size == b.size && os.SameFile(a.info, b.info)
 }
 
-// newCertReloader loads the pair once, failing if it cannot.
-func newCertReloader(certFile, keyFile string, log *slog.Logger) (*certReloader, error) {
-	r := &certReloader{certFile: certFile, keyFile: keyFile, log: log}
+// New loads the pair once, failing if it cannot.
+func New(certFile, keyFile string, log *slog.Logger) (*Reloader, error) {
+	r := &Reloader{certFile: certFile, keyFile: keyFile, log: log}
 	if _, err := r.GetCertificate(nil); err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func newCertReloader(certFile, keyFile string, log *slog.Logger) (*certReloader,
 }
 
 // GetCertificate is tls.Config.GetCertificate.
-func (r *certReloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	stamp := [2]fileStamp{statFile(r.certFile), statFile(r.keyFile)}

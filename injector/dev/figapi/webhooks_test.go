@@ -1,0 +1,202 @@
+package figapi_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+)
+
+const hookSecret = "d21b0b4b-b978-4048-85be-eb73e057f6fb"
+
+// received is one request a web hook receiver got.
+type received struct {
+	Path, Auth, ContentType, Body string
+}
+
+// receiver is a TLS web hook receiver answering status.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	got    []received
+	status int
+}
+
+func newReceiver(t *testing.T, status int) *receiver {
+	t.Helper()
+	r := &receiver{status: status}
+	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, received{req.URL.Path, req.Header.Get("Authorization"), req.Header.Get("Content-Type"), string(body)})
+		r.mu.Unlock()
+		w.WriteHeader(r.status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) all() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+// hookEnv is an emulator with web hooks to rcv; sent delivers each attempt.
+func hookEnv(t *testing.T, rcv *receiver, base string, hooks ...figapi.WebHook) (*env, chan figapi.WebHookResult) {
+	t.Helper()
+	sent := make(chan figapi.WebHookResult, 10)
+	e := newEnv(t, figapi.Options{
+		WebHooks:          []figapi.WebHookClient{{Name: "relay", BaseURI: rcv.srv.URL + base, Secret: hookSecret, Hooks: hooks}},
+		WebHookHTTPClient: rcv.srv.Client(),
+		WebHookSent:       func(r figapi.WebHookResult) { sent <- r },
+	})
+	return e, sent
+}
+
+func awaitHook(t *testing.T, sent chan figapi.WebHookResult) figapi.WebHookResult {
+	t.Helper()
+	select {
+	case r := <-sent:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("no web hook sent within 10 s")
+		return figapi.WebHookResult{}
+	}
+}
+
+// TestSettingValueChangedIsSentAsFigSendsIt: an admin edit posts Fig's
+// contract with its header, to the route resolved as .NET resolves it.
+func TestSettingValueChangedIsSentAsFigSendsIt(t *testing.T) {
+	tests := []struct{ name, base, wantPath string }{
+		{"base URI with a trailing slash", "/fig/", "/fig/SettingValueChanged"},
+		{"base URI without one loses its last segment", "/fig", "/SettingValueChanged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rcv := newReceiver(t, 200)
+			e, sent := hookEnv(t, rcv, tt.base, figapi.WebHook{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: "^My", SettingNameRegex: "Location|Retry"})
+			if r := e.register(secret, fixtureB); r.status != 200 {
+				t.Fatalf("register: %d %s", r.status, r.body)
+			}
+			if err := e.srv.SetValues("MyApp", "", map[string]figapi.Value{"Location": figapi.String("Perth"), "ApiKey": figapi.String("s3cr3t")}); err != nil {
+				t.Fatal(err)
+			}
+			if r := awaitHook(t, sent); r.Status != 200 || r.Err != nil {
+				t.Fatalf("delivery %+v", r)
+			}
+			want := []received{{tt.wantPath, "Secret " + hookSecret, "application/json; charset=utf-8",
+				`{"ClientName":"MyApp","Instance":null,"UpdatedSettings":["Location"],"Username":"admin","Link":"https://localhost:7148/","ChangeMessage":"","IsTest":false}`}}
+			if diff := cmp.Diff(want, rcv.all()); diff != "" {
+				t.Errorf("received (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWebHookFilters: client and setting regexes select what is sent; an
+// empty setting regex matches no setting, as in Fig.
+func TestWebHookFilters(t *testing.T) {
+	tests := []struct {
+		name string
+		hook figapi.WebHook
+		want int
+	}{
+		{"matching client and setting", figapi.WebHook{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: ".*", SettingNameRegex: ".*"}, 1},
+		{"other client", figapi.WebHook{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: "^Billing$", SettingNameRegex: ".*"}, 0},
+		{"no setting matches", figapi.WebHook{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: ".*", SettingNameRegex: "^Nope$"}, 0},
+		{"empty setting regex", figapi.WebHook{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: ".*"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rcv := newReceiver(t, 200)
+			e, sent := hookEnv(t, rcv, "/", tt.hook, figapi.WebHook{Type: figapi.WebHookUpdatedClientRegistration, ClientNameRegex: ".*"})
+			e.register(secret, fixtureB)
+			if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("Perth")); err != nil {
+				t.Fatal(err)
+			}
+			// A changed registration afterwards: its hook is queued behind
+			// any SettingValueChanged, so its arrival means the queue is done.
+			e.register(secret, strings.Replace(fixtureB, `"City to report on"`, `"The city"`, 1))
+			for r := awaitHook(t, sent); r.Type != figapi.WebHookUpdatedClientRegistration; r = awaitHook(t, sent) {
+			}
+			n := 0
+			for _, g := range rcv.all() {
+				if g.Path == "/SettingValueChanged" {
+					n++
+				}
+			}
+			if n != tt.want {
+				t.Errorf("%d SettingValueChanged hooks, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+// TestRegistrationHooks: a new registration and a changed one each post
+// their contract; an identical one posts nothing.
+func TestRegistrationHooks(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	e, sent := hookEnv(t, rcv, "/", figapi.WebHook{Type: figapi.WebHookNewClientRegistration, ClientNameRegex: "MyApp"},
+		figapi.WebHook{Type: figapi.WebHookUpdatedClientRegistration, ClientNameRegex: "MyApp"})
+	e.register(secret, fixtureB)
+	e.register(secret, fixtureB) // identical
+	e.register(secret, strings.Replace(fixtureB, `"City to report on"`, `"The city"`, 1))
+	awaitHook(t, sent)
+	awaitHook(t, sent)
+	got := rcv.all()
+	if len(got) != 2 {
+		t.Fatalf("received %d hooks, want 2: %+v", len(got), got)
+	}
+	names := `["Location","ApiKey","RetryCount"`
+	for i, want := range []struct{ path, body string }{
+		{"/NewClientRegistration", `{"ClientName":"MyApp","Instance":null,"Settings":` + names},
+		{"/UpdatedClientRegistration", `{"ClientName":"MyApp","Instance":null,"Settings":` + names},
+	} {
+		if got[i].Path != want.path || !strings.HasPrefix(got[i].Body, want.body) {
+			t.Errorf("hook %d: %s %s, want %s %s…", i, got[i].Path, got[i].Body, want.path, want.body)
+		}
+	}
+	if !strings.Contains(got[0].Body, `"RegistrationType":0`) || !strings.Contains(got[1].Body, `"RegistrationType":1`) {
+		t.Errorf("registration types: %s / %s", got[0].Body, got[1].Body)
+	}
+}
+
+// TestWebHooksAreNotRetried: a receiver answering 500 gets the hook once.
+func TestWebHooksAreNotRetried(t *testing.T) {
+	rcv := newReceiver(t, 500)
+	e, sent := hookEnv(t, rcv, "/", figapi.WebHook{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: ".*", SettingNameRegex: ".*"},
+		figapi.WebHook{Type: figapi.WebHookUpdatedClientRegistration, ClientNameRegex: ".*"})
+	e.register(secret, fixtureB)
+	if err := e.srv.SetValue("MyApp", "", "Location", figapi.String("Perth")); err != nil {
+		t.Fatal(err)
+	}
+	if r := awaitHook(t, sent); r.Status != 500 {
+		t.Fatalf("delivery %+v, want status 500", r)
+	}
+	e.register(secret, strings.Replace(fixtureB, `"City to report on"`, `"The city"`, 1)) // queued behind any retry
+	awaitHook(t, sent)
+	if got := len(rcv.all()); got != 2 {
+		t.Errorf("receiver got %d requests, want 2 (one hook each, no retry)", got)
+	}
+}
+
+func TestWebHookConfigIsChecked(t *testing.T) {
+	srv := figapi.New(figapi.Options{})
+	for _, c := range []figapi.WebHookClient{
+		{Name: "a", BaseURI: "relay/fig/"},
+		{Name: "b", BaseURI: "https://relay/", Hooks: []figapi.WebHook{{Type: "SecurityEvent", ClientNameRegex: ".*"}}},
+		{Name: "c", BaseURI: "https://relay/", Hooks: []figapi.WebHook{{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: "("}}},
+	} {
+		if err := srv.SetWebHooks([]figapi.WebHookClient{c}); err == nil || !strings.Contains(err.Error(), `"`+c.Name+`"`) {
+			t.Errorf("%s: error %v, want one naming the client", c.Name, err)
+		}
+	}
+}

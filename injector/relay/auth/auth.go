@@ -1,0 +1,192 @@
+// Package auth decides who may subscribe to the relay and to what.
+//
+// Authentication: the subscriber sends a projected service-account token
+// whose audience is the relay's own (the chart projects it with
+// `audience: <relay audience>`), so a token meant for the API server, Azure
+// or another service is useless here and one of ours is useless there. The
+// relay asks the Kubernetes API to verify it (TokenReview, with the relay's
+// audience in spec.audiences); the API server also checks that the pod the
+// token is bound to still exists.
+//
+// Authorisation: a projected token is bound to its pod, and the review
+// returns the pod's name and UID. The relay reads that pod and allows only
+// the Fig client and instance of its fig-injector.io/client-name and
+// fig-injector.io/instance annotations, and only the vault of its
+// fig-injector.io/keyvault annotation (and of a Key Vault client-secret
+// reference); other vaults asked for are left out of the subscription, so
+// the agent keeps polling them itself. Pods whose whole agent config comes
+// from a ConfigMap therefore get Fig wake-ups but no vault wake-ups.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/fig-injector/fig-injector/injector/inject"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
+)
+
+// Extra keys the API server sets for a pod-bound service-account token.
+const (
+	podNameExtra = "authentication.kubernetes.io/pod-name"
+	podUIDExtra  = "authentication.kubernetes.io/pod-uid"
+	saPrefix     = "system:serviceaccount:"
+)
+
+// ErrUnauthenticated and ErrForbidden classify refusals (401 and 403).
+var (
+	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrForbidden       = errors.New("forbidden")
+)
+
+// Identity is the pod a token belongs to.
+type Identity struct {
+	Namespace, ServiceAccount, Pod, PodUID string
+}
+
+// Authorizer authenticates a subscriber's token and narrows its
+// subscription to what its pod may hear about. It returns the allowed
+// subscription (vaults not allowed are dropped) or an error that errors.Is
+// ErrUnauthenticated or ErrForbidden. Errors never contain the token.
+type Authorizer interface {
+	Authorize(ctx context.Context, token string, want wire.Subscription) (Identity, wire.Subscription, error)
+}
+
+// Kubernetes is the Authorizer backed by the Kubernetes API: TokenReview
+// (RBAC: create tokenreviews) and a pod get (RBAC: get pods). It holds the
+// two typed clients it needs, not a whole clientset (binary size).
+type Kubernetes struct {
+	TokenReviews authnv1client.TokenReviewsGetter
+	Pods         corev1client.PodsGetter
+	Audience     string
+	// Peer is the relay's own ServiceAccount ("namespace/name"): the only
+	// identity AuthenticatePeer accepts.
+	Peer string
+}
+
+// AuthenticatePeer checks that token belongs to another replica of the
+// relay: a token for the relay's audience of the relay's own
+// ServiceAccount. The error errors.Is ErrUnauthenticated or ErrForbidden.
+func (k *Kubernetes) AuthenticatePeer(ctx context.Context, token string) error {
+	id, err := k.review(ctx, token)
+	if err != nil {
+		return err
+	}
+	if k.Peer == "" || id.Namespace+"/"+id.ServiceAccount != k.Peer {
+		return fmt.Errorf("%w: %s/%s is not the relay's service account", ErrForbidden, id.Namespace, id.ServiceAccount)
+	}
+	return nil
+}
+
+// NewKubernetes returns the Authorizer for the API server of cfg.
+func NewKubernetes(cfg *rest.Config, audience string) (*Kubernetes, error) {
+	authn, err := authnv1client.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	core, err := corev1client.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Kubernetes{TokenReviews: authn, Pods: core, Audience: audience}, nil
+}
+
+// Authorize implements Authorizer.
+func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subscription) (Identity, wire.Subscription, error) {
+	id, err := k.review(ctx, token)
+	if err != nil {
+		return Identity{}, wire.Subscription{}, err
+	}
+	pod, err := k.Pods.Pods(id.Namespace).Get(ctx, id.Pod, metav1.GetOptions{})
+	if err != nil {
+		return id, wire.Subscription{}, fmt.Errorf("%w: reading pod %s/%s: %v", ErrForbidden, id.Namespace, id.Pod, err)
+	}
+	if string(pod.UID) != id.PodUID {
+		return id, wire.Subscription{}, fmt.Errorf("%w: pod %s/%s was replaced since the token was issued", ErrUnauthenticated, id.Namespace, id.Pod)
+	}
+	got, err := allowed(pod, want)
+	return id, got, err
+}
+
+// review verifies the token with a TokenReview for the relay's audience.
+func (k *Kubernetes) review(ctx context.Context, token string) (Identity, error) {
+	if strings.TrimSpace(token) == "" {
+		return Identity{}, fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
+	}
+	tr, err := k.TokenReviews.TokenReviews().Create(ctx, &authnv1.TokenReview{
+		Spec: authnv1.TokenReviewSpec{Token: token, Audiences: []string{k.Audience}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		// The API error names the review, not the token.
+		return Identity{}, fmt.Errorf("token review failed: %w", err)
+	}
+	st := tr.Status
+	switch {
+	case !st.Authenticated:
+		return Identity{}, fmt.Errorf("%w: token not valid for audience %q", ErrUnauthenticated, k.Audience)
+	case !slices.Contains(st.Audiences, k.Audience):
+		return Identity{}, fmt.Errorf("%w: token not issued for audience %q", ErrUnauthenticated, k.Audience)
+	}
+	ns, sa, ok := strings.Cut(strings.TrimPrefix(st.User.Username, saPrefix), ":")
+	if !strings.HasPrefix(st.User.Username, saPrefix) || !ok {
+		return Identity{}, fmt.Errorf("%w: %q is not a service account", ErrUnauthenticated, st.User.Username)
+	}
+	id := Identity{Namespace: ns, ServiceAccount: sa, Pod: first(st.User.Extra[podNameExtra]), PodUID: first(st.User.Extra[podUIDExtra])}
+	if id.Pod == "" || id.PodUID == "" {
+		return id, fmt.Errorf("%w: the token of %s/%s is not bound to a pod; fix: mount a projected serviceAccountToken volume (the webhook does)", ErrUnauthenticated, ns, sa)
+	}
+	return id, nil
+}
+
+func first(v authnv1.ExtraValue) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// allowed narrows want to what pod's annotations allow: the client and
+// instance must be the pod's own (else ErrForbidden); vaults not among the
+// pod's are dropped.
+func allowed(pod *corev1.Pod, want wire.Subscription) (wire.Subscription, error) {
+	a := pod.Annotations
+	client := a[inject.ClientNameAnnotation]
+	if client == "" {
+		return wire.Subscription{}, fmt.Errorf("%w: pod %s/%s has no %s annotation", ErrForbidden, pod.Namespace, pod.Name, inject.ClientNameAnnotation)
+	}
+	if want.Client != "" && want.Client != client {
+		return wire.Subscription{}, fmt.Errorf("%w: pod %s/%s is Fig client %q, not %q", ErrForbidden, pod.Namespace, pod.Name, client, want.Client)
+	}
+	if want.Client != "" && strings.TrimSpace(want.Instance) != strings.TrimSpace(a[inject.InstanceAnnotation]) {
+		return wire.Subscription{}, fmt.Errorf("%w: pod %s/%s is not instance %q of %q", ErrForbidden, pod.Namespace, pod.Name, want.Instance, client)
+	}
+	own := podVaults(a)
+	out := wire.Subscription{Client: want.Client, Instance: want.Instance}
+	for _, v := range want.Vaults {
+		if k := wire.VaultKey(v); k != "" && slices.Contains(own, k) && !slices.Contains(out.Vaults, k) {
+			out.Vaults = append(out.Vaults, k)
+		}
+	}
+	return out, nil
+}
+
+// podVaults lists the vault keys a pod's annotations name.
+func podVaults(a map[string]string) []string {
+	var out []string
+	for _, v := range []string{a[inject.KeyVaultAnnotation], a[inject.ClientSecretAnnotation]} {
+		if k := wire.VaultKey(v); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/fig-injector/fig-injector/injector/relay/auth"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
+)
+
+const audience = "fig-injector-relay"
+
+func orderPod() *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "orders-1", Namespace: "shop", UID: "uid-1", Annotations: map[string]string{
+		"fig-injector.io/client-name": "OrderService",
+		"fig-injector.io/keyvault":    "https://orders-kv.vault.azure.net/",
+	}}}
+}
+
+// newAuthorizer answers TokenReviews as the API server does for the
+// tokens it knows: "good" is orders-1's token for the relay's audience,
+// "api" the same pod's token for the API server's audience.
+func newAuthorizer(t *testing.T) *auth.Kubernetes {
+	t.Helper()
+	cs := fake.NewClientset(orderPod())
+	cs.PrependReactor("create", "tokenreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		tr := a.(k8stesting.CreateAction).GetObject().(*authnv1.TokenReview)
+		out := tr.DeepCopy()
+		podUser := authnv1.UserInfo{Username: "system:serviceaccount:shop:orders", Extra: map[string]authnv1.ExtraValue{
+			"authentication.kubernetes.io/pod-name": {"orders-1"}, "authentication.kubernetes.io/pod-uid": {"uid-1"}}}
+		switch tr.Spec.Token {
+		case "good":
+			if cmp.Equal(tr.Spec.Audiences, []string{audience}) {
+				out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: podUser, Audiences: []string{audience}}
+			}
+		case "stale-pod":
+			podUser.Extra["authentication.kubernetes.io/pod-uid"] = authnv1.ExtraValue{"uid-0"}
+			out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: podUser, Audiences: []string{audience}}
+		case "legacy":
+			out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: authnv1.UserInfo{Username: "system:serviceaccount:shop:orders"}, Audiences: []string{audience}}
+		case "user":
+			out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: authnv1.UserInfo{Username: "alice"}, Audiences: []string{audience}}
+		}
+		return true, out, nil
+	})
+	return &auth.Kubernetes{TokenReviews: cs.AuthenticationV1(), Pods: cs.CoreV1(), Audience: audience}
+}
+
+func TestAuthorize(t *testing.T) {
+	k := newAuthorizer(t)
+	tests := []struct {
+		name    string
+		token   string
+		want    wire.Subscription
+		wantSub wire.Subscription
+		wantErr error
+	}{
+		{"own client and vault", "good",
+			wire.Subscription{Client: "OrderService", Vaults: []string{"https://Orders-KV.vault.azure.net/"}},
+			wire.Subscription{Client: "OrderService", Vaults: []string{"https://orders-kv.vault.azure.net/"}}, nil},
+		{"another vault is left out", "good",
+			wire.Subscription{Client: "OrderService", Vaults: []string{"https://billing-kv.vault.azure.net/"}},
+			wire.Subscription{Client: "OrderService"}, nil},
+		{"another client", "good", wire.Subscription{Client: "Billing"}, wire.Subscription{}, auth.ErrForbidden},
+		{"another instance", "good", wire.Subscription{Client: "OrderService", Instance: "eu"}, wire.Subscription{}, auth.ErrForbidden},
+		{"token for another audience", "api", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"token not bound to a pod", "legacy", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"pod replaced", "stale-pod", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"a user, not a service account", "user", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"no token", "", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got, err := k.Authorize(context.Background(), tt.token, tt.want)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if err != nil && tt.token != "" && strings.Contains(err.Error(), tt.token) {
+				t.Errorf("the error shows the token: %v", err)
+			}
+			if diff := cmp.Diff(tt.wantSub, got); diff != "" {
+				t.Errorf("subscription (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAuthenticatePeer: only the relay's own service account may forward.
+func TestAuthenticatePeer(t *testing.T) {
+	k := newAuthorizer(t)
+	for _, tc := range []struct {
+		peer string
+		want error
+	}{{"shop/orders", nil}, {"fig/fig-injector-relay", auth.ErrForbidden}, {"", auth.ErrForbidden}} {
+		k.Peer = tc.peer
+		if err := k.AuthenticatePeer(context.Background(), "good"); !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) {
+			t.Errorf("peer %q: %v, want %v", tc.peer, err, tc.want)
+		}
+	}
+	k.Peer = "shop/orders"
+	if err := k.AuthenticatePeer(context.Background(), "api"); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("a token for another audience: %v", err)
+	}
+}

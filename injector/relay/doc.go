@@ -1,0 +1,19 @@
+// Package relay documents the cluster relay of issue 14; its parts live in
+// the packages below it:
+//
+//   - wire: the subscription protocol shared by the relay and its
+//     subscribers (NDJSON over one long-lived HTTPS response);
+//   - hook: Fig's web hooks in, verified as Fig tells receivers to;
+//   - hub: who subscribed to what, and per-subscriber coalescing of
+//     wake-ups;
+//   - kvwatch: one list pass per vault and interval for the whole cluster;
+//   - auth: subscribers authenticated by a projected service-account token
+//     (TokenReview) and authorised by their own pod's annotations;
+//   - server: the relay's HTTPS server wiring the above;
+//   - subscribe: the Go client the agent uses (standard library only, so
+//     the agent image stays small).
+//
+// The relay never sees a setting value or a secret value: Fig's hooks carry
+// names only, and the relay's Key Vault identity may list secret
+// properties but not read values.
+package relay

@@ -1,0 +1,113 @@
+// Package server is the relay's HTTPS server: Fig's web hooks in, agents'
+// subscriptions out, plus /healthz, /readyz and /metrics. It wires the
+// hook, hub, auth and kvwatch packages; the logic lives in them.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/relay/auth"
+	"github.com/fig-injector/fig-injector/injector/relay/hook"
+	"github.com/fig-injector/fig-injector/injector/relay/hub"
+	"github.com/fig-injector/fig-injector/injector/relay/peers"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
+)
+
+// HookPrefix is where Fig's web hooks are mounted: configure the web hook
+// client's base URI in Fig as https://<relay service>:<port>/fig/ (with the
+// trailing slash; without it .NET drops "fig" and the root routes serve).
+const HookPrefix = "/fig/"
+
+// Metrics is what the server counts; relay/metrics implements it with
+// Prometheus.
+type Metrics interface {
+	Subscription(outcome string) // "accepted" or "refused"
+	Delivered(events int)
+}
+
+// Options configure a Server.
+type Options struct {
+	Hub        *hub.Hub
+	Hooks      *hook.Handler
+	Authorizer auth.Authorizer
+	// Peers, when set, accepts wake-ups forwarded by other replicas on
+	// peers.PeerPath (they are delivered locally, never forwarded again).
+	Peers PeerAuthenticator
+	// Metrics counts; MetricsHandler serves /metrics. Both may be nil.
+	Metrics        Metrics
+	MetricsHandler http.Handler
+	// MinSpacing is the least time between two writes to one subscriber;
+	// wake-ups arriving meanwhile are merged into the next write. Zero means
+	// DefaultMinSpacing, negative none.
+	MinSpacing time.Duration
+	// Heartbeat is the longest silence on a stream; default
+	// wire.HeartbeatInterval.
+	Heartbeat time.Duration
+	Log       *slog.Logger
+}
+
+// PeerAuthenticator accepts only the relay's own replicas
+// (auth.Kubernetes.AuthenticatePeer).
+type PeerAuthenticator interface {
+	AuthenticatePeer(ctx context.Context, token string) error
+}
+
+// DefaultMinSpacing keeps a flood of hooks to ten writes a second per
+// subscriber while adding at most 100 ms to a wake-up.
+const DefaultMinSpacing = 100 * time.Millisecond
+
+// Server is an http.Handler.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// New returns the relay's handler.
+func New(opts Options) *Server {
+	if opts.MinSpacing == 0 {
+		opts.MinSpacing = DefaultMinSpacing
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = wire.HeartbeatInterval
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = noMetrics{}
+	}
+	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux()}
+	s.mux.HandleFunc(wire.SubscribePath, s.serveSubscribe)
+	s.mux.Handle(HookPrefix, opts.Hooks)
+	for _, r := range hook.Routes {
+		s.mux.Handle("/"+r, opts.Hooks)
+	}
+	if opts.Peers != nil {
+		s.mux.HandleFunc(peers.PeerPath, s.servePeer)
+	}
+	s.mux.HandleFunc("/healthz", ok)
+	s.mux.HandleFunc("/readyz", ok)
+	if opts.MetricsHandler != nil {
+		s.mux.Handle("/metrics", opts.MetricsHandler)
+	}
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) count(outcome string) { s.opts.Metrics.Subscription(outcome) }
+
+func ok(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Subscription(string) {}
+func (noMetrics) Delivered(int)       {}

@@ -1,0 +1,142 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fig-injector/fig-injector/injector/kubeconfig"
+	"github.com/fig-injector/fig-injector/injector/relay/auth"
+	"github.com/fig-injector/fig-injector/injector/relay/peers"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/testutil"
+)
+
+const relayAudience = "fig-injector-relay"
+
+// TestRelayAuthOnARealAPIServer (issue 14): subscribers are authenticated
+// by TokenReview against the real API server and authorised by their pod's
+// annotations: pod-bound tokens for the relay's audience only, the pod's
+// own client and vault only, and nothing once the pod is gone.
+func TestRelayAuthOnARealAPIServer(t *testing.T) {
+	ctx := context.Background()
+	cs := env.cluster.client
+	const ns = "relay-auth"
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "orders"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "orders-1", Annotations: map[string]string{
+			"fig-injector.io/client-name": "OrderService", "fig-injector.io/keyvault": "https://orders-kv.vault.azure.net/"}},
+		Spec: corev1.PodSpec{ServiceAccountName: "orders", Containers: []corev1.Container{{Name: "app", Image: "example.com/app:1"}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(audience string, bound bool) string {
+		t.Helper()
+		spec := authenticationv1.TokenRequestSpec{Audiences: []string{audience}}
+		if bound {
+			spec.BoundObjectRef = &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID}
+		}
+		tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "orders", &authenticationv1.TokenRequest{Spec: spec}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.Status.Token
+	}
+	cfg, err := kubeconfig.Load(env.cluster.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := auth.NewKubernetes(cfg, relayAudience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	podToken := token(relayAudience, true)
+	orders := wire.Subscription{Client: "OrderService", Vaults: []string{"https://orders-kv.vault.azure.net/", "https://billing-kv.vault.azure.net/"}}
+	tests := []struct {
+		name    string
+		token   string
+		want    wire.Subscription
+		sub     wire.Subscription
+		wantErr error
+	}{
+		{"the pod's token, its client and vault", podToken, orders,
+			wire.Subscription{Client: "OrderService", Vaults: []string{"https://orders-kv.vault.azure.net/"}}, nil},
+		{"another client", podToken, wire.Subscription{Client: "Billing"}, wire.Subscription{}, auth.ErrForbidden},
+		{"a token for the API server's audience", token("https://kubernetes.default.svc", true), orders, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"a token not bound to a pod", token(relayAudience, false), orders, wire.Subscription{}, auth.ErrUnauthenticated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got, err := k.Authorize(ctx, tt.token, tt.want)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.sub, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	k.Peer = ns + "/orders"
+	if err := k.AuthenticatePeer(ctx, podToken); err != nil {
+		t.Errorf("the relay's own service account as a peer: %v", err)
+	}
+	if err := cs.CoreV1().Pods(ns).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
+		t.Fatal(err)
+	}
+	// The API server caches token validations for a few seconds (about 10 s here).
+	testutil.Eventually(t, "the deleted pod's token refused", 60*time.Second, func() bool {
+		_, _, err := k.Authorize(ctx, podToken, orders)
+		return errors.Is(err, auth.ErrUnauthenticated)
+	})
+}
+
+// TestRelayPeersOnARealAPIServer: replicas find each other in the
+// EndpointSlices of their headless Service, as the API server serves them
+// (list and watch, streaming lists included).
+func TestRelayPeersOnARealAPIServer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cs := env.cluster.client
+	const ns = "relay-peers"
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	port, name, ready := int32(8443), "https", true
+	mk := func(sliceName string, ips ...string) *discoveryv1.EndpointSlice {
+		es := &discoveryv1.EndpointSlice{
+			ObjectMeta:  metav1.ObjectMeta{Name: sliceName, Labels: map[string]string{discoveryv1.LabelServiceName: "relay-peers"}},
+			AddressType: discoveryv1.AddressTypeIPv4,
+			Ports:       []discoveryv1.EndpointPort{{Name: &name, Port: &port}},
+		}
+		for _, ip := range ips {
+			es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{Addresses: []string{ip}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}})
+		}
+		return es
+	}
+	if _, err := cs.DiscoveryV1().EndpointSlices(ns).Create(ctx, mk("a", "10.1.0.1", "10.1.0.2"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d := peers.NewDiscovery(ctx, cs.DiscoveryV1(), ns, "relay-peers", "10.1.0.1", "https")
+	testutil.Eventually(t, "the first peer", 10*time.Second, func() bool { return cmp.Equal(d.Peers(), []string{"https://10.1.0.2:8443"}) })
+	if _, err := cs.DiscoveryV1().EndpointSlices(ns).Create(ctx, mk("b", "10.1.0.3"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "the added peer", 10*time.Second, func() bool {
+		return cmp.Equal(d.Peers(), []string{"https://10.1.0.2:8443", "https://10.1.0.3:8443"})
+	})
+}
