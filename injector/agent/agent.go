@@ -27,9 +27,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
 	"github.com/fig-injector/fig-injector/injector/secret"
-	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
-	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
@@ -109,20 +107,6 @@ type Agent struct {
 	successor *Agent
 }
 
-// state is the last good value of every source. Only the goroutine running
-// RenderOnce or Run touches it.
-type state struct {
-	fig       []source.Entry
-	figLoaded bool
-	refs      map[string][]keyvault.Ref    // references in Fig values, by vault URL
-	refused   []refusal                    // references in Fig values to vaults outside the allowlist
-	snaps     map[string]keyvault.Snapshot // by vault URL
-	reqs      map[string]keyvault.Request  // the request each snapshot answers
-	conflicts map[string]bool              // keys already reported as conflicting
-	problems  map[string]bool              // output problems already reported
-	rendered  bool
-}
-
 // target is one output file.
 type target struct {
 	out    config.Output
@@ -142,8 +126,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	a := &Agent{cfg: cfg, opts: opts, log: slog.New(opts.Redactor.Handler(opts.Logger.Handler())), sched: *opts.Schedule, rng: opts.Rand,
 		redactor: opts.Redactor, limits: limitsFor(opts.MemoryLimit), health: newHealth(opts.Now, opts.Metrics, opts.Redactor),
 		notices: make(chan string, 1),
-		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
-			conflicts: map[string]bool{}, problems: map[string]bool{}}}
+		state:   state{conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
 		CAFile: cfg.TLS.CAFile, Dial: opts.Dial, UserAgent: "fig-injector/" + opts.Version,
 		Observe: a.observer(cfg), MaxResponseBytes: a.limits.figResponse,
@@ -154,8 +137,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Now, a.limits); err != nil {
 		return nil, err
 	}
-	for _, u := range a.vaults.urls() {
-		a.health.track(status.KeyVaultSource(u), a.vaults.get(u).interval)
+	for _, v := range a.vaults.all() {
+		a.health.track(v.source(), v.interval)
 	}
 	if a.notifier, err = newNotifier(cfg.Notify); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"math/rand/v2"
-	"reflect"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
@@ -113,24 +112,26 @@ type vaultPoller struct {
 
 // startVaultPollers starts a poller for every vault that has none yet (a
 // Fig value may have started referencing a new vault).
-func (a *Agent) startVaultPollers(ctx context.Context, pollers map[string]*vaultPoller, events chan<- event) {
-	for _, url := range a.vaults.urls() {
-		if _, ok := pollers[url]; ok {
+func (a *Agent) startVaultPollers(ctx context.Context, events chan<- event) {
+	for _, v := range a.vaults.all() {
+		if v.poller != nil {
 			continue
 		}
-		p := &vaultPoller{reqs: make(chan keyvault.Request, 1), sent: a.state.reqs[url]}
-		pollers[url] = p
-		snap, ok := a.state.snaps[url]
-		go a.pollVault(ctx, url, snap, a.state.reqs[url], ok, p.reqs, events)
+		v.poller = &vaultPoller{reqs: make(chan keyvault.Request, 1)}
+		if v.snap != nil {
+			v.poller.sent = v.snap.Request()
+		}
+		go a.pollVault(ctx, v, v.snap, v.poller.reqs, events)
 	}
 }
 
 // requestVaults hands each poller the request the current Fig values imply,
 // when it changed.
-func (a *Agent) requestVaults(pollers map[string]*vaultPoller) {
-	for url, p := range pollers {
-		req := a.vaults.get(url).request(a.state.refs[url])
-		if reflect.DeepEqual(req, p.sent) {
+func (a *Agent) requestVaults() {
+	for _, v := range a.vaults.all() {
+		p := v.poller
+		req := v.request()
+		if p == nil || req.Equal(p.sent) {
 			continue
 		}
 		p.sent = req
@@ -144,10 +145,11 @@ func (a *Agent) requestVaults(pollers map[string]*vaultPoller) {
 
 // pollVault polls one vault on its jittered interval (SPEC §2.3: the cheaper
 // of one list pass or one GET per secret, then GETs of changed secrets
-// only), and fetches at once when the run loop sends a new request.
-func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapshot, cur keyvault.Request, have bool, reqs <-chan keyvault.Request, events chan<- event) {
-	v := a.vaults.get(url)
-	name := status.KeyVaultSource(url)
+// only), and fetches at once when the run loop sends a new request. It
+// starts from last (nil: nothing to poll until a request arrives) and reads
+// only v's client and interval: the run loop owns the rest of v.
+func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot, reqs <-chan keyvault.Request, events chan<- event) {
+	name := v.source()
 	a.health.track(name, v.interval)
 	wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.Startup(v.interval, r) })
 	failures := 0
@@ -173,8 +175,8 @@ func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapsho
 		case pending != nil:
 			next, err = v.kv.Fetch(ctx, *pending)
 			changed = true
-		case have:
-			next, changed, err = v.kv.Poll(ctx, snap)
+		case last != nil:
+			next, changed, err = v.kv.Poll(ctx, *last)
 		default:
 			wait = v.interval // nothing to poll until a request arrives
 			continue
@@ -188,17 +190,14 @@ func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapsho
 			wait = a.draw(func(r *rand.Rand) time.Duration {
 				return a.sched.AfterFailure(failures, retryAfter(err, v.interval), r)
 			})
-			a.log.Warn("Key Vault poll failed; keeping the last good values", "vault", url, "error", err.Error(), "retry_in", wait.String())
+			a.log.Warn("Key Vault poll failed; keeping the last good values", "vault", v.kv.URL(), "error", err.Error(), "retry_in", wait.String())
 			continue
 		}
 		failures = 0
 		a.health.succeeded(name)
-		if pending != nil {
-			cur = *pending
-		}
-		snap, have, pending = next, true, nil
+		last, pending = &next, nil
 		if changed {
-			send(ctx, events, event{at: detected, kind: vaultChanged, url: url, req: cur, snap: next})
+			send(ctx, events, event{at: detected, kind: vaultChanged, vault: v, snap: next})
 		}
 		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.interval, r) })
 	}

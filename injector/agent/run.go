@@ -16,13 +16,12 @@ import (
 
 // event is one thing a poller or the file watcher saw.
 type event struct {
-	at   time.Time // when the change was detected, for change-to-file latency
-	kind eventKind
-	fig  []source.Entry    // figChanged
-	url  string            // vaultChanged
-	req  keyvault.Request  // vaultChanged: the request snap answers
-	snap keyvault.Snapshot // vaultChanged
-	path string            // fileChanged
+	at    time.Time // when the change was detected, for change-to-file latency
+	kind  eventKind
+	fig   []source.Entry    // figChanged
+	vault *vault            // vaultChanged
+	snap  keyvault.Snapshot // vaultChanged
+	path  string            // fileChanged
 }
 
 type eventKind int
@@ -60,8 +59,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.fig != nil {
 		go a.pollFig(ctx, events, figKick)
 	}
-	pollers := map[string]*vaultPoller{}
-	a.startVaultPollers(ctx, pollers, events)
+	a.startVaultPollers(ctx, events)
 	var (
 		retry    <-chan time.Time // armed after a failed write: retry without waiting for a change
 		failures int
@@ -78,8 +76,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			if err := a.apply(parent, batch, figKick); err != nil {
 				return err
 			}
-			a.startVaultPollers(ctx, pollers, events)
-			a.requestVaults(pollers)
+			a.startVaultPollers(ctx, events)
+			a.requestVaults()
 		}
 		retry = nil
 		rendered := a.renderBatch(ctx, batch)
@@ -118,20 +116,12 @@ func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{
 	for _, ev := range batch {
 		switch ev.kind {
 		case figChanged:
-			keys, values := make([]string, len(ev.fig)), make([]string, len(ev.fig))
-			for i, e := range ev.fig {
-				keys[i], values[i] = e.Key, e.Value.Reveal()
-			}
-			refs, refused, err := a.vaults.references(keys, values)
-			if err != nil {
+			if err := a.takeFig(ev.fig); err != nil {
 				a.log.Error("Fig values rejected; keeping the last good ones", "error", err.Error())
-				continue
 			}
-			a.state.fig, a.state.refs, a.state.refused = ev.fig, refs, refused
-			a.reportRefused(refused)
 		case vaultChanged:
-			if reflect.DeepEqual(ev.req, a.vaults.get(ev.url).request(a.state.refs[ev.url])) {
-				a.state.snaps[ev.url], a.state.reqs[ev.url] = ev.snap, ev.req
+			if ev.snap.Request().Equal(ev.vault.request()) { // not an answer to a request since superseded
+				ev.vault.snap = &ev.snap
 			}
 		case fileChanged:
 			if err := a.fileChanged(ctx, ev.path, figKick); err != nil {
@@ -171,12 +161,7 @@ func (a *Agent) renderBatch(ctx context.Context, batch []event) bool {
 // fetchPending reports whether some vault's snapshot does not yet answer its
 // current request.
 func (a *Agent) fetchPending() bool {
-	for _, url := range a.vaults.urls() {
-		if !reflect.DeepEqual(a.state.reqs[url], a.vaults.get(url).request(a.state.refs[url])) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(a.vaults.all(), (*vault).pending)
 }
 
 // fileChanged reacts to a watched file: the configuration (restart with the
