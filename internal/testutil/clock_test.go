@@ -1,0 +1,108 @@
+package testutil
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+var clockStart = time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC)
+
+func fired(c <-chan time.Time) (time.Time, bool) {
+	select {
+	case t := <-c:
+		return t, true
+	default:
+		return time.Time{}, false
+	}
+}
+
+func TestClockMovesOnlyWhenTold(t *testing.T) {
+	c := NewClock(clockStart)
+	if got := c.Now(); !got.Equal(clockStart) {
+		t.Errorf("Now() = %s, want %s", got, clockStart)
+	}
+	c.Add(90 * time.Second)
+	if got, want := c.Now(), clockStart.Add(90*time.Second); !got.Equal(want) {
+		t.Errorf("after Add(90s): Now() = %s, want %s", got, want)
+	}
+}
+
+func TestClockTimerFiresAtItsDeadlineExactly(t *testing.T) {
+	c := NewClock(clockStart)
+	ch, _ := c.Timer(2 * time.Second)
+	c.Add(2*time.Second - time.Nanosecond)
+	if _, ok := fired(ch); ok {
+		t.Fatal("the timer fired a nanosecond early")
+	}
+	c.Add(time.Nanosecond)
+	at, ok := fired(ch)
+	if !ok || !at.Equal(clockStart.Add(2*time.Second)) {
+		t.Errorf("fired %v at %s, want at the deadline", ok, at)
+	}
+	if p := c.Pending(); len(p) != 0 {
+		t.Errorf("pending after firing: %v", p)
+	}
+}
+
+func TestClockTimerOfZeroFiresAtOnce(t *testing.T) {
+	c := NewClock(clockStart)
+	ch, stop := c.Timer(0)
+	if _, ok := fired(ch); !ok {
+		t.Error("a zero timer did not fire at once")
+	}
+	if stop() {
+		t.Error("stopping a fired timer reported it pending")
+	}
+}
+
+func TestClockStoppedTimerNeverFires(t *testing.T) {
+	c := NewClock(clockStart)
+	ch, stop := c.Timer(time.Second)
+	if !stop() {
+		t.Error("stopping a pending timer reported it already done")
+	}
+	c.Add(time.Hour)
+	if _, ok := fired(ch); ok {
+		t.Error("a stopped timer fired")
+	}
+}
+
+func TestClockNextJumpsToTheSoonestDeadline(t *testing.T) {
+	c := NewClock(clockStart)
+	late, _ := c.Timer(3 * time.Second)
+	soon, _ := c.Timer(time.Second)
+	if got := c.Pending(); !slices.Equal(got, []time.Duration{time.Second, 3 * time.Second}) {
+		t.Errorf("Pending() = %v, want [1s 3s]", got)
+	}
+	if moved, ok := c.Next(); !ok || moved != time.Second {
+		t.Errorf("Next() = %s, %v; want 1s, true", moved, ok)
+	}
+	if _, ok := fired(soon); !ok {
+		t.Error("the soonest timer did not fire")
+	}
+	if _, ok := fired(late); ok {
+		t.Error("the later timer fired early")
+	}
+	if got := c.Pending(); !slices.Equal(got, []time.Duration{2 * time.Second}) {
+		t.Errorf("Pending() = %v, want [2s]", got)
+	}
+	c.Next()
+	if _, ok := c.Next(); ok {
+		t.Error("Next() moved with no timer pending")
+	}
+}
+
+func TestClockAutoAdvanceFiresTimersWithoutTheTest(t *testing.T) {
+	c := NewClock(clockStart)
+	c.AutoAdvance(t, time.Millisecond)
+	ch, _ := c.Timer(time.Hour)
+	select {
+	case at := <-ch:
+		if !at.Equal(clockStart.Add(time.Hour)) {
+			t.Errorf("fired at %s, want an hour on", at)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("AutoAdvance did not fire an hour's timer")
+	}
+}
