@@ -53,7 +53,7 @@ func (a *Agent) SaveHandover(dir string) error {
 	if err != nil {
 		return err
 	}
-	h := handover{Written: a.opts.Now().UTC(), ConfigHash: hash}
+	h := handover{Written: a.opts.Clock.Now().UTC(), ConfigHash: hash}
 	if a.fig != nil && a.state.figLoaded {
 		fh := &figHandover{LastLoad: a.fig.lastLoad}
 		for _, e := range a.state.fig {
@@ -97,7 +97,7 @@ func (a *Agent) restoreHandover(dir string) bool {
 		err = errors.New("unreadable")
 	case h.ConfigHash != hash:
 		err = errors.New("made for another configuration")
-	case a.opts.Now().Sub(h.Written) > handoverMaxAge:
+	case a.opts.Clock.Now().Sub(h.Written) > handoverMaxAge:
 		err = fmt.Errorf("older than %s", handoverMaxAge)
 	}
 	if err == nil {

@@ -46,7 +46,7 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 		}
 		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, retryAfter(err, 0), r) })
 		a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
-		if !sleep(ctx, wait) {
+		if ok, _ := a.sleep(ctx, wait, nil); !ok {
 			return fmt.Errorf("gave up after %s (initTimeout): %w", a.cfg.InitTimeout.D(), OneLine(lastErr))
 		}
 	}
@@ -60,18 +60,6 @@ func (a *Agent) Merged(ctx context.Context) (merge.Result, error) {
 		return merge.Result{}, OneLine(err)
 	}
 	return a.merged()
-}
-
-// sleep waits d or until ctx ends; it reports whether the wait completed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // OneLine flattens joined errors into one line, for init mode's exit reason

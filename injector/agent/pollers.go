@@ -24,10 +24,11 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 	failures := 0
 	restarting := false // Fig keeps answering restartRequested until a new session reports: act once
 	for {
-		fetch, restart := false, false
-		if !sleepOrKick(ctx, wait, kick, &fetch) {
+		ok, fetch := a.sleep(ctx, wait, kick)
+		if !ok {
 			return
 		}
+		restart := false
 		if !fetch {
 			resp, err := f.status(ctx, f.withAppHealth(ctx, a.health.figHealth()), a.health.figProperties())
 			switch {
@@ -52,7 +53,7 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			fetch = resp.SettingUpdateAvailable || failures > 0 || restart
 		}
 		if fetch {
-			detected := a.opts.Now()
+			detected := a.opts.Clock.Now()
 			entries, err := f.load(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -75,25 +76,9 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			send(ctx, events, event{at: detected, kind: figChanged, fig: entries})
 		}
 		if restart {
-			send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})
+			send(ctx, events, event{at: a.opts.Clock.Now(), kind: restartRequested})
 		}
 		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(f.interval, r) })
-	}
-}
-
-// sleepOrKick waits d, or until a kick (setting *kicked), or until ctx ends
-// (returning false).
-func sleepOrKick(ctx context.Context, d time.Duration, kick <-chan struct{}, kicked *bool) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	case <-kick:
-		*kicked = true
-		return true
 	}
 }
 
@@ -155,17 +140,17 @@ func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot
 	failures := 0
 	var pending *keyvault.Request
 	for {
-		t := time.NewTimer(wait)
+		timer, stop := a.opts.Clock.Timer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
+			stop()
 			return
 		case req := <-reqs:
 			pending = &req
-		case <-t.C:
+		case <-timer:
 		}
-		t.Stop()
-		detected := a.opts.Now()
+		stop()
+		detected := a.opts.Clock.Now()
 		var (
 			next    keyvault.Snapshot
 			changed bool

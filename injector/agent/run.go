@@ -61,16 +61,18 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.startVaultPollers(ctx, events)
 	var (
-		retry    <-chan time.Time // armed after a failed write: retry without waiting for a change
-		failures int
+		retry     <-chan time.Time // armed after a failed write: retry without waiting for a change
+		stopRetry = func() bool { return false }
+		failures  int
 	)
+	defer func() { stopRetry() }()
 	for {
 		var batch []event
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-retry:
-			batch = []event{{at: a.opts.Now()}}
+			batch = []event{{at: a.opts.Clock.Now()}}
 		case ev := <-events:
 			batch = a.coalesce(ctx, ev, events)
 			if err := a.apply(parent, batch, figKick); err != nil {
@@ -79,6 +81,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.startVaultPollers(ctx, events)
 			a.requestVaults()
 		}
+		stopRetry()
 		retry = nil
 		rendered := a.renderBatch(ctx, batch)
 		if a.restarter != nil && slices.ContainsFunc(batch, func(ev event) bool { return ev.kind == restartRequested }) {
@@ -89,7 +92,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			continue
 		}
 		failures++
-		retry = time.After(a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, 0, r) }))
+		retry, stopRetry = a.opts.Clock.Timer(a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, 0, r) }))
 	}
 }
 
@@ -97,13 +100,13 @@ func (a *Agent) Run(ctx context.Context) error {
 // the first, so a burst gives one write and one notification.
 func (a *Agent) coalesce(ctx context.Context, first event, events <-chan event) []event {
 	batch := []event{first}
-	t := time.NewTimer(a.opts.CoalesceWindow)
-	defer t.Stop()
+	window, stop := a.opts.Clock.Timer(a.opts.CoalesceWindow)
+	defer stop()
 	for {
 		select {
 		case ev := <-events:
 			batch = append(batch, ev)
-		case <-t.C:
+		case <-window:
 			return batch
 		case <-ctx.Done():
 			return batch
@@ -153,7 +156,7 @@ func (a *Agent) renderBatch(ctx context.Context, batch []event) bool {
 				first = ev.at
 			}
 		}
-		a.opts.Metrics.ObserveChangeToFile(a.opts.Now().Sub(first))
+		a.opts.Metrics.ObserveChangeToFile(a.opts.Clock.Now().Sub(first))
 	}
 	return true
 }
@@ -256,7 +259,7 @@ func (a *Agent) watchFiles(ctx context.Context, events chan<- event) (*watch.Wat
 					return
 				}
 				select {
-				case events <- event{at: a.opts.Now(), kind: fileChanged, path: ev.Path}:
+				case events <- event{at: a.opts.Clock.Now(), kind: fileChanged, path: ev.Path}:
 				case <-ctx.Done():
 					return
 				}
