@@ -218,11 +218,7 @@ func TestDeletedOrEditedOutputIsRestored(t *testing.T) {
 // one write and one notification.
 func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
 	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
-	posts := notifyTarget(t, f.cfg)
-	opts := f.steppedOptions()
-	writes := countWrites(&opts)
-	f.startStepped(opts)
-	writes.Store(0)
+	writes, posts := f.startCounted()
 	values := map[string]figapi.Value{}
 	for _, k := range []string{"Location", "Database->Host"} {
 		values[k] = figapi.String("burst-" + k)
@@ -242,11 +238,7 @@ func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
 // within one coalescing window, and give one write and one notification.
 func TestFigAndKeyVaultChangesInOneWindowGiveOneWrite(t *testing.T) {
 	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
-	posts := notifyTarget(t, f.cfg)
-	opts := f.steppedOptions()
-	writes := countWrites(&opts)
-	f.startStepped(opts)
-	writes.Store(0)
+	writes, posts := f.startCounted()
 	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Haarlem")))
 	_, err := f.env.Vaults["orders-kv"].SetSecret("api-key", "rotated-api-key-0003")
 	must(t, err)
@@ -263,6 +255,18 @@ func TestFigAndKeyVaultChangesInOneWindowGiveOneWrite(t *testing.T) {
 		return f.key("Location") == "Haarlem" && f.key("PaymentApiKey") == "rotated-api-key-0003" && posts.Load() == 1
 	})
 	f.assertOneMorePollChangesNothing(writes, posts)
+}
+
+// startCounted starts the agent stepped (startStepped), counting from then
+// on the writes that change a file and the notifications the application
+// gets.
+func (f *fixture) startCounted() (writes, posts *atomic.Int32) {
+	posts = notifyTarget(f.t, f.cfg)
+	opts := f.steppedOptions()
+	writes = countWrites(&opts)
+	f.startStepped(opts)
+	writes.Store(0)
+	return writes, posts
 }
 
 // assertOneMorePollChangesNothing lets one more poll of Fig and of the
@@ -335,7 +339,7 @@ func TestConfigSwapThroughDataSymlinkReloads(t *testing.T) {
 	must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(context.Background()) }()
-	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.awaitRunning(a)
 
 	changed := *f.cfg
 	changed.Outputs = []config.Output{{Path: f.out, Format: "yaml", Mode: "0440"}}
@@ -454,7 +458,7 @@ settings:
 }
 
 func TestClassicSidecarStartsFromTheInitHandover(t *testing.T) {
-	f := newFixture(t)
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()}) // no poll before the checks
 	stateDir := t.TempDir() + "/.fig-injector"
 	f.cfg.KeyVaults[0].PollInterval = config.Dur(time.Hour) // only the start-up may read the vault
 	opts := f.options()
@@ -480,6 +484,8 @@ func TestClassicSidecarStartsFromTheInitHandover(t *testing.T) {
 	if _, err := os.Stat(stateDir + "/handover.json"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the handover is still on the volume after the sidecar read it (stat: %v)", err)
 	}
+	f.clock.Add(halfPoll) // a change comes after the init's fetch, as in real time
+	f.clock.AutoAdvance(t, 5*time.Millisecond, 50*time.Millisecond)
 	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Zwolle")))
 	f.eventually("changes after the handover", func() bool { return f.key("Location") == "Zwolle" })
 }

@@ -9,8 +9,9 @@ import (
 // backoff, Retry-After, the coalescing window, the retry of a failed write)
 // is one of its Timers and every timestamp its Now, so a test moves time by
 // hand and asserts each schedule exactly (internal/testutil.Clock). The
-// default is the real clock. Only initTimeout stays a context deadline in
-// real time: it also bounds the requests in flight.
+// default is the real clock. RenderOnce keeps initTimeout on it too (no
+// retry is waited for that would come after it), and also as a context
+// deadline in real time, which ends a request in flight.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time

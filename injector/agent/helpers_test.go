@@ -52,14 +52,14 @@ func newFixture(t *testing.T) *fixture {
 // AgentListen.
 //
 // The agent (through options), Fig and the vaults share a fake clock that
-// jumps to the next timer every few milliseconds: polls, backoffs and
-// coalescing windows pass as fast as the agent waits, and Fig's change
+// runs ten times faster than real time while the agent waits (AutoAdvance):
+// polls, backoffs and coalescing windows pass quickly, and Fig's change
 // stamps stay comparable with the agent's cursor. Tests that assert a
 // schedule step the clock themselves (newSteppedFixture).
 func newFixtureWith(t *testing.T, opts dev.Options) *fixture {
 	t.Helper()
 	f := newSteppedFixture(t, opts)
-	f.clock.AutoAdvance(t, 5*time.Millisecond)
+	f.clock.AutoAdvance(t, 5*time.Millisecond, 50*time.Millisecond)
 	return f
 }
 
@@ -157,8 +157,17 @@ func (f *fixture) start(opts agent.Options) (stop func() error) {
 		return <-done
 	}
 	f.t.Cleanup(func() { _ = stop() })
-	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.awaitRunning(a)
 	return stop
+}
+
+// awaitRunning waits for a's first render and for Run to watch the files:
+// Ready comes before the watch, and Run starts the pollers after it, so a
+// poller waiting on the clock means that a file changed now is seen.
+func (f *fixture) awaitRunning(a *agent.Agent) {
+	f.t.Helper()
+	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.eventually("the pollers started", func() bool { return len(f.clock.Pending()) > 0 })
 }
 
 // file returns the output as the .NET JSON provider would see it: a map of

@@ -20,6 +20,11 @@ type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer // pending, in no particular order
+	// flowing (AutoAdvance) makes the clock also run with real time since
+	// the moment flowSince, so two things that happen one after the other
+	// never share an instant, as with a real clock.
+	flowing   bool
+	flowSince time.Time
 }
 
 type fakeTimer struct {
@@ -34,7 +39,17 @@ func NewClock(t time.Time) *Clock { return &Clock{now: t} }
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flow()
 	return c.now
+}
+
+// flow adds the real time passed since the last reading, when flowing.
+func (c *Clock) flow() {
+	if c.flowing {
+		real := time.Now()
+		c.now = c.now.Add(real.Sub(c.flowSince))
+		c.flowSince = real
+	}
 }
 
 // Timer returns a channel that receives the deadline once the clock reaches
@@ -43,6 +58,7 @@ func (c *Clock) Now() time.Time {
 func (c *Clock) Timer(d time.Duration) (<-chan time.Time, func() bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flow()
 	t := &fakeTimer{at: c.now.Add(d), c: make(chan time.Time, 1)}
 	if d <= 0 {
 		t.c <- t.at
@@ -64,6 +80,7 @@ func (c *Clock) Timer(d time.Duration) (<-chan time.Time, func() bool) {
 func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flow()
 	c.now = c.now.Add(d)
 	c.fireDue()
 }
@@ -73,11 +90,11 @@ func (c *Clock) Add(d time.Duration) {
 func (c *Clock) Next() (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flow()
 	if len(c.timers) == 0 {
 		return 0, false
 	}
-	soonest := slices.MinFunc(c.timers, func(x, y *fakeTimer) int { return x.at.Compare(y.at) }).at
-	moved := max(soonest.Sub(c.now), 0)
+	moved := c.untilSoonest()
 	c.now = c.now.Add(moved)
 	c.fireDue()
 	return moved, true
@@ -87,6 +104,7 @@ func (c *Clock) Next() (time.Duration, bool) {
 func (c *Clock) Pending() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flow()
 	out := make([]time.Duration, len(c.timers))
 	for i, t := range c.timers {
 		out[i] = t.at.Sub(c.now)
@@ -95,10 +113,17 @@ func (c *Clock) Pending() []time.Duration {
 	return out
 }
 
-// AutoAdvance jumps to the next deadline (Next) every real interval until
-// the test ends: time passes as fast as the component waits, for tests that
-// await an effect (a file rewritten after a poll) rather than a schedule.
-func (c *Clock) AutoAdvance(tb testing.TB, every time.Duration) {
+// AutoAdvance makes the clock run with real time and, every real interval
+// until the test ends, jump towards the next deadline by at most most:
+// time passes up to most/every times faster than real time while the
+// component waits, for tests that await an effect (a file rewritten after a
+// poll) rather than a schedule. The bound keeps a component that is busy
+// for a moment (a request in flight) from falling behind by whole poll
+// intervals, which would look like an outage to a server on the same clock.
+func (c *Clock) AutoAdvance(tb testing.TB, every, most time.Duration) {
+	c.mu.Lock()
+	c.flowing, c.flowSince = true, time.Now()
+	c.mu.Unlock()
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	tb.Cleanup(func() { close(done); <-stopped })
@@ -111,10 +136,29 @@ func (c *Clock) AutoAdvance(tb testing.TB, every time.Duration) {
 			case <-done:
 				return
 			case <-tick.C:
-				c.Next()
+				c.advance(most)
 			}
 		}
 	}()
+}
+
+// advance moves towards the soonest deadline by at most most, firing the
+// timers due by then.
+func (c *Clock) advance(most time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flow()
+	if len(c.timers) == 0 {
+		return
+	}
+	c.now = c.now.Add(min(c.untilSoonest(), most))
+	c.fireDue()
+}
+
+// untilSoonest is the time left on the soonest pending timer (there is one).
+func (c *Clock) untilSoonest() time.Duration {
+	soonest := slices.MinFunc(c.timers, func(x, y *fakeTimer) int { return x.at.Compare(y.at) }).at
+	return max(soonest.Sub(c.now), 0)
 }
 
 // fireDue fires and forgets the timers whose deadline has come.
