@@ -139,7 +139,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err
 	}
 	for _, v := range a.vaults.all() {
-		a.health.track(v.source(), v.interval)
+		a.health.track(v.healthName(), v.interval)
 	}
 	if a.notifier, err = newNotifier(cfg.Notify); err != nil {
 		return nil, err

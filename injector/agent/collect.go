@@ -74,7 +74,7 @@ func (a *Agent) fetchVaults(ctx context.Context) []error {
 		if !v.pending() || req.IsEmpty() {
 			continue // current, or a referenced vault no longer referenced
 		}
-		a.health.track(v.source(), v.interval)
+		a.health.track(v.healthName(), v.interval)
 		wg.Go(func() {
 			snap, err := v.kv.Fetch(ctx, req)
 			results <- result{v, snap, err}
@@ -85,12 +85,12 @@ func (a *Agent) fetchVaults(ctx context.Context) []error {
 	var errs []error
 	for r := range results {
 		if r.err != nil {
-			a.health.failed(r.v.source(), r.err)
+			a.health.failed(r.v.healthName(), r.err)
 			errs = append(errs, r.err)
 			continue
 		}
 		r.v.snap = &r.snap
-		a.health.succeeded(r.v.source())
+		a.health.succeeded(r.v.healthName())
 	}
 	return errs
 }

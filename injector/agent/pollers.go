@@ -134,7 +134,7 @@ func (a *Agent) requestVaults() {
 // starts from last (nil: nothing to poll until a request arrives) and reads
 // only v's client and interval: the run loop owns the rest of v.
 func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot, reqs <-chan keyvault.Request, events chan<- event) {
-	name := v.source()
+	name := v.healthName()
 	a.health.track(name, v.interval)
 	wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.Startup(v.interval, r) })
 	failures := 0

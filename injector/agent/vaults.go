@@ -233,5 +233,5 @@ func (v *vault) pending() bool {
 	return !v.snap.Request().Equal(v.request())
 }
 
-// source is the vault's name in health and metrics.
-func (v *vault) source() string { return status.KeyVaultSource(v.kv.URL()) }
+// healthName is the vault's name in health and metrics.
+func (v *vault) healthName() string { return status.KeyVaultSource(v.kv.URL()) }
