@@ -16,6 +16,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	kvemu "github.com/fig-injector/fig-injector/injector/dev/keyvault"
 	"github.com/fig-injector/fig-injector/injector/output"
 	"github.com/fig-injector/fig-injector/injector/source"
 )
@@ -186,6 +187,38 @@ func TestFigRetryAfterIsHonoured(t *testing.T) {
 	f.eventually("the change after Retry-After", func() bool { return f.key("Location") == "Leiden" })
 	if n := f.env.Fig.Requests(figapi.RouteSettings) - fetches; n != 2 {
 		t.Errorf("%d settings fetches, want the throttled one and one after Retry-After", n)
+	}
+}
+
+// TestKeyVaultRetryAfterIsHonoured steps the clock: a vault that answers
+// 429 with a Retry-After longer than the SDK waits itself (60 s) is asked
+// again exactly then, although its poll interval is one second.
+func TestKeyVaultRetryAfterIsHonoured(t *testing.T) {
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
+	f.cfg.Fig.PollInterval = config.Dur(30 * time.Second) // Fig's polls stay out of the way
+	f.start(f.steppedOptions())
+	f.awaitTimers(time.Second, 30*time.Second) // the vault poll, the Fig poll
+	vault := f.env.Vaults["orders-kv"]
+	vault.Inject(kvemu.RouteList, kvemu.Fault{Status: http.StatusTooManyRequests, RetryAfter: 90 * time.Second, Times: 1})
+	lists := vault.Requests(kvemu.RouteList)
+
+	f.clock.Add(time.Second) // the poll gets 429
+	f.awaitTimers(29*time.Second, 90*time.Second)
+	f.clock.Add(29 * time.Second) // Fig polls
+	f.awaitTimers(30*time.Second, 61*time.Second)
+	f.clock.Add(30 * time.Second)
+	f.awaitTimers(30*time.Second, 31*time.Second)
+	f.clock.Add(30 * time.Second)
+	f.awaitTimers(time.Second, 30*time.Second)
+	f.clock.Add(time.Second - time.Nanosecond)
+	f.awaitTimers(time.Nanosecond, 29*time.Second+time.Nanosecond)
+	if n := vault.Requests(kvemu.RouteList) - lists; n != 1 {
+		t.Fatalf("%d lists before Retry-After: 90 passed, want the throttled one", n)
+	}
+	f.clock.Add(time.Nanosecond) // 90 s after the 429
+	f.awaitTimers(time.Second, 29*time.Second)
+	if n := vault.Requests(kvemu.RouteList) - lists; n != 2 {
+		t.Errorf("%d lists, want the throttled one and one after Retry-After", n)
 	}
 }
 
