@@ -13,9 +13,9 @@ import (
 // the nanosecond without sleeping (Pending shows what the component waits
 // for). It is safe for concurrent use.
 //
-// Timers fire when the clock reaches their deadline: Add moves by a
-// duration, Next jumps to the soonest deadline, AutoAdvance keeps jumping in
-// the background for tests that only await an effect.
+// Timers fire when the clock reaches their deadline: Add moves it by a
+// duration, AutoAdvance keeps moving it in the background for tests that
+// only await an effect.
 type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
@@ -85,21 +85,6 @@ func (c *Clock) Add(d time.Duration) {
 	c.fireDue()
 }
 
-// Next moves the clock to the soonest pending deadline and fires the timers
-// due then, returning how far it moved; false when no timer is pending.
-func (c *Clock) Next() (time.Duration, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.flow()
-	if len(c.timers) == 0 {
-		return 0, false
-	}
-	moved := c.untilSoonest()
-	c.now = c.now.Add(moved)
-	c.fireDue()
-	return moved, true
-}
-
 // Pending returns the time left on every pending timer, soonest first.
 func (c *Clock) Pending() []time.Duration {
 	c.mu.Lock()
@@ -114,7 +99,7 @@ func (c *Clock) Pending() []time.Duration {
 }
 
 // AutoAdvance makes the clock run with real time and, every real interval
-// until the test ends, jump towards the next deadline by at most most:
+// until the test ends, jump towards the soonest deadline by at most most:
 // time passes up to most/every times faster than real time while the
 // component waits, for tests that await an effect (a file rewritten after a
 // poll) rather than a schedule. The bound keeps a component that is busy

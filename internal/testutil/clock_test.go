@@ -68,28 +68,19 @@ func TestClockStoppedTimerNeverFires(t *testing.T) {
 	}
 }
 
-func TestClockNextJumpsToTheSoonestDeadline(t *testing.T) {
+func TestClockPendingListsTheTimeLeftSoonestFirst(t *testing.T) {
 	c := NewClock(clockStart)
 	late, _ := c.Timer(3 * time.Second)
-	soon, _ := c.Timer(time.Second)
+	c.Timer(time.Second)
 	if got := c.Pending(); !slices.Equal(got, []time.Duration{time.Second, 3 * time.Second}) {
 		t.Errorf("Pending() = %v, want [1s 3s]", got)
 	}
-	if moved, ok := c.Next(); !ok || moved != time.Second {
-		t.Errorf("Next() = %s, %v; want 1s, true", moved, ok)
-	}
-	if _, ok := fired(soon); !ok {
-		t.Error("the soonest timer did not fire")
+	c.Add(time.Second)
+	if got := c.Pending(); !slices.Equal(got, []time.Duration{2 * time.Second}) {
+		t.Errorf("after 1s: Pending() = %v, want [2s]", got)
 	}
 	if _, ok := fired(late); ok {
 		t.Error("the later timer fired early")
-	}
-	if got := c.Pending(); !slices.Equal(got, []time.Duration{2 * time.Second}) {
-		t.Errorf("Pending() = %v, want [2s]", got)
-	}
-	c.Next()
-	if _, ok := c.Next(); ok {
-		t.Error("Next() moved with no timer pending")
 	}
 }
 
