@@ -182,8 +182,8 @@ func TestFigRetryAfterIsHonoured(t *testing.T) {
 		t.Errorf("settings fetched again %s after a Retry-After: 2", 2*time.Second-time.Nanosecond)
 	}
 	f.clock.Add(time.Nanosecond)
-	f.awaitTimers(f.opts.CoalesceWindow, time.Second, time.Second)
-	f.clock.Add(f.opts.CoalesceWindow)
+	f.awaitTimers(window, time.Second, time.Second)
+	f.clock.Add(window)
 	f.eventually("the change after Retry-After", func() bool { return f.key("Location") == "Leiden" })
 	if n := f.env.Fig.Requests(figapi.RouteSettings) - fetches; n != 2 {
 		t.Errorf("%d settings fetches, want the throttled one and one after Retry-After", n)
@@ -260,8 +260,8 @@ func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
 	must(t, f.env.Fig.SetValues("OrderService", "", values))
 
 	f.clock.Add(halfPoll)
-	f.awaitTimers(f.opts.CoalesceWindow, time.Second, time.Second)
-	f.clock.Add(f.opts.CoalesceWindow)
+	f.awaitTimers(window, time.Second, time.Second)
+	f.clock.Add(window)
 	f.eventually("the burst in the file", func() bool { return f.key("RetryCount") == "9" && posts.Load() == 1 })
 	f.assertOneMorePollChangesNothing(writes, posts)
 }
@@ -279,11 +279,11 @@ func TestFigAndKeyVaultChangesInOneWindowGiveOneWrite(t *testing.T) {
 	f.clock.Add(halfPoll) // both polls see their change
 	// Both pollers have sent their change and wait again; the first change
 	// opened the window, which is still open.
-	f.awaitTimers(f.opts.CoalesceWindow, time.Second, time.Second)
+	f.awaitTimers(window, time.Second, time.Second)
 	if n := writes.Load(); n != 0 {
 		t.Fatalf("%d writes before the coalescing window closed", n)
 	}
-	f.clock.Add(f.opts.CoalesceWindow)
+	f.clock.Add(window)
 	f.eventually("both changes in the file", func() bool {
 		return f.key("Location") == "Haarlem" && f.key("PaymentApiKey") == "rotated-api-key-0003" && posts.Load() == 1
 	})
@@ -307,7 +307,7 @@ func (f *fixture) startCounted() (writes, posts *atomic.Int32) {
 // change gave one write and one notification.
 func (f *fixture) assertOneMorePollChangesNothing(writes, posts *atomic.Int32) {
 	f.t.Helper()
-	f.clock.Add(time.Second - f.opts.CoalesceWindow)
+	f.clock.Add(time.Second - window)
 	f.awaitTimers(time.Second, time.Second)
 	if w, p := writes.Load(), posts.Load(); w != 1 || p != 1 {
 		f.t.Errorf("the change gave %d writes and %d notifications, want 1 and 1", w, p)

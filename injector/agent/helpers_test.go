@@ -37,7 +37,6 @@ type fixture struct {
 	out   string
 	logs  *syncBuffer
 	clock *testutil.Clock // the agent's and the emulators' (not Entra's)
-	opts  agent.Options   // set by steppedOptions
 }
 
 // Fixture tests run in parallel: each has its own emulators on random ports
@@ -102,13 +101,12 @@ func (f *fixture) options() agent.Options {
 
 // steppedOptions are options whose every wait is exact, for a test that
 // steps the clock: no jitter, the first polls one interval after the first
-// render, and the default coalescing window.
+// render, and a coalescing window of window.
 func (f *fixture) steppedOptions() agent.Options {
 	opts := f.options()
 	exact := agent.Schedule{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond, Min: 10 * time.Millisecond, FixedStartup: true}
 	opts.Schedule = &exact
-	opts.CoalesceWindow = 25 * time.Millisecond
-	f.opts = opts
+	opts.CoalesceWindow = window
 	return opts
 }
 
@@ -125,8 +123,10 @@ func (f *fixture) startStepped(opts agent.Options) {
 	f.awaitTimers(halfPoll, halfPoll)
 }
 
-// halfPoll is half the fixture's poll interval.
-const halfPoll = 500 * time.Millisecond
+const (
+	halfPoll = 500 * time.Millisecond // half the fixture's poll interval
+	window   = 25 * time.Millisecond  // the coalescing window of steppedOptions
+)
 
 // awaitTimers waits until the agent waits for exactly these durations on
 // its clock (soonest first): it has finished reacting to the last step.
