@@ -48,7 +48,7 @@ func anchors(text string) map[string]bool {
 // TestLinks checks that every relative link in the docs this package owns
 // points at an existing file and, with a fragment, at an existing heading.
 func TestLinks(t *testing.T) {
-	for _, name := range []string{"configuration.md", "merge-rules.md", "operations.md", "security.md", "troubleshooting.md"} {
+	for _, name := range []string{"architecture.md", "configuration.md", "merge-rules.md", "operations.md", "security.md", "troubleshooting.md"} {
 		d := readDoc(t, name)
 		for _, m := range mdLink.FindAllStringSubmatch(d.text, -1) {
 			target := m[1]

@@ -27,10 +27,8 @@ import (
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
 	"github.com/fig-injector/fig-injector/injector/secret"
-	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
 	"github.com/fig-injector/fig-injector/injector/source/fig/contract"
-	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
@@ -59,9 +57,10 @@ type Options struct {
 	Write output.WriteFunc
 	// Dial routes outbound connections (tests); nil dials normally.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// Now and Rand drive time and jitter (time.Now and a random source when nil).
-	Now  func() time.Time
-	Rand *rand.Rand
+	// Clock drives time: every timestamp and every wait (the real clock
+	// when nil). Rand drives jitter (a random source when nil).
+	Clock Clock
+	Rand  *rand.Rand
 	// Schedule overrides DefaultSchedule (tests use short backoffs).
 	Schedule *Schedule
 	// CoalesceWindow is how long the run loop waits for more changes after
@@ -110,20 +109,6 @@ type Agent struct {
 	successor *Agent
 }
 
-// state is the last good value of every source. Only the goroutine running
-// RenderOnce or Run touches it.
-type state struct {
-	fig       []source.Entry
-	figLoaded bool
-	refs      map[string][]keyvault.Ref    // references in Fig values, by vault URL
-	refused   []refusal                    // references in Fig values to vaults outside the allowlist
-	snaps     map[string]keyvault.Snapshot // by vault URL
-	reqs      map[string]keyvault.Request  // the request each snapshot answers
-	conflicts map[string]bool              // keys already reported as conflicting
-	problems  map[string]bool              // output problems already reported
-	rendered  bool
-}
-
 // target is one output file.
 type target struct {
 	out    config.Output
@@ -141,10 +126,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 		return nil, err // Complete checked it already, unless cfg did not come through it
 	}
 	a := &Agent{cfg: cfg, opts: opts, log: slog.New(opts.Redactor.Handler(opts.Logger.Handler())), sched: *opts.Schedule, rng: opts.Rand,
-		redactor: opts.Redactor, limits: limitsFor(opts.MemoryLimit), health: newHealth(opts.Now, opts.Metrics, opts.Redactor),
+		redactor: opts.Redactor, limits: limitsFor(opts.MemoryLimit), health: newHealth(opts.Clock.Now, opts.Metrics, opts.Redactor),
 		notices: make(chan string, 1),
-		state: state{refs: map[string][]keyvault.Ref{}, snaps: map[string]keyvault.Snapshot{}, reqs: map[string]keyvault.Request{},
-			conflicts: map[string]bool{}, problems: map[string]bool{}}}
+		state:   state{conflicts: map[string]bool{}, problems: map[string]bool{}}}
 	hc, err := transport.New(transport.Options{
 		CAFile: cfg.TLS.CAFile, Dial: opts.Dial, UserAgent: "fig-injector/" + opts.Version,
 		Observe: a.observer(cfg), MaxResponseBytes: a.limits.figResponse,
@@ -152,11 +136,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Agent, error) 
 	if err != nil {
 		return nil, err // names tls.caFile and the fix already
 	}
-	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Now, a.limits); err != nil {
+	if a.vaults, err = newVaultSet(cfg, hc, a.log, opts.Clock.Now, a.limits); err != nil {
 		return nil, err
 	}
-	for _, u := range a.vaults.urls() {
-		a.health.track(status.KeyVaultSource(u), a.vaults.get(u).interval)
+	for _, v := range a.vaults.all() {
+		a.health.track(v.healthName(), v.interval)
 	}
 	if a.notifier, err = newNotifier(cfg.Notify); err != nil {
 		return nil, err
@@ -190,8 +174,8 @@ func withDefaults(o Options) Options {
 	if o.Write == nil {
 		o.Write = output.Write
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = realClock{}
 	}
 	if o.Rand == nil {
 		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -235,7 +219,7 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 	}
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
-		Secret:     a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Now)),
+		Secret:     a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Clock.Now)),
 		HTTPClient: figHC, Logger: a.log, Timeout: c.RequestTimeout.D(), MaxResponseBytes: a.limits.figResponse,
 		// Fig shows the application, not the agent: its version, and the
 		// pod's host name (the default, MachineName, is the pod's, which the
@@ -248,7 +232,7 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 	}
 	return &figSource{
 		client: client, declaration: declaration, constants: fig.HostConstants(ctx),
-		now: a.opts.Now, log: a.log, interval: c.PollInterval.D(),
+		now: a.opts.Clock.Now, log: a.log, interval: c.PollInterval.D(),
 		appHealth: newAppProbe(c.AppHealthURL),
 	}, nil
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	kvemu "github.com/fig-injector/fig-injector/injector/dev/keyvault"
 	"github.com/fig-injector/fig-injector/injector/output"
 	"github.com/fig-injector/fig-injector/injector/source"
 )
@@ -157,32 +159,66 @@ func TestFigDownKeepsTheLastGoodFileAndRecovers(t *testing.T) {
 	f.eventually("recovery after Fig returns", func() bool { return f.key("Location") == "Delft" })
 }
 
+// TestFigRetryAfterIsHonoured steps the clock: a settings fetch answered
+// 429 with Retry-After: 2 is repeated exactly two seconds later, not a
+// nanosecond sooner, although the Fig poll interval is one second.
 func TestFigRetryAfterIsHonoured(t *testing.T) {
-	f := newFixture(t)
-	f.start(f.options())
-	var (
-		throttledAt atomic.Int64
-		early       atomic.Int32
-	)
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
+	f.startStepped(f.steppedOptions())
 	f.env.Fig.Inject(figapi.RouteSettings, figapi.Fault{Status: http.StatusTooManyRequests, RetryAfter: "2", Times: 1})
-	throttled := f.env.Fig.Requests(figapi.RouteSettings) + 1
-	if err := f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Leiden")); err != nil {
-		t.Fatal(err)
+	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Leiden")))
+	fetches := f.env.Fig.Requests(figapi.RouteSettings)
+
+	f.clock.Add(halfPoll) // Fig says a change is there; the fetch gets 429
+	f.awaitTimers(time.Second, 2*time.Second)
+	if n := f.env.Fig.Requests(figapi.RouteSettings) - fetches; n != 1 {
+		t.Fatalf("%d settings fetches at the poll, want the one throttled", n)
 	}
-	f.eventually("the throttled fetch", func() bool {
-		if f.env.Fig.Requests(figapi.RouteSettings) >= throttled && throttledAt.Load() == 0 {
-			throttledAt.Store(time.Now().UnixNano())
-		}
-		return throttledAt.Load() != 0
-	})
-	f.eventually("the change after Retry-After", func() bool {
-		if f.env.Fig.Requests(figapi.RouteSettings) > throttled && time.Since(time.Unix(0, throttledAt.Load())) < 1900*time.Millisecond {
-			early.Add(1)
-		}
-		return f.key("Location") == "Leiden"
-	})
-	if early.Load() > 0 {
-		t.Errorf("settings fetched again before Retry-After: 2 elapsed")
+	f.clock.Add(time.Second) // the vault poll
+	f.awaitTimers(time.Second, time.Second)
+	f.clock.Add(time.Second - time.Nanosecond)
+	f.awaitTimers(time.Nanosecond, time.Nanosecond)
+	if n := f.env.Fig.Requests(figapi.RouteSettings) - fetches; n != 1 {
+		t.Errorf("settings fetched again %s after a Retry-After: 2", 2*time.Second-time.Nanosecond)
+	}
+	f.clock.Add(time.Nanosecond)
+	f.awaitTimers(window, time.Second, time.Second)
+	f.clock.Add(window)
+	f.eventually("the change after Retry-After", func() bool { return f.key("Location") == "Leiden" })
+	if n := f.env.Fig.Requests(figapi.RouteSettings) - fetches; n != 2 {
+		t.Errorf("%d settings fetches, want the throttled one and one after Retry-After", n)
+	}
+}
+
+// TestKeyVaultRetryAfterIsHonoured steps the clock: a vault that answers
+// 429 with a Retry-After longer than the SDK waits itself (60 s) is asked
+// again exactly then, although its poll interval is one second.
+func TestKeyVaultRetryAfterIsHonoured(t *testing.T) {
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
+	f.cfg.Fig.PollInterval = config.Dur(30 * time.Second) // Fig's polls stay out of the way
+	f.start(f.steppedOptions())
+	f.awaitTimers(time.Second, 30*time.Second) // the vault poll, the Fig poll
+	vault := f.env.Vaults["orders-kv"]
+	vault.Inject(kvemu.RouteList, kvemu.Fault{Status: http.StatusTooManyRequests, RetryAfter: 90 * time.Second, Times: 1})
+	lists := vault.Requests(kvemu.RouteList)
+
+	f.clock.Add(time.Second) // the poll gets 429
+	f.awaitTimers(29*time.Second, 90*time.Second)
+	f.clock.Add(29 * time.Second) // Fig polls
+	f.awaitTimers(30*time.Second, 61*time.Second)
+	f.clock.Add(30 * time.Second)
+	f.awaitTimers(30*time.Second, 31*time.Second)
+	f.clock.Add(30 * time.Second)
+	f.awaitTimers(time.Second, 30*time.Second)
+	f.clock.Add(time.Second - time.Nanosecond)
+	f.awaitTimers(time.Nanosecond, 29*time.Second+time.Nanosecond)
+	if n := vault.Requests(kvemu.RouteList) - lists; n != 1 {
+		t.Fatalf("%d lists before Retry-After: 90 passed, want the throttled one", n)
+	}
+	f.clock.Add(time.Nanosecond) // 90 s after the 429
+	f.awaitTimers(time.Second, 29*time.Second)
+	if n := vault.Requests(kvemu.RouteList) - lists; n != 2 {
+		t.Errorf("%d lists, want the throttled one and one after Retry-After", n)
 	}
 }
 
@@ -210,14 +246,87 @@ func TestDeletedOrEditedOutputIsRestored(t *testing.T) {
 	})
 }
 
+// TestABurstOfChangesGivesOneWriteAndOneNotification steps the clock:
+// several Fig values changed together reach the agent in one fetch and give
+// one write and one notification.
 func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
-	f := newFixture(t)
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
+	writes, posts := f.startCounted()
+	values := map[string]figapi.Value{}
+	for _, k := range []string{"Location", "Database->Host"} {
+		values[k] = figapi.String("burst-" + k)
+	}
+	values["RetryCount"] = figapi.Int(9)
+	must(t, f.env.Fig.SetValues("OrderService", "", values))
+
+	f.clock.Add(halfPoll)
+	f.awaitTimers(window, time.Second, time.Second)
+	f.clock.Add(window)
+	f.eventually("the burst in the file", func() bool { return f.key("RetryCount") == "9" && posts.Load() == 1 })
+	f.assertOneMorePollChangesNothing(writes, posts)
+}
+
+// TestFigAndKeyVaultChangesInOneWindowGiveOneWrite steps the clock: a Fig
+// change and a Key Vault change detected at the same poll reach the run loop
+// within one coalescing window, and give one write and one notification.
+func TestFigAndKeyVaultChangesInOneWindowGiveOneWrite(t *testing.T) {
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()})
+	writes, posts := f.startCounted()
+	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Haarlem")))
+	_, err := f.env.Vaults["orders-kv"].SetSecret("api-key", "rotated-api-key-0003")
+	must(t, err)
+
+	f.clock.Add(halfPoll) // both polls see their change
+	// Both pollers have sent their change and wait again; the first change
+	// opened the window, which is still open.
+	f.awaitTimers(window, time.Second, time.Second)
+	if n := writes.Load(); n != 0 {
+		t.Fatalf("%d writes before the coalescing window closed", n)
+	}
+	f.clock.Add(window)
+	f.eventually("both changes in the file", func() bool {
+		return f.key("Location") == "Haarlem" && f.key("PaymentApiKey") == "rotated-api-key-0003" && posts.Load() == 1
+	})
+	f.assertOneMorePollChangesNothing(writes, posts)
+}
+
+// startCounted starts the agent stepped (startStepped), counting from then
+// on the writes that change a file and the notifications the application
+// gets.
+func (f *fixture) startCounted() (writes, posts *atomic.Int32) {
+	posts = notifyTarget(f.t, f.cfg)
+	opts := f.steppedOptions()
+	writes = countWrites(&opts)
+	f.startStepped(opts)
+	writes.Store(0)
+	return writes, posts
+}
+
+// assertOneMorePollChangesNothing lets one more poll of Fig and of the
+// vault pass (the clock just past a coalescing window) and checks that the
+// change gave one write and one notification.
+func (f *fixture) assertOneMorePollChangesNothing(writes, posts *atomic.Int32) {
+	f.t.Helper()
+	f.clock.Add(time.Second - window)
+	f.awaitTimers(time.Second, time.Second)
+	if w, p := writes.Load(), posts.Load(); w != 1 || p != 1 {
+		f.t.Errorf("the change gave %d writes and %d notifications, want 1 and 1", w, p)
+	}
+}
+
+// notifyTarget points cfg's notification at an application that counts
+// the notifications it gets.
+func notifyTarget(t *testing.T, cfg *config.Config) *atomic.Int32 {
 	var posts atomic.Int32
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
-	defer app.Close()
-	f.cfg.Notify.HTTP = &config.HTTPNotify{URL: app.URL + "/reload"}
+	t.Cleanup(app.Close)
+	cfg.Notify.HTTP = &config.HTTPNotify{URL: app.URL + "/reload"}
+	return &posts
+}
+
+// countWrites counts the writes through opts that changed a file.
+func countWrites(opts *agent.Options) *atomic.Int32 {
 	var writes atomic.Int32
-	opts := f.options()
 	opts.Write = func(path string, data []byte, mode fs.FileMode) (bool, error) {
 		changed, err := output.Write(path, data, mode)
 		if changed {
@@ -225,23 +334,7 @@ func TestABurstOfChangesGivesOneWriteAndOneNotification(t *testing.T) {
 		}
 		return changed, err
 	}
-	f.start(opts)
-	writes.Store(0)
-	values := map[string]figapi.Value{}
-	for _, k := range []string{"Location", "Database->Host"} {
-		values[k] = figapi.String("burst-" + k)
-	}
-	values["RetryCount"] = figapi.Int(9)
-	if err := f.env.Fig.SetValues("OrderService", "", values); err != nil {
-		t.Fatal(err)
-	}
-	f.eventually("the burst in the file", func() bool { return f.key("RetryCount") == "9" && posts.Load() >= 1 })
-	// One more full Fig poll and Key Vault poll pass without further change.
-	statuses := f.env.Fig.Requests(figapi.RouteStatus)
-	f.eventually("two more Fig polls", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) >= statuses+2 })
-	if w, p := writes.Load(), posts.Load(); w != 1 || p != 1 {
-		t.Errorf("burst gave %d writes and %d notifications, want 1 and 1", w, p)
-	}
+	return &writes
 }
 
 func TestFullDiskKeepsTheOldFileAndRecovers(t *testing.T) {
@@ -279,7 +372,7 @@ func TestConfigSwapThroughDataSymlinkReloads(t *testing.T) {
 	must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(context.Background()) }()
-	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.awaitRunning(a)
 
 	changed := *f.cfg
 	changed.Outputs = []config.Output{{Path: f.out, Format: "yaml", Mode: "0440"}}
@@ -318,10 +411,7 @@ func must(t *testing.T, err error) {
 // restart requested anyway (through the API) is not mistaken for a reload.
 func TestFigRestartWithoutRestartActionIsNotOffered(t *testing.T) {
 	f := newFixture(t)
-	var posts atomic.Int32
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
-	defer app.Close()
-	f.cfg.Notify.HTTP = &config.HTTPNotify{URL: app.URL + "/reload"}
+	posts := notifyTarget(t, f.cfg)
 	f.start(f.options())
 	sessions := f.env.Fig.RunSessions("OrderService")
 	if len(sessions) != 1 || sessions[0].SupportsRestart {
@@ -401,7 +491,7 @@ settings:
 }
 
 func TestClassicSidecarStartsFromTheInitHandover(t *testing.T) {
-	f := newFixture(t)
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed()}) // no poll before the checks
 	stateDir := t.TempDir() + "/.fig-injector"
 	f.cfg.KeyVaults[0].PollInterval = config.Dur(time.Hour) // only the start-up may read the vault
 	opts := f.options()
@@ -427,6 +517,8 @@ func TestClassicSidecarStartsFromTheInitHandover(t *testing.T) {
 	if _, err := os.Stat(stateDir + "/handover.json"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the handover is still on the volume after the sidecar read it (stat: %v)", err)
 	}
+	f.clock.Add(halfPoll) // a change comes after the init's fetch, as in real time
+	f.clock.AutoAdvance(t, 5*time.Millisecond, 50*time.Millisecond)
 	must(t, f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Zwolle")))
 	f.eventually("changes after the handover", func() bool { return f.key("Location") == "Zwolle" })
 }

@@ -117,11 +117,7 @@ func TestReloadToDisallowedFigURIKeepsTheRunningConfiguration(t *testing.T) {
 			defer cancel()
 			done := make(chan error, 1)
 			go func() { done <- a.Run(ctx) }()
-			f.eventually("the first render", func() bool { return a.Health().Ready() })
-			// Run watches the file after the first render, then starts
-			// polling: a poll after it says the edit below is seen.
-			polls := f.env.Fig.Requests(figapi.RouteStatus)
-			f.eventually("a Fig poll (the file is watched)", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) > polls })
+			f.awaitRunning(a)
 			before, err := os.ReadFile(f.out)
 			must(t, err)
 

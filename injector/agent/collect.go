@@ -3,10 +3,8 @@ package agent
 import (
 	"context"
 	"errors"
-	"reflect"
 	"sync"
 
-	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
 	"github.com/fig-injector/fig-injector/injector/status"
 )
@@ -44,81 +42,55 @@ func (a *Agent) startFig(ctx context.Context) {
 	}
 }
 
-// loadFig fetches the Fig settings and finds the Key Vault references in
-// them.
+// loadFig fetches the Fig settings and takes them as the last good values.
 func (a *Agent) loadFig(ctx context.Context) error {
 	entries, err := a.fig.load(ctx)
+	if err == nil {
+		err = a.takeFig(entries)
+	}
 	if err != nil {
 		a.health.failed(status.SourceFig, err)
 		return err
 	}
-	keys, values := make([]string, len(entries)), make([]string, len(entries))
-	for i, e := range entries {
-		keys[i], values[i] = e.Key, e.Value.Reveal()
-	}
-	refs, refused, err := a.vaults.references(keys, values)
-	if err != nil {
-		var limit *source.Error // a limit's error comes with its own fix
-		if !errors.As(err, &limit) {
-			err = &source.Error{Source: "fig", Op: "read Key Vault references", Err: err,
-				Fix: "write references as @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>) or @Microsoft.KeyVault(VaultName=<vault>;SecretName=<name>)"}
-		}
-		a.health.failed(status.SourceFig, err)
-		return err
-	}
-	a.state.fig, a.state.refs, a.state.refused, a.state.figLoaded = entries, refs, refused, true
-	a.reportRefused(refused)
 	a.health.succeeded(status.SourceFig)
 	return nil
 }
 
-// fetchVaults fetches, in parallel, every vault that has no snapshot for its
-// current request.
+// fetchVaults fetches, in parallel, every vault whose last good snapshot
+// does not answer its current request.
 func (a *Agent) fetchVaults(ctx context.Context) []error {
 	type result struct {
-		url  string
-		req  keyvault.Request
+		v    *vault
 		snap keyvault.Snapshot
 		err  error
 	}
 	var (
 		wg      sync.WaitGroup
-		results = make(chan result, len(a.vaults.urls()))
+		vaults  = a.vaults.all()
+		results = make(chan result, len(vaults))
 	)
-	for _, url := range a.vaults.urls() {
-		v := a.vaults.get(url)
-		req := v.request(a.state.refs[url])
-		if _, ok := a.state.snaps[url]; ok && reflect.DeepEqual(a.state.reqs[url], req) {
-			continue
+	for _, v := range vaults {
+		req := v.request()
+		if !v.pending() || req.IsEmpty() {
+			continue // current, or a referenced vault no longer referenced
 		}
-		if len(req.Secrets) == 0 && len(req.References) == 0 && req.Prefix == "" {
-			continue // a referenced vault no longer referenced
-		}
-		a.health.track(status.KeyVaultSource(url), v.interval)
+		a.health.track(v.healthName(), v.interval)
 		wg.Go(func() {
 			snap, err := v.kv.Fetch(ctx, req)
-			results <- result{url, req, snap, err}
+			results <- result{v, snap, err}
 		})
 	}
 	wg.Wait()
 	close(results)
 	var errs []error
 	for r := range results {
-		a.vaultResult(r.url, r.req, r.snap, r.err)
 		if r.err != nil {
+			a.health.failed(r.v.healthName(), r.err)
 			errs = append(errs, r.err)
+			continue
 		}
+		r.v.snap = &r.snap
+		a.health.succeeded(r.v.healthName())
 	}
 	return errs
-}
-
-// vaultResult records a vault's Fetch or Poll outcome in state and health.
-func (a *Agent) vaultResult(url string, req keyvault.Request, snap keyvault.Snapshot, err error) {
-	name := status.KeyVaultSource(url)
-	if err != nil {
-		a.health.failed(name, err)
-		return
-	}
-	a.state.snaps[url], a.state.reqs[url] = snap, req
-	a.health.succeeded(name)
 }

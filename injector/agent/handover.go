@@ -53,7 +53,7 @@ func (a *Agent) SaveHandover(dir string) error {
 	if err != nil {
 		return err
 	}
-	h := handover{Written: a.opts.Now().UTC(), ConfigHash: hash}
+	h := handover{Written: a.opts.Clock.Now().UTC(), ConfigHash: hash}
 	if a.fig != nil && a.state.figLoaded {
 		fh := &figHandover{LastLoad: a.fig.lastLoad}
 		for _, e := range a.state.fig {
@@ -61,9 +61,9 @@ func (a *Agent) SaveHandover(dir string) error {
 		}
 		h.Fig = fh
 	}
-	for _, url := range a.vaults.urls() {
-		if snap, ok := a.state.snaps[url]; ok {
-			h.Vaults = append(h.Vaults, snap.Handover())
+	for _, v := range a.vaults.all() {
+		if v.snap != nil {
+			h.Vaults = append(h.Vaults, v.snap.Handover())
 		}
 	}
 	data, err := json.Marshal(h)
@@ -97,7 +97,7 @@ func (a *Agent) restoreHandover(dir string) bool {
 		err = errors.New("unreadable")
 	case h.ConfigHash != hash:
 		err = errors.New("made for another configuration")
-	case a.opts.Now().Sub(h.Written) > handoverMaxAge:
+	case a.opts.Clock.Now().Sub(h.Written) > handoverMaxAge:
 		err = fmt.Errorf("older than %s", handoverMaxAge)
 	}
 	if err == nil {
@@ -105,9 +105,7 @@ func (a *Agent) restoreHandover(dir string) bool {
 	}
 	if err != nil {
 		a.log.Info("not using the init container's handover; fetching everything", "reason", err.Error())
-		a.state.fig, a.state.refused, a.state.figLoaded = nil, nil, false
-		clear(a.state.snaps)
-		clear(a.state.reqs)
+		a.forgetAll()
 		return false
 	}
 	a.log.Info("started from the init container's handover", "vaults", len(h.Vaults))
@@ -117,17 +115,12 @@ func (a *Agent) restoreHandover(dir string) bool {
 func (a *Agent) applyHandover(h handover) error {
 	if a.fig != nil && h.Fig != nil {
 		entries := make([]source.Entry, len(h.Fig.Entries))
-		keys, values := make([]string, len(entries)), make([]string, len(entries))
 		for i, e := range h.Fig.Entries {
 			entries[i] = source.Entry{Key: e.Key, Value: secret.New(e.Value), Secret: e.Secret, Origin: source.OriginFig}
-			keys[i], values[i] = e.Key, e.Value
 		}
-		refs, refused, err := a.vaults.references(keys, values)
-		if err != nil {
+		if err := a.takeFig(entries); err != nil {
 			return err
 		}
-		a.state.fig, a.state.refs, a.state.refused, a.state.figLoaded = entries, refs, refused, true
-		a.reportRefused(refused)
 		a.fig.lastLoad = h.Fig.LastLoad
 	}
 	for _, vh := range h.Vaults {
@@ -139,7 +132,7 @@ func (a *Agent) applyHandover(h handover) error {
 		if err != nil {
 			return fmt.Errorf("vault %s: %w", vh.Vault, err)
 		}
-		a.state.snaps[vh.Vault], a.state.reqs[vh.Vault] = snap, vh.Request
+		v.snap = &snap
 	}
 	return nil
 }

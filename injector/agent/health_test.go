@@ -27,7 +27,7 @@ func TestHealthzShowsFailingWrites(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = a.Run(ctx) }()
-	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.awaitRunning(a)
 	srv := httptest.NewServer(status.Handler(a.Health(), prometheus.NewRegistry()))
 	defer srv.Close()
 	healthz := func() (state, lastError string) {

@@ -3,10 +3,12 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,11 +31,12 @@ var seededSecrets = []string{
 // an agent configuration that reads it, and a log that is scanned for
 // secrets when the test ends.
 type fixture struct {
-	t    *testing.T
-	env  *dev.Env
-	cfg  *config.Config
-	out  string
-	logs *syncBuffer
+	t     *testing.T
+	env   *dev.Env
+	cfg   *config.Config
+	out   string
+	logs  *syncBuffer
+	clock *testutil.Clock // the agent's and the emulators' (not Entra's)
 }
 
 // Fixture tests run in parallel: each has its own emulators on random ports
@@ -46,16 +49,42 @@ func newFixture(t *testing.T) *fixture {
 // newFixtureWith is newFixture with the emulators started from opts (a seed
 // of its own, extra certificate names); devenv.Start picks Dir and
 // AgentListen.
+//
+// The agent (through options), Fig and the vaults share a fake clock that
+// runs ten times faster than real time while the agent waits (AutoAdvance):
+// polls, backoffs and coalescing windows pass quickly, and Fig's change
+// stamps stay comparable with the agent's cursor. Tests that assert a
+// schedule step the clock themselves (newSteppedFixture).
 func newFixtureWith(t *testing.T, opts dev.Options) *fixture {
 	t.Helper()
+	f := newSteppedFixture(t, opts)
+	f.clock.AutoAdvance(t, 5*time.Millisecond, 50*time.Millisecond)
+	return f
+}
+
+// newSteppedFixture is newFixtureWith with a clock that moves only when
+// the test moves it.
+func newSteppedFixture(t *testing.T, opts dev.Options) *fixture {
+	t.Helper()
 	t.Parallel()
+	clock := testutil.NewClock(time.Now())
+	if opts.FigOptions.Now == nil {
+		opts.FigOptions.Now = clock.Now
+	}
+	if opts.KeyVaultNow == nil {
+		opts.KeyVaultNow = clock.Now
+	}
 	env, cfg := devenv.Start(t, opts)
+	// The seed was stamped at the clock's start, in 100 ns steps when the
+	// clock stood still (Fig's stamps only grow): the agent starts a second
+	// later, as it would in real time, so its first cursor is past them all.
+	clock.Add(time.Second)
 	cfg.Fig.PollInterval = config.Dur(time.Second)
 	for i := range cfg.KeyVaults {
 		cfg.KeyVaults[i].PollInterval = config.Dur(time.Second)
 	}
 	cfg.InitTimeout = config.Dur(10 * time.Second)
-	f := &fixture{t: t, env: env, cfg: cfg, out: cfg.Outputs[0].Path, logs: &syncBuffer{}}
+	f := &fixture{t: t, env: env, cfg: cfg, out: cfg.Outputs[0].Path, logs: &syncBuffer{}, clock: clock}
 	t.Cleanup(f.assertNoSecretInLogs)
 	return f
 }
@@ -66,7 +95,46 @@ func (f *fixture) options() agent.Options {
 		Logger:   slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Getenv:   func(string) string { return "" },
 		Schedule: &fast,
+		Clock:    f.clock,
 	}
+}
+
+// steppedOptions are options whose every wait is exact, for a test that
+// steps the clock: no jitter, the first polls one interval after the first
+// render, and a coalescing window of window.
+func (f *fixture) steppedOptions() agent.Options {
+	opts := f.options()
+	exact := agent.Schedule{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond, Min: 10 * time.Millisecond, FixedStartup: true}
+	opts.Schedule = &exact
+	opts.CoalesceWindow = window
+	return opts
+}
+
+// startStepped starts the agent with stepped options and moves the clock
+// half a poll interval on, where the agent only waits: a change the test
+// makes now is stamped after the agent's last fetch, as in real time (at
+// the same instant, Fig would not count it as newer than the agent's
+// cursor), and the next polls are half an interval away.
+func (f *fixture) startStepped(opts agent.Options) {
+	f.t.Helper()
+	f.start(opts)
+	f.awaitTimers(time.Second, time.Second) // the Fig poll, the vault poll
+	f.clock.Add(halfPoll)
+	f.awaitTimers(halfPoll, halfPoll)
+}
+
+const (
+	halfPoll = 500 * time.Millisecond // half the fixture's poll interval
+	window   = 25 * time.Millisecond  // the coalescing window of steppedOptions
+)
+
+// awaitTimers waits until the agent waits for exactly these durations on
+// its clock (soonest first): it has finished reacting to the last step.
+func (f *fixture) awaitTimers(want ...time.Duration) {
+	f.t.Helper()
+	testutil.Eventually(f.t, fmt.Sprintf("the agent waiting for %v", want), 15*time.Second, func() bool {
+		return slices.Equal(f.clock.Pending(), want)
+	})
 }
 
 // start runs the agent in sidecar mode and waits for the first file.
@@ -89,8 +157,17 @@ func (f *fixture) start(opts agent.Options) (stop func() error) {
 		return <-done
 	}
 	f.t.Cleanup(func() { _ = stop() })
-	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.awaitRunning(a)
 	return stop
+}
+
+// awaitRunning waits for a's first render and for Run to watch the files:
+// Ready comes before the watch, and Run starts the pollers after it, so a
+// poller waiting on the clock means that a file changed now is seen.
+func (f *fixture) awaitRunning(a *agent.Agent) {
+	f.t.Helper()
+	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.eventually("the pollers started", func() bool { return len(f.clock.Pending()) > 0 })
 }
 
 // file returns the output as the .NET JSON provider would see it: a map of

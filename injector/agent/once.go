@@ -24,8 +24,12 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 			a.log.Info("removed temp files left by an earlier crash", "output", t.out.Path, "count", n)
 		}
 	}
+	// initTimeout is kept twice: on the agent's clock, so no retry is
+	// waited for that would come after it, and as a deadline in real time
+	// that also ends a request in flight.
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.InitTimeout.D())
 	defer cancel()
+	giveUpAt := a.opts.Clock.Now().Add(a.cfg.InitTimeout.D())
 	started := false
 	var lastErr error
 	for failures := 1; ; failures++ {
@@ -45,10 +49,13 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 			lastErr = err
 		}
 		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, retryAfter(err, 0), r) })
-		a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
-		if !sleep(ctx, wait) {
-			return fmt.Errorf("gave up after %s (initTimeout): %w", a.cfg.InitTimeout.D(), OneLine(lastErr))
+		if !a.opts.Clock.Now().Add(wait).After(giveUpAt) {
+			a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
+			if ok, _ := a.sleep(ctx, wait, nil); ok {
+				continue
+			}
 		}
+		return fmt.Errorf("gave up after %s (initTimeout): %w", a.cfg.InitTimeout.D(), OneLine(lastErr))
 	}
 }
 
@@ -60,18 +67,6 @@ func (a *Agent) MergeOnce(ctx context.Context) (merge.Result, error) {
 		return merge.Result{}, OneLine(err)
 	}
 	return a.merged()
-}
-
-// sleep waits d or until ctx ends; it reports whether the wait completed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // OneLine flattens joined errors into one line, for init mode's exit reason

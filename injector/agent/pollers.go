@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"math/rand/v2"
-	"reflect"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
@@ -25,10 +24,11 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 	failures := 0
 	restarting := false // Fig keeps answering restartRequested until a new session reports: act once
 	for {
-		fetch, restart := false, false
-		if !sleepOrKick(ctx, wait, kick, &fetch) {
+		ok, fetch := a.sleep(ctx, wait, kick)
+		if !ok {
 			return
 		}
+		restart := false
 		if !fetch {
 			resp, err := f.status(ctx, f.withAppHealth(ctx, a.health.figHealth()), a.health.figProperties())
 			switch {
@@ -53,7 +53,7 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			fetch = resp.SettingUpdateAvailable || failures > 0 || restart
 		}
 		if fetch {
-			detected := a.opts.Now()
+			detected := a.opts.Clock.Now()
 			entries, err := f.load(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -76,25 +76,9 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			send(ctx, events, event{at: detected, kind: figChanged, fig: entries})
 		}
 		if restart {
-			send(ctx, events, event{at: a.opts.Now(), kind: restartRequested})
+			send(ctx, events, event{at: a.opts.Clock.Now(), kind: restartRequested})
 		}
 		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(f.interval, r) })
-	}
-}
-
-// sleepOrKick waits d, or until a kick (setting *kicked), or until ctx ends
-// (returning false).
-func sleepOrKick(ctx context.Context, d time.Duration, kick <-chan struct{}, kicked *bool) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	case <-kick:
-		*kicked = true
-		return true
 	}
 }
 
@@ -113,24 +97,26 @@ type vaultPoller struct {
 
 // startVaultPollers starts a poller for every vault that has none yet (a
 // Fig value may have started referencing a new vault).
-func (a *Agent) startVaultPollers(ctx context.Context, pollers map[string]*vaultPoller, events chan<- event) {
-	for _, url := range a.vaults.urls() {
-		if _, ok := pollers[url]; ok {
+func (a *Agent) startVaultPollers(ctx context.Context, events chan<- event) {
+	for _, v := range a.vaults.all() {
+		if v.poller != nil {
 			continue
 		}
-		p := &vaultPoller{reqs: make(chan keyvault.Request, 1), sent: a.state.reqs[url]}
-		pollers[url] = p
-		snap, ok := a.state.snaps[url]
-		go a.pollVault(ctx, url, snap, a.state.reqs[url], ok, p.reqs, events)
+		v.poller = &vaultPoller{reqs: make(chan keyvault.Request, 1)}
+		if v.snap != nil {
+			v.poller.sent = v.snap.Request()
+		}
+		go a.pollVault(ctx, v, v.snap, v.poller.reqs, events)
 	}
 }
 
 // requestVaults hands each poller the request the current Fig values imply,
 // when it changed.
-func (a *Agent) requestVaults(pollers map[string]*vaultPoller) {
-	for url, p := range pollers {
-		req := a.vaults.get(url).request(a.state.refs[url])
-		if reflect.DeepEqual(req, p.sent) {
+func (a *Agent) requestVaults() {
+	for _, v := range a.vaults.all() {
+		p := v.poller
+		req := v.request()
+		if p == nil || req.Equal(p.sent) {
 			continue
 		}
 		p.sent = req
@@ -144,26 +130,27 @@ func (a *Agent) requestVaults(pollers map[string]*vaultPoller) {
 
 // pollVault polls one vault on its jittered interval (SPEC §2.3: the cheaper
 // of one list pass or one GET per secret, then GETs of changed secrets
-// only), and fetches at once when the run loop sends a new request.
-func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapshot, cur keyvault.Request, have bool, reqs <-chan keyvault.Request, events chan<- event) {
-	v := a.vaults.get(url)
-	name := status.KeyVaultSource(url)
+// only), and fetches at once when the run loop sends a new request. It
+// starts from last (nil: nothing to poll until a request arrives) and reads
+// only v's client and interval: the run loop owns the rest of v.
+func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot, reqs <-chan keyvault.Request, events chan<- event) {
+	name := v.healthName()
 	a.health.track(name, v.interval)
 	wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.Startup(v.interval, r) })
 	failures := 0
 	var pending *keyvault.Request
 	for {
-		t := time.NewTimer(wait)
+		timer, stop := a.opts.Clock.Timer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
+			stop()
 			return
 		case req := <-reqs:
 			pending = &req
-		case <-t.C:
+		case <-timer:
 		}
-		t.Stop()
-		detected := a.opts.Now()
+		stop()
+		detected := a.opts.Clock.Now()
 		var (
 			next    keyvault.Snapshot
 			changed bool
@@ -173,8 +160,8 @@ func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapsho
 		case pending != nil:
 			next, err = v.kv.Fetch(ctx, *pending)
 			changed = true
-		case have:
-			next, changed, err = v.kv.Poll(ctx, snap)
+		case last != nil:
+			next, changed, err = v.kv.Poll(ctx, *last)
 		default:
 			wait = v.interval // nothing to poll until a request arrives
 			continue
@@ -188,17 +175,14 @@ func (a *Agent) pollVault(ctx context.Context, url string, snap keyvault.Snapsho
 			wait = a.draw(func(r *rand.Rand) time.Duration {
 				return a.sched.AfterFailure(failures, retryAfter(err, v.interval), r)
 			})
-			a.log.Warn("Key Vault poll failed; keeping the last good values", "vault", url, "error", err.Error(), "retry_in", wait.String())
+			a.log.Warn("Key Vault poll failed; keeping the last good values", "vault", v.kv.URL(), "error", err.Error(), "retry_in", wait.String())
 			continue
 		}
 		failures = 0
 		a.health.succeeded(name)
-		if pending != nil {
-			cur = *pending
-		}
-		snap, have, pending = next, true, nil
+		last, pending = &next, nil
 		if changed {
-			send(ctx, events, event{at: detected, kind: vaultChanged, url: url, req: cur, snap: next})
+			send(ctx, events, event{at: detected, kind: vaultChanged, vault: v, snap: next})
 		}
 		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.interval, r) })
 	}

@@ -67,7 +67,7 @@ func TestSecretsNeverLeakInEscapedForm(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	f.eventually("the first render", func() bool { return a.Health().Ready() })
+	f.awaitRunning(a)
 
 	// The template now quotes the secret in its error; the vault echoes it.
 	writeFile(t, tmpl, `{{ env (get "PaymentApiKey") }}`)

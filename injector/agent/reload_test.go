@@ -41,11 +41,7 @@ func newReloadFixture(t *testing.T) *reloadFixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() { rf.done <- rf.agent.Run(ctx) }()
-	rf.eventually("the first render", func() bool { return rf.agent.Health().Ready() })
-	// Run watches the file after the first render, then starts polling: a
-	// poll after it says the edit that follows is seen.
-	polls := rf.env.Fig.Requests(figapi.RouteStatus)
-	rf.eventually("a Fig poll (the file is watched)", func() bool { return rf.env.Fig.Requests(figapi.RouteStatus) > polls })
+	rf.awaitRunning(rf.agent)
 	return rf
 }
 

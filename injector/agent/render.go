@@ -20,19 +20,13 @@ var errUnresolved = errors.New("unresolved Key Vault references")
 // merged merges the last good values of every source.
 func (a *Agent) merged() (merge.Result, error) {
 	in := merge.Input{Fig: a.state.fig, Resolved: map[string]secret.Value{}}
-	for _, url := range a.vaults.urls() {
-		snap, ok := a.state.snaps[url]
-		if !ok {
+	for _, v := range a.vaults.all() {
+		if v.snap == nil {
 			continue
 		}
-		maps.Copy(in.Resolved, snap.Resolved())
-		for _, e := range snap.Entries() {
-			if e.Origin == source.OriginPrefix {
-				in.Prefix = append(in.Prefix, e)
-			} else {
-				in.Explicit = append(in.Explicit, e)
-			}
-		}
+		maps.Copy(in.Resolved, v.snap.Resolved())
+		in.Prefix = append(in.Prefix, v.snap.PrefixEntries()...)
+		in.Explicit = append(in.Explicit, v.snap.ExplicitEntries()...)
 	}
 	a.rememberValues(in)
 	res := merge.Merge(in)

@@ -16,13 +16,12 @@ import (
 
 // event is one thing a poller or the file watcher saw.
 type event struct {
-	at   time.Time // when the change was detected, for change-to-file latency
-	kind eventKind
-	fig  []source.Entry    // figChanged
-	url  string            // vaultChanged
-	req  keyvault.Request  // vaultChanged: the request snap answers
-	snap keyvault.Snapshot // vaultChanged
-	path string            // fileChanged
+	at    time.Time // when the change was detected, for change-to-file latency
+	kind  eventKind
+	fig   []source.Entry    // figChanged
+	vault *vault            // vaultChanged
+	snap  keyvault.Snapshot // vaultChanged
+	path  string            // fileChanged
 }
 
 // eventKind says what an event reports. The zero value is no kind, so an
@@ -64,27 +63,29 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.fig != nil {
 		go a.pollFig(ctx, events, figKick)
 	}
-	pollers := map[string]*vaultPoller{}
-	a.startVaultPollers(ctx, pollers, events)
+	a.startVaultPollers(ctx, events)
 	var (
-		retry    <-chan time.Time // armed after a failed write: retry without waiting for a change
-		failures int
+		retry     <-chan time.Time // armed after a failed write: retry without waiting for a change
+		stopRetry = func() bool { return false }
+		failures  int
 	)
+	defer func() { stopRetry() }()
 	for {
 		var batch []event
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-retry:
-			batch = []event{{at: a.opts.Now()}}
+			batch = []event{{at: a.opts.Clock.Now()}}
 		case ev := <-events:
 			batch = a.coalesce(ctx, ev, events)
 			if err := a.apply(parent, batch, figKick); err != nil {
 				return err
 			}
-			a.startVaultPollers(ctx, pollers, events)
-			a.requestVaults(pollers)
+			a.startVaultPollers(ctx, events)
+			a.requestVaults()
 		}
+		stopRetry()
 		retry = nil
 		rendered := a.renderBatch(ctx, batch)
 		if a.restarter != nil && slices.ContainsFunc(batch, func(ev event) bool { return ev.kind == restartRequested }) {
@@ -95,7 +96,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			continue
 		}
 		failures++
-		retry = time.After(a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, 0, r) }))
+		retry, stopRetry = a.opts.Clock.Timer(a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, 0, r) }))
 	}
 }
 
@@ -103,13 +104,13 @@ func (a *Agent) Run(ctx context.Context) error {
 // the first, so a burst gives one write and one notification.
 func (a *Agent) coalesce(ctx context.Context, first event, events <-chan event) []event {
 	batch := []event{first}
-	t := time.NewTimer(a.opts.CoalesceWindow)
-	defer t.Stop()
+	window, stop := a.opts.Clock.Timer(a.opts.CoalesceWindow)
+	defer stop()
 	for {
 		select {
 		case ev := <-events:
 			batch = append(batch, ev)
-		case <-t.C:
+		case <-window:
 			return batch
 		case <-ctx.Done():
 			return batch
@@ -122,20 +123,12 @@ func (a *Agent) apply(ctx context.Context, batch []event, figKick chan<- struct{
 	for _, ev := range batch {
 		switch ev.kind {
 		case figChanged:
-			keys, values := make([]string, len(ev.fig)), make([]string, len(ev.fig))
-			for i, e := range ev.fig {
-				keys[i], values[i] = e.Key, e.Value.Reveal()
-			}
-			refs, refused, err := a.vaults.references(keys, values)
-			if err != nil {
+			if err := a.takeFig(ev.fig); err != nil {
 				a.log.Error("Fig values rejected; keeping the last good ones", "error", err.Error())
-				continue
 			}
-			a.state.fig, a.state.refs, a.state.refused = ev.fig, refs, refused
-			a.reportRefused(refused)
 		case vaultChanged:
-			if reflect.DeepEqual(ev.req, a.vaults.get(ev.url).request(a.state.refs[ev.url])) {
-				a.state.snaps[ev.url], a.state.reqs[ev.url] = ev.snap, ev.req
+			if ev.snap.Request().Equal(ev.vault.request()) { // not an answer to a request since superseded
+				ev.vault.snap = &ev.snap
 			}
 		case fileChanged:
 			if err := a.fileChanged(ctx, ev.path, figKick); err != nil {
@@ -167,7 +160,7 @@ func (a *Agent) renderBatch(ctx context.Context, batch []event) bool {
 				first = ev.at
 			}
 		}
-		a.opts.Metrics.ObserveChangeToFile(a.opts.Now().Sub(first))
+		a.opts.Metrics.ObserveChangeToFile(a.opts.Clock.Now().Sub(first))
 	}
 	return true
 }
@@ -175,12 +168,7 @@ func (a *Agent) renderBatch(ctx context.Context, batch []event) bool {
 // fetchPending reports whether some vault's snapshot does not yet answer its
 // current request.
 func (a *Agent) fetchPending() bool {
-	for _, url := range a.vaults.urls() {
-		if !reflect.DeepEqual(a.state.reqs[url], a.vaults.get(url).request(a.state.refs[url])) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(a.vaults.all(), (*vault).pending)
 }
 
 // fileChanged reacts to a watched file: the configuration (restart with the
@@ -275,7 +263,7 @@ func (a *Agent) watchFiles(ctx context.Context, events chan<- event) (*watch.Wat
 					return
 				}
 				select {
-				case events <- event{at: a.opts.Now(), kind: fileChanged, path: ev.Path}:
+				case events <- event{at: a.opts.Clock.Now(), kind: fileChanged, path: ev.Path}:
 				case <-ctx.Done():
 					return
 				}

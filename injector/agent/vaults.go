@@ -16,6 +16,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/secret"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/injector/status"
 )
 
 // vaultSet owns one keyvault.Vault per vault URL for the life of the agent:
@@ -40,11 +41,19 @@ type vaultSet struct {
 	parser keyvault.Parser
 }
 
-// vault is one vault and what the agent reads from it.
+// vault is the one owner of everything the agent knows about one vault: its
+// client and configuration (fixed once registered), the references to it in
+// the last good Fig values, its last good snapshot, and the run loop's
+// handle on its poller. refs, snap and poller belong to the goroutine
+// running RenderOnce or Run; a poller goroutine reads only kv and interval.
 type vault struct {
 	kv       *keyvault.Vault
 	static   keyvault.Request // prefix and explicit mappings from the config
 	interval time.Duration
+
+	refs   []keyvault.Ref     // references to this vault in the last good Fig values
+	snap   *keyvault.Snapshot // the last good answer; nil before the first
+	poller *vaultPoller       // nil until Run starts its poller
 }
 
 func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time, l limits) (*vaultSet, error) {
@@ -135,11 +144,15 @@ func (s *vaultSet) get(url string) *vault {
 	return s.vaults[url]
 }
 
-// urls returns every registered vault URL, configured vaults first.
-func (s *vaultSet) urls() []string {
+// all returns every registered vault, configured vaults first.
+func (s *vaultSet) all() []*vault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.order)
+	out := make([]*vault, len(s.order))
+	for i, url := range s.order {
+		out[i] = s.vaults[url]
+	}
+	return out
 }
 
 // references finds the Key Vault references among values and groups them
@@ -203,9 +216,22 @@ func (s *vaultSet) readSecretURI(ctx context.Context, uri string) (secret.Value,
 	return snap.Resolved()[ref.Raw], nil
 }
 
-// request is a vault's full request: its static part plus the references.
-func (v *vault) request(refs []keyvault.Ref) keyvault.Request {
+// request is what the agent now asks of the vault: its static part plus the
+// references in the last good Fig values.
+func (v *vault) request() keyvault.Request {
 	r := v.static
-	r.References = refs
+	r.References = v.refs
 	return r
 }
+
+// pending reports whether the last good snapshot does not answer the
+// current request (none does, unless the request is empty).
+func (v *vault) pending() bool {
+	if v.snap == nil {
+		return !v.request().IsEmpty()
+	}
+	return !v.snap.Request().Equal(v.request())
+}
+
+// healthName is the vault's name in health and metrics.
+func (v *vault) healthName() string { return status.KeyVaultSource(v.kv.URL()) }

@@ -69,6 +69,10 @@ type Options struct {
 	// defaults to Logger).
 	FigOptions   figapi.Options
 	EntraOptions entra.Options
+	// KeyVaultNow is the vaults' clock (secret timestamps); nil means
+	// time.Now. A test whose agent runs on a fake clock passes it here and
+	// as FigOptions.Now, so change stamps and the agent's cursors agree.
+	KeyVaultNow func() time.Time
 }
 
 // Env is a running dev environment. Its fields do not change after Start;
@@ -220,7 +224,7 @@ func (e *Env) start(ctx context.Context, opts Options, p *plan) error {
 		}
 		kv, err := keyvault.New(keyvault.Options{
 			Name: v.name, TenantID: p.tenant, Validator: e.Entra,
-			Authority: strings.TrimSuffix(e.EntraURL, "/"), Logger: e.log,
+			Authority: strings.TrimSuffix(e.EntraURL, "/"), Logger: e.log, Now: opts.KeyVaultNow,
 		})
 		if err != nil {
 			ln.Close()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type server struct {
 	ln  net.Listener
 	srv *http.Server
 	err error // set by serve, read after it returned
+
+	mu      sync.Mutex
+	busy    int           // requests being handled
+	drained chan struct{} // closed when busy drops to 0 after shutdown began
 }
 
 // listen opens a TCP listener; port 0 picks a free one. The error names the
@@ -54,17 +59,56 @@ func newServer(ln net.Listener, h http.Handler, cfg *tls.Config, log *slog.Logge
 	}}
 }
 
+// counted counts the requests being handled, for shutdown.
+func (s *server) counted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.busy++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.busy--; s.busy == 0 && s.drained != nil {
+				close(s.drained)
+				s.drained = nil
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
 func (s *server) serve() {
+	s.srv.Handler = s.counted(s.srv.Handler)
 	if err := s.srv.ServeTLS(s.ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
 		s.err = fmt.Errorf("serve %s: %w", s.ln.Addr(), err)
 	}
 }
 
-// shutdown lets requests in flight finish for a moment, then closes.
+// shutdown stops accepting, lets requests in flight finish for a moment,
+// then closes. It waits for requests, not for connections:
+// http.Server.Shutdown holds an idle HTTP/2 connection for a second after
+// its GOAWAY, which would make every Close (every test) a second slower per
+// emulator.
 func (s *server) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if s.srv.Shutdown(ctx) != nil {
-		s.srv.Close()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = s.srv.Shutdown(ctx) // closes the listener first
+	}()
+	s.mu.Lock()
+	drained := make(chan struct{})
+	if s.busy == 0 {
+		close(drained)
+	} else {
+		s.drained = drained
 	}
+	s.mu.Unlock()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+	}
+	_ = s.srv.Close()
+	<-stopped
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
-	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 func TestTokenErrors(t *testing.T) {
@@ -87,7 +87,7 @@ func TestTokenResponseAndValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := devtest.NewClock(time.Now())
+			clk := testutil.NewClock(time.Now())
 			opts := tt.opts
 			opts.Now = clk.Now
 			r := newRig(t, opts)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -34,13 +35,13 @@ type env struct {
 	t      *testing.T
 	srv    *figapi.Server
 	url    string
-	clock  *devtest.Clock
+	clock  *testutil.Clock
 	events devtest.Events[figapi.Event]
 }
 
 func newEnv(t *testing.T, opts figapi.Options) *env {
 	t.Helper()
-	e := &env{t: t, clock: devtest.NewClock(time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC))}
+	e := &env{t: t, clock: testutil.NewClock(time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC))}
 	opts.Now = e.clock.Now
 	opts.Observe = e.events.Add
 	e.srv = figapi.New(opts)

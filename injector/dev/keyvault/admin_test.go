@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 func TestNewValidatesOptions(t *testing.T) {
@@ -37,7 +37,7 @@ func TestNewValidatesOptions(t *testing.T) {
 }
 
 func TestAdminAPI(t *testing.T) {
-	clk := devtest.NewClock(time.Unix(1_800_000_000, 0))
+	clk := testutil.NewClock(time.Unix(1_800_000_000, 0))
 	kv, err := keyvault.New(keyvault.Options{Name: vaultName, TenantID: tenantID, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestAdminAPI(t *testing.T) {
 // TestAdminChangesShowOnTheWire checks that updated moves and that an
 // admin change is what the next GET returns.
 func TestAdminChangesShowOnTheWire(t *testing.T) {
-	clk := devtest.NewClock(time.Unix(1_800_000_000, 0))
+	clk := testutil.NewClock(time.Unix(1_800_000_000, 0))
 	e := newEnv(t, keyvault.Options{Now: clk.Now})
 	v, err := e.kv.SetSecret("flag", "on")
 	if err != nil {

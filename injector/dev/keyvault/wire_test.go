@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fig-injector/fig-injector/injector/dev/internal/devtest"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 func TestChallenge(t *testing.T) {
@@ -100,7 +100,7 @@ func TestWithoutValidatorAnyBearerIsAccepted(t *testing.T) {
 // TestJSONShapes compares whole response bodies with contracts/azure.md §4.3.
 func TestJSONShapes(t *testing.T) {
 	created := time.Unix(1735787165, 0)
-	clk := devtest.NewClock(created)
+	clk := testutil.NewClock(created)
 	e := newEnv(t, keyvault.Options{Now: clk.Now})
 	nbf, exp := time.Unix(1735787145, 0), time.Unix(1767323045, 0)
 	v1, err := e.kv.SetSecret("db-password", "s3cr3t!", keyvault.WithContentType("text/plain"),

@@ -13,6 +13,7 @@ import (
 	kvemu "github.com/fig-injector/fig-injector/injector/dev/keyvault"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/keyvault"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // mapAll maps secrets format(0..n-1) to keys "K<i>".
@@ -135,8 +136,7 @@ func TestPollFetchesOnlyWhatChanged(t *testing.T) {
 // the same attributes.updated (one-second resolution), so a list cannot show
 // it: a version fetched that close to its update is fetched once more.
 func TestPollSeesARotationWithinTheSameSecond(t *testing.T) {
-	clock := &manualClock{}
-	clock.Set(time.Now().Truncate(time.Second))
+	clock := testutil.NewClock(time.Now().Truncate(time.Second))
 	e := newEnvClock(t, clock.Now)
 	e.seed("s%04d", 100)
 	v := e.vault(keyvault.VaultOptions{Now: clock.Now})
@@ -145,7 +145,7 @@ func TestPollSeesARotationWithinTheSameSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.set("s0007", "rotated in the same second")
-	clock.Set(clock.Now().Add(time.Minute)) // the next poll interval
+	clock.Add(time.Minute) // the next poll interval
 	snap, _, err = v.Poll(testContext(t), snap)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestPollPrefixSecretsComeAndGo(t *testing.T) {
 func TestPollPinnedNeverRepolled(t *testing.T) {
 	e := newEnv(t)
 	v1 := e.set("db-password", "first")
-	clock := &manualClock{t: time.Now()}
+	clock := testutil.NewClock(time.Now())
 	exp := clock.Now().Add(time.Hour)
 	v2 := e.set("cert", "pem", kvemu.WithExpires(exp))
 	v := e.vault(keyvault.VaultOptions{Now: clock.Now})
@@ -225,7 +225,7 @@ func TestPollPinnedNeverRepolled(t *testing.T) {
 		t.Errorf("Db = %q, want the pinned first", got)
 	}
 	// Time passes the pinned version's exp: it goes missing without a request.
-	clock.Set(exp.Add(time.Second))
+	clock.Add(time.Hour + time.Second)
 	snap = poll(t, e, v, snap, counts{0, 0}, true)
 	if got := valueOf(snap, "Cert"); got != "<absent>" {
 		t.Errorf("expired pinned Cert still delivered")

@@ -2,6 +2,7 @@ package keyvault
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fig-injector/fig-injector/injector/rules"
@@ -33,6 +34,30 @@ type Mapping struct {
 	Version string
 	// Optional leaves a missing secret out instead of failing.
 	Optional bool
+}
+
+// Equal reports whether r and o ask for the same secrets with the same keys:
+// the same prefix, mappings and references, in the same order. A nil list
+// equals an empty one (a Snapshot holds a copy, in which an empty list may
+// have become nil).
+func (r Request) Equal(o Request) bool {
+	return r.Prefix == o.Prefix && slices.Equal(r.Secrets, o.Secrets) && slices.Equal(r.References, o.References)
+}
+
+// IsEmpty reports whether r asks for nothing (a vault no Fig value
+// references any longer, and that has no configuration of its own).
+func (r Request) IsEmpty() bool {
+	return r.Prefix == "" && len(r.Secrets) == 0 && len(r.References) == 0
+}
+
+// prefixKey returns the configuration key a prefix secret of r gets: none
+// for a pinned version (prefix secrets are followed at their latest), a name
+// without r's prefix, or a name that is only the prefix.
+func (r Request) prefixKey(k id, name string) (key string, ok bool) {
+	if r.Prefix == "" || k.version != "" || !hasPrefixFold(name, r.Prefix) {
+		return "", false
+	}
+	return prefixKey(name, r.Prefix)
 }
 
 // id identifies a tracked secret: its name in lower case (Key Vault names

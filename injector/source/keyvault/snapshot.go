@@ -43,16 +43,44 @@ type Secret struct {
 	// Missing is why the secret counts as missing ("not found", "disabled",
 	// "expired at …", "not valid before …"), "" when it is usable.
 	Missing string
+	// Keys are the configuration keys the secret backs in its Snapshot:
+	// those of the explicit mappings that name it (and its version), and
+	// for a prefix secret the key its name gives. Set by Snapshot.Secrets.
+	Keys []string
+	// References are the Raw texts of the request's references that it
+	// resolves: the Fig settings holding them take its value too. Set by
+	// Snapshot.Secrets.
+	References []string
 }
 
 // Vault returns the vault URL the snapshot was taken from.
 func (s Snapshot) Vault() string { return s.vault }
 
+// Request returns the request the snapshot answers.
+func (s Snapshot) Request() Request { return s.req.clone() }
+
 // Entries returns the configuration entries: prefix secrets (OriginPrefix)
 // then explicit mappings (OriginExplicit), in precedence order, each sorted
-// by key. Secrets
-// that are missing are left out.
+// by key. Secrets that are missing are left out.
 func (s Snapshot) Entries() []source.Entry { return slices.Clone(s.entries) }
+
+// PrefixEntries returns the entries of prefix secrets (OriginPrefix), sorted
+// by key: the lower of the snapshot's two precedences.
+func (s Snapshot) PrefixEntries() []source.Entry { return s.entriesOf(source.OriginPrefix) }
+
+// ExplicitEntries returns the entries of explicit mappings (OriginExplicit),
+// sorted by key: they win over prefix secrets and Fig.
+func (s Snapshot) ExplicitEntries() []source.Entry { return s.entriesOf(source.OriginExplicit) }
+
+func (s Snapshot) entriesOf(o source.Origin) []source.Entry {
+	var out []source.Entry
+	for _, e := range s.entries {
+		if e.Origin == o {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // Resolved returns the values of the request's references, keyed by their
 // Raw text.
@@ -65,11 +93,14 @@ func (s Snapshot) Missing() []Secret { return slices.Clone(s.missing) }
 // the snapshot sent to the vault (retries and challenges included).
 func (s Snapshot) Requests() int { return s.requests }
 
-// Secrets returns every tracked secret, sorted by name and version.
+// Secrets returns every tracked secret, sorted by name and version, with
+// the keys and references it backs.
 func (s Snapshot) Secrets() []Secret {
 	out := make([]Secret, 0, len(s.items))
 	for k, it := range s.items {
-		out = append(out, secretOf(k, it, s.at))
+		sec := secretOf(k, it, s.at)
+		sec.Keys, sec.References = s.req.backedBy(k, it.name)
+		out = append(out, sec)
 	}
 	slices.SortFunc(out, func(a, b Secret) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Version, b.Version))
@@ -117,14 +148,9 @@ func (v *Vault) newSnapshot(req Request, items map[id]item, listCost int, now ti
 			s.resolved[ref.Raw] = it.value
 		}
 	}
-	if req.Prefix != "" {
-		for k, it := range items {
-			if k.version != "" || !hasPrefixFold(it.name, req.Prefix) || it.missing(now) != "" {
-				continue
-			}
-			if key, ok := prefixKey(it.name, req.Prefix); ok {
-				s.entries = append(s.entries, source.Entry{Key: key, Value: it.value, Secret: true, Origin: source.OriginPrefix})
-			}
+	for k, it := range items {
+		if key, ok := req.prefixKey(k, it.name); ok && it.missing(now) == "" {
+			s.entries = append(s.entries, source.Entry{Key: key, Value: it.value, Secret: true, Origin: source.OriginPrefix})
 		}
 	}
 	slices.SortFunc(s.entries, func(a, b source.Entry) int {
@@ -143,6 +169,25 @@ func (v *Vault) newSnapshot(req Request, items map[id]item, listCost int, now ti
 		}
 	}
 	return s, nil
+}
+
+// backedBy returns the configuration keys and the references that the
+// secret k (named name in the vault) backs under r.
+func (r Request) backedBy(k id, name string) (keys, refs []string) {
+	for _, m := range r.Secrets {
+		if idOf(m.Name, m.Version) == k {
+			keys = append(keys, m.Key)
+		}
+	}
+	if key, ok := r.prefixKey(k, name); ok {
+		keys = append(keys, key)
+	}
+	for _, ref := range r.References {
+		if idOf(ref.Name, ref.Version) == k {
+			refs = append(refs, ref.Raw)
+		}
+	}
+	return keys, refs
 }
 
 // rank orders origins by precedence, lowest first (SPEC §2.1 rule 4).

@@ -1,36 +1,12 @@
 // Package devtest holds what the emulators' tests share, so it exists once
-// instead of as copies: a settable clock for their Options.Now and a
-// recorder for their Options.Observe. Only tests import it.
+// instead of as copies: a recorder for their Options.Observe (their clock is
+// internal/testutil.Clock, shared with the agent's tests). Only tests import
+// it.
 package devtest
 
 import (
 	"sync"
-	"time"
 )
-
-// Clock is a time source a test moves by hand. It is safe for concurrent
-// use: the emulator reads it on request goroutines.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a Clock showing t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Add moves the clock by d.
-func (c *Clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // Events records an emulator's events. It is safe for concurrent use: the
 // emulator calls Observe on request goroutines.

@@ -3,22 +3,9 @@ package devtest
 import (
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-func TestClockMovesOnlyWhenTold(t *testing.T) {
-	start := time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC)
-	c := NewClock(start)
-	if got := c.Now(); !got.Equal(start) {
-		t.Errorf("Now() = %s, want %s", got, start)
-	}
-	c.Add(90 * time.Second)
-	if got, want := c.Now(), start.Add(90*time.Second); !got.Equal(want) {
-		t.Errorf("after Add(90s): Now() = %s, want %s", got, want)
-	}
-}
 
 func TestEventsRecordsConcurrentAddsAndCopies(t *testing.T) {
 	var l Events[int]
