@@ -31,7 +31,7 @@ unit:
 
 # The packages whose correctness depends on concurrency run again under the race detector.
 race:
-	$(GO) test -count=1 -race ./injector/agent/... ./injector/output/... ./injector/watch/... ./injector/source/... ./injector/webhook/...
+	$(GO) test -count=1 -race ./injector/agent/... ./injector/output/... ./injector/watch/... ./injector/source/... ./injector/webhook/... ./injector/relay/...
 
 e2e:
 	@bash hack/e2e.sh
