@@ -105,12 +105,11 @@ func ruleExprs(t *testing.T, rules *unstructured.Unstructured) []string {
 // dashboard ConfigMap, and all the metric names the panels show.
 func dashboardQueries(t *testing.T, r rendered) (exprs, shown []string) {
 	t.Helper()
-	cm := r.one(t, "ConfigMap")
-	for _, o := range r["ConfigMap"] {
-		if strings.HasSuffix(o.GetName(), "-dashboard") {
-			cm = o
-		}
+	i := slices.IndexFunc(r["ConfigMap"], func(o *unstructured.Unstructured) bool { return o.GetName() == chartRelease+"-dashboard" })
+	if i < 0 {
+		t.Fatalf("no ConfigMap %s-dashboard rendered", chartRelease)
 	}
+	cm := r["ConfigMap"][i]
 	if cm.GetLabels()["grafana_dashboard"] != "1" {
 		t.Errorf("dashboard ConfigMap %s labels %v: no grafana_dashboard=1 for Grafana's sidecar", cm.GetName(), cm.GetLabels())
 	}
@@ -201,6 +200,12 @@ var promqlKeywords = map[string]bool{
 
 var promqlGrouping = map[string]bool{"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true}
 
+// isAggregationGrouping: an identifier before "by" or "without" is an
+// aggregation operator (sum by (…) (…)), not a metric.
+func isAggregationGrouping(next string) bool {
+	return strings.EqualFold(next, "by") || strings.EqualFold(next, "without")
+}
+
 // metricNames returns the metric names a valid PromQL expression selects:
 // identifiers that are not keywords, not function or aggregation names
 // (followed by "("), and not label names in a grouping list. promtool
@@ -219,7 +224,7 @@ func metricNames(expr string) []string {
 			for i < len(tokens) && tokens[i] != ")" {
 				i++ // the label list
 			}
-		case tok == "(" || tok == ")" || promqlKeywords[strings.ToLower(tok)] || next == "(":
+		case tok == "(" || tok == ")" || promqlKeywords[strings.ToLower(tok)] || next == "(" || isAggregationGrouping(next):
 		default:
 			names = append(names, tok)
 		}
@@ -240,6 +245,7 @@ func TestMetricNames(t *testing.T) {
 		{`sum(rate(x_total[5m] offset 1h)) without (le) / ignoring (a, b) group_left (c) y`, []string{"x_total", "y"}},
 		{`absent(d{namespace="fig-system"}) and 1e3 < bool e`, []string{"d", "e"}},
 		{`max (f) by (vault) == 1`, []string{"f"}},
+		{`g * on (pod) group_left (node) h`, []string{"g", "h"}},
 	} {
 		if diff := cmp.Diff(tc.want, metricNames(tc.expr)); diff != "" {
 			t.Errorf("metricNames(%q) (-want +got):\n%s", tc.expr, diff)
