@@ -4,8 +4,8 @@
 # Builds kube-apiserver, etcd, kubectl and helm from the Go module proxy into a
 # version-keyed cache (hack/k8s-assets.sh; about 6 minutes the first time, a
 # fraction of a second after), Helm v3 next to it for a second lint of the
-# chart, and promtool for the chart's alerting rules (hack/promtool.sh, about
-# a minute the first time), then runs `go test -tags e2e ./test/e2e/...`
+# chart, and promtool for the chart's alerting rules (hack/promtool.sh, 2 to 3
+# minutes the first time on 2 cores), then runs `go test -tags e2e ./test/e2e/...`
 # with KUBEBUILDER_ASSETS and PATH pointing at them. The suite starts its own
 # etcd and kube-apiserver on free loopback ports and always stops them.
 #
