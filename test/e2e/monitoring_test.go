@@ -21,7 +21,8 @@ import (
 )
 
 // TestChartMonitoring renders the chart with its alerts and dashboard on
-// (relay too, for its alerts), checks that every metric an alert, a panel or
+// (relay and ServiceMonitors too: the relay's alerts need its metrics
+// scraped), checks that every metric an alert, a panel or
 // a dashboard variable queries is one the code exports and that the
 // dashboard shows every fig_injector_* metric, then has promtool check the
 // rules and run their unit tests (testdata/alerts_test.yaml: the alerts fire
@@ -32,8 +33,17 @@ func TestChartMonitoring(t *testing.T) {
 	if promtool == "" {
 		t.Fatal("E2E_PROMTOOL is not set: run the suite through hack/e2e.sh, which builds promtool")
 	}
-	r := mustRender(t, "--set", "monitoring.prometheusRule.enabled=true,monitoring.dashboard.enabled=true",
+	r := mustRender(t, "--set", "monitoring.prometheusRule.enabled=true,monitoring.dashboard.enabled=true,serviceMonitor.enabled=true",
 		"--set", "relay.enabled=true,relay.webhookSecretHash.secretName=fig-hook")
+	var monitors []string // the alerts' down rules need the webhook and the relay scraped
+	for _, sm := range r["ServiceMonitor"] {
+		endpoint := field(t, sm, "spec", "endpoints").([]any)[0].(map[string]any)
+		serverName, _, _ := unstructured.NestedString(endpoint, "tlsConfig", "serverName")
+		monitors = append(monitors, sm.GetName()+" "+serverName)
+	}
+	if diff := cmp.Diff([]string{chartRelease + " " + chartRelease + "." + chartNS + ".svc", chartRelease + "-relay " + chartRelease + "-relay." + chartNS + ".svc"}, monitors); diff != "" {
+		t.Errorf("ServiceMonitors and their TLS server names (-want +got):\n%s", diff)
+	}
 	rules := r.one(t, "PrometheusRule")
 	exprs := ruleExprs(t, rules)
 	dashboardExprs, shown := dashboardQueries(t, r)
