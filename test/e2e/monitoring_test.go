@@ -35,15 +35,7 @@ func TestChartMonitoring(t *testing.T) {
 	}
 	r := mustRender(t, "--set", "monitoring.prometheusRule.enabled=true,monitoring.dashboard.enabled=true,serviceMonitor.enabled=true",
 		"--set", "relay.enabled=true,relay.webhookSecretHash.secretName=fig-hook")
-	var monitors []string // the alerts' down rules need the webhook and the relay scraped
-	for _, sm := range r["ServiceMonitor"] {
-		endpoint := field(t, sm, "spec", "endpoints").([]any)[0].(map[string]any)
-		serverName, _, _ := unstructured.NestedString(endpoint, "tlsConfig", "serverName")
-		monitors = append(monitors, sm.GetName()+" "+serverName)
-	}
-	if diff := cmp.Diff([]string{chartRelease + " " + chartRelease + "." + chartNS + ".svc", chartRelease + "-relay " + chartRelease + "-relay." + chartNS + ".svc"}, monitors); diff != "" {
-		t.Errorf("ServiceMonitors and their TLS server names (-want +got):\n%s", diff)
-	}
+	checkServiceMonitors(t, r)
 	rules := r.one(t, "PrometheusRule")
 	exprs := ruleExprs(t, rules)
 	dashboardExprs, shown := dashboardQueries(t, r)
@@ -68,6 +60,28 @@ func TestChartMonitoring(t *testing.T) {
 		}
 	}
 
+	runPromtool(t, promtool, rules)
+}
+
+// checkServiceMonitors: the down alerts need the webhook and the relay
+// scraped, each over TLS with its own Service's name.
+func checkServiceMonitors(t *testing.T, r rendered) {
+	t.Helper()
+	var monitors []string
+	for _, sm := range r["ServiceMonitor"] {
+		endpoint := field(t, sm, "spec", "endpoints").([]any)[0].(map[string]any)
+		serverName, _, _ := unstructured.NestedString(endpoint, "tlsConfig", "serverName")
+		monitors = append(monitors, sm.GetName()+" "+serverName)
+	}
+	if diff := cmp.Diff([]string{chartRelease + " " + chartRelease + "." + chartNS + ".svc", chartRelease + "-relay " + chartRelease + "-relay." + chartNS + ".svc"}, monitors); diff != "" {
+		t.Errorf("ServiceMonitors and their TLS server names (-want +got):\n%s", diff)
+	}
+}
+
+// runPromtool writes the rules' spec next to testdata/alerts_test.yaml (which
+// names it rules.yaml) and runs promtool check rules and test rules on them.
+func runPromtool(t *testing.T, promtool string, rules *unstructured.Unstructured) {
+	t.Helper()
 	dir := t.TempDir()
 	spec, err := yaml.Marshal(field(t, rules, "spec"))
 	if err != nil {
