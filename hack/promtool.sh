@@ -2,7 +2,7 @@
 # hack/promtool.sh — builds Prometheus' promtool from the Go module proxy into a version-keyed cache
 # outside the repository and prints its path (hack/e2e.sh: the chart's alerting rules must pass
 # `promtool check rules` and `promtool test rules`). Idempotent: a promtool already built at the pinned
-# version is reused. Prometheus v3.X.Y is the Go module version v0.30X.Y; `go install module@version`
+# version is reused. Prometheus v3.16.0 is the Go module version v0.316.0; `go install module@version`
 # accepts it (its go.mod has no replace directives), so no throwaway module is needed. The build tag
 # remove_all_sd leaves out the cloud service discoveries (AWS, Azure, GCE, ...: most of the build),
 # which checking and unit-testing rules never use.
