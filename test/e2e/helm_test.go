@@ -54,6 +54,7 @@ func TestHelmChartV3(t *testing.T) {
 		t.Fatal(err)
 	}
 	optional := []string{"--set", "certManager.enabled=true,serviceMonitor.enabled=true,replicaCount=3,podDisruptionBudget.maxUnavailable=1",
+		"--set", "monitoring.prometheusRule.enabled=true,monitoring.dashboard.enabled=true",
 		"--set", "rbac.configMapNamespaces={shop},podSecurityContext.runAsUser=null,networkPolicy.enabled=true",
 		"--set-json", `networkPolicy.from=[{"ipBlock":{"cidr":"10.0.0.0/24"}}]`}
 	for _, args := range [][]string{

@@ -85,3 +85,15 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/component: relay
 {{- end }}
+
+{{/* Seconds in a Go duration such as 30s, 1m30s or 2h (the agent's and relay's interval values), for
+     PromQL thresholds, which take numbers. */}}
+{{- define "fig-injector.seconds" -}}
+{{- $total := 0.0 }}
+{{- range regexFindAll "[0-9.]+(ms|s|m|h)" . -1 }}
+{{- $n := float64 (regexFind "^[0-9.]+" .) }}
+{{- $unit := trimPrefix (regexFind "^[0-9.]+" .) . }}
+{{- $total = addf $total (mulf $n (get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0) $unit)) }}
+{{- end }}
+{{- $total }}
+{{- end }}
