@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/dev/entra"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
 )
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's utime and stime
@@ -26,12 +29,17 @@ const clockTicks = 100
 //
 //   - idle: VmRSS at the end of a 10 s window without changes (and its
 //     split: RssAnon, the heap and stacks; RssFile, the binary's own pages),
-//     and CPU time per second over that window;
+//     and CPU time per second over that window; then CPU time per request
+//     the agent makes while idle, over the next idleRequests requests (a
+//     fixed count, so the figure does not depend on how busy the machine
+//     was);
 //   - storm: 100 Fig changes per second for 10 s, then VmHWM (peak RSS) and
 //     CPU time per second over the storm.
 //
 // Set FIG_INJECTOR_BIN to a built binary (hack/bench.sh does); otherwise
-// the benchmark builds one. Run it with -benchtime=1x. The agent logs at warn level; idle-warn-log-lines/s
+// the benchmark builds one. FIG_INJECTOR_AGENT_ENV adds space-separated
+// NAME=value pairs to the agent's environment (GOGC, GOMAXPROCS… to compare
+// runtime settings). Run it with -benchtime=1x. The agent logs at warn level; idle-warn-log-lines/s
 // counts what it writes while nothing changes.
 func BenchmarkAgentProcess(b *testing.B) {
 	bin := os.Getenv("FIG_INJECTOR_BIN")
@@ -45,7 +53,7 @@ func BenchmarkAgentProcess(b *testing.B) {
 	for b.Loop() {
 		env, _ := startEnv(b, agentSeed(1000, 100))
 		cmd := exec.Command(bin, "agent", "--mode=sidecar", "--config", env.AgentConfigPath, "--listen", "", "--log-level", "warn")
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, strings.Fields(os.Getenv("FIG_INJECTOR_AGENT_ENV"))...)
 		var stderr jsonLog
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -64,6 +72,13 @@ func BenchmarkAgentProcess(b *testing.B) {
 		idleRSS := procStatus(b, pid, "VmRSS")
 		idleAnon, idleFile := procStatus(b, pid, "RssAnon"), procStatus(b, pid, "RssFile")
 		idleLogs := stderr.count() - logs0
+
+		// CPU per idle request, from here on: the first poll re-read the
+		// seed's secrets (written less than 2 s before the first render), so
+		// the steady state starts after the window above.
+		cpu0, req0 := cpuTicks(b, pid), agentRequests(env)
+		waitFor(b, "the idle requests", 5*time.Minute, func() bool { return agentRequests(env)-req0 >= idleRequests })
+		perRequest := float64(cpuTicks(b, pid)-cpu0) * 1000 / clockTicks / float64(agentRequests(env)-req0)
 
 		cpu1 := cpuTicks(b, pid)
 		stormStart := time.Now()
@@ -86,12 +101,34 @@ func BenchmarkAgentProcess(b *testing.B) {
 		b.ReportMetric(idleAnon/1024, "idle-RSS-anon-MiB")
 		b.ReportMetric(idleFile/1024, "idle-RSS-file-MiB")
 		b.ReportMetric(idleCPU, "idle-CPU-ms/s")
+		b.ReportMetric(perRequest, "idle-CPU-ms/request")
 		b.ReportMetric(peakRSS/1024, "peak-RSS-MiB")
 		b.ReportMetric(stormCPU, "storm-CPU-ms/s")
 		b.ReportMetric(float64(i)/window.Seconds(), "storm-changes/s")
 		b.ReportMetric(float64(firstFile.Milliseconds()), "exec-to-first-file-ms")
 		b.ReportMetric(float64(idleLogs)/window.Seconds(), "idle-warn-log-lines/s")
 	}
+}
+
+// idleRequests is how many idle requests the CPU-per-request figure spans:
+// about 30 s at the demo intervals (a Fig status every 2 s, four list pages
+// every 5 s).
+const idleRequests = 40
+
+// agentRequests counts every request the emulators have answered: Fig's
+// routes, Entra's, and each vault's (authentication challenges included).
+func agentRequests(env *dev.Env) int {
+	n := 0
+	for _, r := range []string{figapi.RouteHealth, figapi.RouteCapabilities, figapi.RouteAPIVersion, figapi.RouteRegister, figapi.RouteDescription, figapi.RouteSettings, figapi.RouteStatus} {
+		n += env.Fig.Requests(r)
+	}
+	for _, r := range []string{entra.RouteDiscovery, entra.RouteOpenID, entra.RouteToken} {
+		n += env.Entra.Requests(r)
+	}
+	for _, v := range env.Vaults {
+		n += v.Requests(keyvault.RouteGet) + v.Requests(keyvault.RouteList) + v.Requests(keyvault.RouteVersions) + v.Challenges()
+	}
+	return n
 }
 
 // count returns how many lines were written so far.
