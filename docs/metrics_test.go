@@ -11,15 +11,16 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/injector/webhook"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
-// agentFamilies gathers the agent's metrics from a fresh registry after
-// calling every method of status.Metrics once with zero arguments, so that
-// labelled series exist whichever methods are added later.
+// agentFamilies scrapes the agent's /metrics after calling every method of
+// status.Metrics once with zero arguments, so that labelled series exist
+// whichever methods are added later.
 func agentFamilies(t *testing.T) []*dto.MetricFamily {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m := reflect.ValueOf(status.NewMetrics(reg))
+	metrics := status.NewMetrics()
+	m := reflect.ValueOf(metrics)
 	for i := range m.NumMethod() {
 		method := m.Method(i)
 		args := make([]reflect.Value, method.Type().NumIn())
@@ -28,9 +29,10 @@ func agentFamilies(t *testing.T) []*dto.MetricFamily {
 		}
 		method.Call(args)
 	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	byName, _ := testutil.Scrape(t, status.Handler(nil, metrics))
+	families := make([]*dto.MetricFamily, 0, len(byName))
+	for _, f := range byName {
+		families = append(families, f)
 	}
 	return families
 }
@@ -91,5 +93,26 @@ func TestMetricsDocumented(t *testing.T) {
 		if strings.HasPrefix(name, "fig_injector_") && !known[name] {
 			t.Errorf("operations.md documents %s, which neither the agent nor the webhook registers", name)
 		}
+	}
+}
+
+// TestAgentRuntimeSeriesDocumented: the agent writes its go_* and
+// process_* series itself (not client_golang's collectors), so
+// operations.md names each one it serves.
+func TestAgentRuntimeSeriesDocumented(t *testing.T) {
+	section := readDoc(t, "operations.md").section(t, "## Metrics")
+	n := 0
+	for _, f := range agentFamilies(t) {
+		name := f.GetName()
+		if !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
+			continue
+		}
+		n++
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("the agent serves %s, which operations.md's metrics section does not name", name)
+		}
+	}
+	if n == 0 {
+		t.Fatal("the agent serves no go_* or process_* series")
 	}
 }
