@@ -76,6 +76,13 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 	out := make([]CustomProperty, 0, min(len(props), MaxCustomProperties))
 	names := map[string]bool{}
 	var noRoom []string // dropped for Fig's count or size limit
+	// size is the length of out's JSON, kept as properties are added: the
+	// status is sent every poll, and encoding the list again for each
+	// candidate made this quadratic (the largest share of an idle agent's
+	// CPU with 100 secrets).
+	var frame jsonWriter
+	writeCustomProperties(&frame, nil)
+	size := len(frame.b)
 	for i, p := range props {
 		if strings.TrimSpace(p.Name) == "" {
 			warn("custom property %d dropped: it has no name", i)
@@ -116,12 +123,15 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
-		var w jsonWriter
-		writeCustomProperties(&w, append(out, p))
-		if len(w.b) > MaxCustomPropertiesBytes {
+		grow := customPropertySize(p)
+		if len(out) > 0 {
+			grow++ // the comma before it
+		}
+		if size+grow > MaxCustomPropertiesBytes {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
+		size += grow
 		names[low] = true
 		out = append(out, p)
 	}
@@ -296,37 +306,49 @@ func intOfAny(v any) (n int64, ok bool, overflow uint64) {
 	return 0, false, 0
 }
 
+// customPropertySize is the length of p's JSON as an element of the list.
+func customPropertySize(p CustomProperty) int {
+	var w jsonWriter
+	writeCustomProperty(&w, p)
+	return len(w.b)
+}
+
 // writeCustomProperties writes CustomStatusPropertiesDataContract.
 func writeCustomProperties(w *jsonWriter, props []CustomProperty) {
 	w.open("")
 	w.key("Properties")
 	w.openArray()
 	for _, p := range props {
-		w.open("")
-		w.key("Name")
-		w.str(p.Name)
-		w.key("DisplayName")
-		w.strOrNull(p.DisplayName)
-		w.key("ValueType")
-		w.integer(int64(p.ValueType))
-		w.key("Value")
-		v, _, drop := checkCustomValue(p.ValueType, p.Value)
-		if drop != "" {
-			v = nil
-		}
-		w.raw(customJSON(v))
-		w.key("EnumTypeName")
-		w.strOrNull(p.EnumTypeName)
-		w.key("Highlight")
-		w.boolean(p.Highlight)
-		w.key("ShowInUi")
-		w.boolean(!p.HideInUI)
-		w.key("Order")
-		w.integer(int64(p.Order))
-		w.key("TextColor")
-		w.strOrNull(p.TextColor)
-		w.close()
+		writeCustomProperty(w, p)
 	}
 	w.closeArray()
+	w.close()
+}
+
+// writeCustomProperty writes one CustomStatusPropertyDataContract.
+func writeCustomProperty(w *jsonWriter, p CustomProperty) {
+	w.open("")
+	w.key("Name")
+	w.str(p.Name)
+	w.key("DisplayName")
+	w.strOrNull(p.DisplayName)
+	w.key("ValueType")
+	w.integer(int64(p.ValueType))
+	w.key("Value")
+	v, _, drop := checkCustomValue(p.ValueType, p.Value)
+	if drop != "" {
+		v = nil
+	}
+	w.raw(customJSON(v))
+	w.key("EnumTypeName")
+	w.strOrNull(p.EnumTypeName)
+	w.key("Highlight")
+	w.boolean(p.Highlight)
+	w.key("ShowInUi")
+	w.boolean(!p.HideInUI)
+	w.key("Order")
+	w.integer(int64(p.Order))
+	w.key("TextColor")
+	w.strOrNull(p.TextColor)
 	w.close()
 }
