@@ -80,9 +80,9 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 	// status is sent every poll, and encoding the list again for each
 	// candidate made this quadratic (the largest share of an idle agent's
 	// CPU with 100 secrets).
-	var frame jsonWriter
-	writeCustomProperties(&frame, nil)
-	size := len(frame.b)
+	var sizer jsonWriter
+	writeCustomProperties(&sizer, nil)
+	size := len(sizer.b)
 	for i, p := range props {
 		if strings.TrimSpace(p.Name) == "" {
 			warn("custom property %d dropped: it has no name", i)
@@ -123,7 +123,7 @@ func LimitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
-		grow := customPropertySize(p)
+		grow := customPropertySize(&sizer, p)
 		if len(out) > 0 {
 			grow++ // the comma before it
 		}
@@ -306,10 +306,11 @@ func intOfAny(v any) (n int64, ok bool, overflow uint64) {
 	return 0, false, 0
 }
 
-// customPropertySize is the length of p's JSON as an element of the list.
-func customPropertySize(p CustomProperty) int {
-	var w jsonWriter
-	writeCustomProperty(&w, p)
+// customPropertySize is the length of p's JSON as an element of the list,
+// written into w's buffer (reused across calls: this runs every poll).
+func customPropertySize(w *jsonWriter, p CustomProperty) int {
+	*w = jsonWriter{b: w.b[:0], counts: w.counts[:0]}
+	writeCustomProperty(w, p)
 	return len(w.b)
 }
 
