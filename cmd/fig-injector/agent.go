@@ -120,7 +120,7 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	applyProcs(os.Getenv, logger)
+	applyGoRuntime(os.Getenv, logger)
 	opts := agent.Options{Logger: base, Metrics: status.NewMetrics(), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir, Redactor: redactor,
 		MemoryLimit: applyMemoryLimit(cgroupRoot, os.Getenv, logger)}
 	if *mode == "init" {
