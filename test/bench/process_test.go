@@ -38,7 +38,7 @@ const clockTicks = 100
 //     CPU time per second over the storm.
 //
 // Set FIG_INJECTOR_BIN to a built binary (hack/bench.sh does); otherwise
-// the benchmark builds one. FIG_INJECTOR_AGENT_ENV adds space-separated
+// the benchmark builds the agent image's (-tags agentonly). FIG_INJECTOR_AGENT_ENV adds space-separated
 // NAME=value pairs to the agent's environment (GOGC, GOMAXPROCS… to compare
 // runtime settings). Run it with -benchtime=1x. The agent logs at warn level; idle-warn-log-lines/s
 // counts what it writes while nothing changes.
@@ -46,7 +46,7 @@ func BenchmarkAgentProcess(b *testing.B) {
 	bin := os.Getenv("FIG_INJECTOR_BIN")
 	if bin == "" {
 		bin = filepath.Join(b.TempDir(), "fig-injector")
-		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "github.com/fig-injector/fig-injector/cmd/fig-injector")
+		build := exec.Command("go", "build", "-trimpath", "-tags", "agentonly", "-ldflags", "-s -w", "-o", bin, "github.com/fig-injector/fig-injector/cmd/fig-injector")
 		if out, err := build.CombinedOutput(); err != nil {
 			b.Fatalf("build: %v\n%s", err, out)
 		}
