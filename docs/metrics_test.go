@@ -49,3 +49,24 @@ func TestMetricsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentRuntimeSeriesDocumented: the agent writes its go_* and
+// process_* series itself (not client_golang's collectors), so
+// operations.md names each one it serves.
+func TestAgentRuntimeSeriesDocumented(t *testing.T) {
+	section := readDoc(t, "operations.md").section(t, "## Metrics")
+	n := 0
+	for _, f := range exported.AgentFamilies(t) {
+		name := f.GetName()
+		if !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
+			continue
+		}
+		n++
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("the agent serves %s, which operations.md's metrics section does not name", name)
+		}
+	}
+	if n == 0 {
+		t.Fatal("the agent serves no go_* or process_* series")
+	}
+}

@@ -10,8 +10,6 @@ import (
 	"os"
 	"sync/atomic"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/boundedfile"
 	"github.com/fig-injector/fig-injector/injector/config"
@@ -122,8 +120,8 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	opts := agent.Options{Logger: base, Metrics: status.NewMetrics(reg), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir, Redactor: redactor,
+	applyGoRuntime(os.Getenv, logger)
+	opts := agent.Options{Logger: base, Metrics: status.NewMetrics(), ConfigPath: cf.path, Reload: cf.load, Version: version, StateDir: *stateDir, Redactor: redactor,
 		MemoryLimit: applyMemoryLimit(cgroupRoot, os.Getenv, logger)}
 	if *mode == "init" {
 		a, err := agent.New(ctx, cfg, opts)
@@ -141,19 +139,19 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		logger.Info("init render complete")
 		return nil
 	}
-	return runSidecar(ctx, cfg, opts, reg, logger)
+	return runSidecar(ctx, cfg, opts, logger)
 }
 
 // runSidecar runs agents until ctx ends, switching to the successor the
 // agent built whenever the configuration file changed to a valid new
 // configuration (an invalid one never stops the running agent). The status
 // endpoints follow the current agent.
-func runSidecar(ctx context.Context, cfg *config.Config, opts agent.Options, reg *prometheus.Registry, logger *slog.Logger) error {
+func runSidecar(ctx context.Context, cfg *config.Config, opts agent.Options, logger *slog.Logger) error {
 	var current atomic.Pointer[agent.Agent]
 	serveErr := make(chan error, 1)
 	if cfg.Listen != "" {
 		go func() {
-			serveErr <- status.Serve(ctx, cfg.Listen, status.Handler(currentHealth{&current}, reg), logger)
+			serveErr <- status.Serve(ctx, cfg.Listen, status.Handler(currentHealth{&current}, opts.Metrics), logger)
 		}()
 	}
 	a, err := agent.New(ctx, cfg, opts)

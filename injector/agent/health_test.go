@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/status"
@@ -28,7 +26,7 @@ func TestHealthzShowsFailingWrites(t *testing.T) {
 	defer cancel()
 	go func() { _ = a.Run(ctx) }()
 	f.awaitRunning(a)
-	srv := httptest.NewServer(status.Handler(a.Health(), prometheus.NewRegistry()))
+	srv := httptest.NewServer(status.Handler(a.Health(), nil))
 	defer srv.Close()
 	healthz := func() (state, lastError string) {
 		resp, err := srv.Client().Get(srv.URL + "/healthz")

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
 	kvemu "github.com/fig-injector/fig-injector/injector/dev/keyvault"
@@ -83,7 +81,7 @@ func TestSecretsNeverLeakInEscapedForm(t *testing.T) {
 		figStatus = string(sessions[len(sessions)-1].LastStatus)
 		return strings.Contains(figStatus, "BadParameter") && strings.Contains(figStatus, "template")
 	})
-	handler := status.Handler(a.Health(), prometheus.NewRegistry())
+	handler := status.Handler(a.Health(), nil)
 	outlets := map[string]string{"logs": f.logs.String(), "Fig status": figStatus}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		rec := httptest.NewRecorder()
@@ -126,7 +124,7 @@ func TestEchoedSecretAndTokenNeverReachReadyz(t *testing.T) {
 	}
 	renderErr := a.RenderOnce(context.Background())
 	rec := httptest.NewRecorder()
-	status.Handler(a.Health(), prometheus.NewRegistry()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	status.Handler(a.Health(), nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	outlets := map[string]string{"/readyz": rec.Body.String(), "logs": f.logs.String(), "error": fmt.Sprint(renderErr)}
 	if !strings.Contains(outlets["/readyz"], "rejected") {
 		t.Fatalf("/readyz does not show Fig's failure: %s", outlets["/readyz"])

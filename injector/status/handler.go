@@ -3,9 +3,6 @@ package status
 import (
 	"encoding/json"
 	"net/http"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // healthBody is /healthz's answer.
@@ -37,8 +34,9 @@ type readyBody struct {
 //   - GET /readyz: 200 once h.Ready(), else 503 with the reason. The
 //     native sidecar's startup probe uses it, so app containers start only
 //     with their file in place.
-//   - GET /metrics: the Prometheus exposition of g.
-func Handler(h Health, g prometheus.Gatherer) http.Handler {
+//   - GET /metrics: m (none when nil) and the go_* and process_* series in
+//     the Prometheus text format.
+func Handler(h Health, m *Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		body := healthBody{Status: "ok", Sources: h.Sources(), Outputs: h.Outputs()}
@@ -76,10 +74,17 @@ func Handler(h Health, g prometheus.Gatherer) http.Handler {
 			Sources: failing,
 		})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
-		// A collector that fails should not hide the others.
-		ErrorHandling: promhttp.ContinueOnError,
-	}))
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		var t text
+		if m != nil {
+			m.write(&t)
+		}
+		writeGo(&t)
+		writeProcess(&t)
+		w.Header().Set("Content-Type", textContentType)
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = t.WriteTo(w) // the scraper went away; nothing to do
+	})
 	return mux
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // fakeHealth is a Health whose answers the test sets.
@@ -44,7 +43,7 @@ func (f *fakeHealth) setSources(s []SourceHealth) {
 
 func newServer(t *testing.T, h Health) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(Handler(h, prometheus.NewRegistry()))
+	srv := httptest.NewServer(Handler(h, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }

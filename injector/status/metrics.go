@@ -2,10 +2,8 @@ package status
 
 import (
 	"strconv"
+	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 const namespace = "fig_injector"
@@ -16,68 +14,60 @@ const (
 	resultFailure = "failure"
 )
 
+// changeToFileBuckets are the upper bounds of change_to_file_seconds: 1 ms
+// (a local change written at once) to 10 s (a slow source); the 100 ms
+// target of SPEC §5 is a bucket edge.
+var changeToFileBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
 // Metrics records what the agent does. Every label value comes from a fixed
 // set or a vault host, never from a secret or setting name. The methods are
 // safe for concurrent use, and a nil *Metrics records nothing, so one-shot
-// commands and tests need no registry.
+// commands and tests need no metrics.
+//
+// It is written by hand rather than with client_golang: the agent runs in
+// every pod, and client_golang with protobuf and prometheus/common was a
+// fifth of the agent's binary for seven series and the text format
+// (docs/benchmarks.md). Each agent has its own; nothing is global.
 type Metrics struct {
-	renders       prometheus.Counter
-	renderErrors  prometheus.Counter
-	requests      *prometheus.CounterVec
-	lastSuccess   *prometheus.GaugeVec
-	changeToFile  prometheus.Histogram
-	fileWrites    prometheus.Counter
-	notifications *prometheus.CounterVec
+	mu            sync.Mutex
+	renders       float64
+	renderErrors  float64
+	requests      map[[2]string]float64 // by source, code
+	lastSuccess   map[string]float64    // by source
+	changeToFile  histogram
+	fileWrites    float64
+	notifications map[string]float64 // by result
 }
 
-// NewMetrics creates the agent's metrics, all named fig_injector_*, and
-// registers them on reg together with the standard go_* and process_*
-// collectors (left under their usual names so stock dashboards work). It
-// panics if reg already holds them, which is a wiring bug.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		renders: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "renders_total",
-			Help: "Renders attempted, successful or not.",
-		}),
-		renderErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "render_errors_total",
-			Help: "Renders that failed; the last good file was kept.",
-		}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "source_requests_total",
-			Help: "Requests to sources by source (fig, keyvault, entra) and HTTP status code, or \"error\" when no response came.",
-		}, []string{"source", "code"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "source_last_success_timestamp_seconds",
-			Help: "Unix time of the last successful fetch from each source (fig, or keyvault:<vault host>).",
-		}, []string{"source"}),
-		changeToFile: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "change_to_file_seconds",
-			Help: "Time from detecting a change to the new file being in place.",
-			// 1 ms (a local change written at once) to 10 s (a slow source);
-			// the 100 ms target of SPEC §5 is a bucket edge.
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}),
-		fileWrites: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "file_writes_total",
-			Help: "Output files replaced because their bytes changed.",
-		}),
-		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "notifications_total",
-			Help: "Notifications sent to the application after a change, by result (success, failure).",
-		}, []string{"result"}),
-	}
-	// Show both results from the start, so rate() and alerts see a zero.
-	m.notifications.WithLabelValues(resultSuccess)
-	m.notifications.WithLabelValues(resultFailure)
+// histogram is a Prometheus histogram: counts[i] observations fell at or
+// below bounds[i] and above bounds[i-1] (not cumulative; the exposition sums
+// them), counts[len(bounds)] above the last bound.
+type histogram struct {
+	bounds []float64
+	counts []uint64
+	sum    float64
+}
 
-	reg.MustRegister(
-		m.renders, m.renderErrors, m.requests, m.lastSuccess, m.changeToFile, m.fileWrites, m.notifications,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	return m
+func (h *histogram) observe(v float64) {
+	i := 0
+	for i < len(h.bounds) && v > h.bounds[i] {
+		i++
+	}
+	h.counts[i]++
+	h.sum += v
+}
+
+// NewMetrics creates the agent's metrics, all named fig_injector_*, served
+// by Handler together with the standard go_* and process_* series (under
+// their usual names so stock dashboards work).
+func NewMetrics() *Metrics {
+	return &Metrics{
+		requests:     map[[2]string]float64{},
+		lastSuccess:  map[string]float64{},
+		changeToFile: histogram{bounds: changeToFileBuckets, counts: make([]uint64, len(changeToFileBuckets)+1)},
+		// Show both results from the start, so rate() and alerts see a zero.
+		notifications: map[string]float64{resultSuccess: 0, resultFailure: 0},
+	}
 }
 
 // ObserveRender counts a render attempt, and a render error if err is set.
@@ -85,9 +75,11 @@ func (m *Metrics) ObserveRender(err error) {
 	if m == nil {
 		return
 	}
-	m.renders.Inc()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.renders++
 	if err != nil {
-		m.renderErrors.Inc()
+		m.renderErrors++
 	}
 }
 
@@ -102,7 +94,9 @@ func (m *Metrics) ObserveRequest(source string, status int) {
 	if status >= 100 && status <= 599 {
 		code = strconv.Itoa(status)
 	}
-	m.requests.WithLabelValues(requestSource(source), code).Inc()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[[2]string{requestSource(source), code}]++
 }
 
 // SetLastSuccess records a successful fetch from source (SourceFig,
@@ -112,7 +106,9 @@ func (m *Metrics) SetLastSuccess(source string, at time.Time) {
 	if m == nil {
 		return
 	}
-	m.lastSuccess.WithLabelValues(successSource(source)).Set(float64(at.UnixNano()) / 1e9)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastSuccess[successSource(source)] = float64(at.UnixNano()) / 1e9
 }
 
 // ObserveChangeToFile records how long a detected change took to reach the
@@ -121,7 +117,9 @@ func (m *Metrics) ObserveChangeToFile(d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.changeToFile.Observe(d.Seconds())
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.changeToFile.observe(d.Seconds())
 }
 
 // FileWritten counts an output file replaced with new bytes.
@@ -129,7 +127,9 @@ func (m *Metrics) FileWritten() {
 	if m == nil {
 		return
 	}
-	m.fileWrites.Inc()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fileWrites++
 }
 
 // ObserveNotify counts a notification to the application, failed if err is
@@ -142,5 +142,7 @@ func (m *Metrics) ObserveNotify(err error) {
 	if err != nil {
 		result = resultFailure
 	}
-	m.notifications.WithLabelValues(result).Inc()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notifications[result]++
 }

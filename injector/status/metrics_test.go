@@ -2,51 +2,22 @@ package status
 
 import (
 	"errors"
-	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
-// scrape fetches /metrics through Handler and parses it with Prometheus'
-// own text parser.
-func scrape(t *testing.T, reg *prometheus.Registry) (map[string]*dto.MetricFamily, string) {
+// scrape fetches /metrics through Handler, parsed as Prometheus parses it.
+func scrape(t *testing.T, m *Metrics) (map[string]*dto.MetricFamily, string) {
 	t.Helper()
-	srv := httptest.NewServer(Handler(&fakeHealth{}, reg))
-	defer srv.Close()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/metrics", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "text/plain") // the classic text format
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: %s\n%s", resp.Status, raw)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(string(raw)))
-	if err != nil {
-		t.Fatalf("parse /metrics: %v\n%s", err, raw)
-	}
-	return families, string(raw)
+	return testutil.Scrape(t, Handler(&fakeHealth{}, m))
 }
 
 // sample is one series of a family, flattened for comparison.
@@ -79,8 +50,7 @@ func samples(f *dto.MetricFamily) []sample {
 }
 
 func TestMetricsExposition(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg)
+	m := NewMetrics()
 	at := time.Unix(1767225600, 500_000_000)
 
 	m.ObserveRender(nil)
@@ -101,7 +71,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.ObserveNotify(errors.New("send SIGHUP to \"dotnet\": no such process"))
 	m.ObserveNotify(nil)
 
-	families, raw := scrape(t, reg)
+	families, raw := scrape(t, m)
 	type family struct {
 		Type    dto.MetricType
 		Samples []sample
@@ -148,9 +118,7 @@ func TestMetricsExposition(t *testing.T) {
 }
 
 func TestChangeToFileBuckets(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	NewMetrics(reg)
-	families, _ := scrape(t, reg)
+	families, _ := scrape(t, NewMetrics())
 	var got []float64
 	for _, b := range families["fig_injector_change_to_file_seconds"].GetMetric()[0].GetHistogram().GetBucket() {
 		got = append(got, b.GetUpperBound())
@@ -206,18 +174,13 @@ func TestKeyVaultSource(t *testing.T) {
 	}
 }
 
-func TestMetricsOwnRegistry(t *testing.T) {
+func TestMetricsAreNotShared(t *testing.T) {
 	// Two agents in one process (tests) each get their own metrics.
-	NewMetrics(prometheus.NewRegistry())
-	NewMetrics(prometheus.NewRegistry())
-	defaults, err := prometheus.DefaultGatherer.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range defaults {
-		if strings.HasPrefix(f.GetName(), "fig_injector_") {
-			t.Errorf("%s registered on the global registry", f.GetName())
-		}
+	a, b := NewMetrics(), NewMetrics()
+	a.FileWritten()
+	families, _ := scrape(t, b)
+	if got := families["fig_injector_file_writes_total"].GetMetric()[0].GetCounter().GetValue(); got != 0 {
+		t.Errorf("a write counted by one Metrics shows in another: %v", got)
 	}
 }
 
@@ -229,4 +192,25 @@ func TestNilMetricsRecordNothing(t *testing.T) {
 	m.ObserveChangeToFile(time.Millisecond)
 	m.FileWritten()
 	m.ObserveNotify(nil)
+}
+
+func TestChangeToFileCountsCumulatively(t *testing.T) {
+	m := NewMetrics()
+	m.ObserveChangeToFile(3 * time.Millisecond)
+	m.ObserveChangeToFile(40 * time.Millisecond)
+	m.ObserveChangeToFile(50 * time.Millisecond) // on a bound: counted in it
+	m.ObserveChangeToFile(time.Minute)
+	families, _ := scrape(t, m)
+	h := families["fig_injector_change_to_file_seconds"].GetMetric()[0].GetHistogram()
+	got := map[float64]uint64{}
+	for _, b := range h.GetBucket() {
+		got[b.GetUpperBound()] = b.GetCumulativeCount()
+	}
+	want := map[float64]uint64{.001: 0, .0025: 0, .005: 1, .01: 1, .025: 1, .05: 3, .1: 3, .25: 3, .5: 3, 1: 3, 2.5: 3, 5: 3, 10: 3, math.Inf(1): 4}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("cumulative buckets (-want +got):\n%s", diff)
+	}
+	if h.GetSampleCount() != 4 || math.Abs(h.GetSampleSum()-60.093) > 1e-9 {
+		t.Errorf("count %d, sum %v; want 4, 60.093", h.GetSampleCount(), h.GetSampleSum())
+	}
 }

@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/status"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // BenchmarkFirstRender is container start → first file (SPEC §5: < 100 ms
@@ -69,8 +68,8 @@ func BenchmarkChangeToFile(b *testing.B) {
 			env, cfg := startEnv(b, dev.ExampleSeed())
 			cfg.Fig.PollInterval = config.Dur(time.Second)
 			cfg.KeyVaults[0].PollInterval = config.Dur(time.Second)
-			reg := prometheus.NewRegistry()
-			a, err := agent.New(context.Background(), cfg, agent.Options{Metrics: status.NewMetrics(reg), Getenv: func(string) string { return "" }})
+			m := status.NewMetrics()
+			a, err := agent.New(context.Background(), cfg, agent.Options{Metrics: m, Getenv: func(string) string { return "" }})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -79,7 +78,7 @@ func BenchmarkChangeToFile(b *testing.B) {
 			go func() { done <- a.Run(ctx) }()
 			defer func() { cancel(); <-done }()
 			waitFor(b, "the first render", 20*time.Second, func() bool { return a.Health().Ready() })
-			before := histogram(b, reg)
+			before := histogram(b, m)
 			i := 0
 			for b.Loop() {
 				v := fmt.Sprintf("change-%06d", i)
@@ -93,7 +92,7 @@ func BenchmarkChangeToFile(b *testing.B) {
 				}
 				waitFor(b, "the change in the file", 20*time.Second, func() bool { return fileHas(env.OutputPath, v) })
 			}
-			after := histogram(b, reg)
+			after := histogram(b, m)
 			n := after.count - before.count
 			if n == 0 {
 				b.Fatal("no change-to-file observation")
@@ -110,12 +109,9 @@ type hist struct {
 	sum               float64
 }
 
-func histogram(b *testing.B, reg *prometheus.Registry) hist {
+func histogram(b *testing.B, m *status.Metrics) hist {
 	b.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		b.Fatal(err)
-	}
+	mfs, _ := testutil.Scrape(b, status.Handler(nil, m))
 	for _, mf := range mfs {
 		if mf.GetName() != "fig_injector_change_to_file_seconds" {
 			continue

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
@@ -47,9 +45,9 @@ func TestAgentEmitsNoSecretInAnyPath(t *testing.T) {
 		slog.NewJSONHandler(&jsonLogs, &slog.HandlerOptions{Level: slog.LevelDebug}),
 		slog.NewTextHandler(&textLogs, &slog.HandlerOptions{Level: slog.LevelDebug}),
 	})
-	reg := prometheus.NewRegistry()
+	metrics := status.NewMetrics()
 	fast := agent.Schedule{Jitter: 0.1, Initial: 100 * time.Millisecond, Max: time.Second, Min: 10 * time.Millisecond}
-	opts := agent.Options{Logger: logger, Metrics: status.NewMetrics(reg), Getenv: func(string) string { return "" }, Schedule: &fast}
+	opts := agent.Options{Logger: logger, Metrics: metrics, Getenv: func(string) string { return "" }, Schedule: &fast}
 	var errs []string
 
 	// A failure path before the real run: a required secret that does not exist.
@@ -73,7 +71,7 @@ func TestAgentEmitsNoSecretInAnyPath(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(runCtx) }()
 	eventually(t, "the first render", func() bool { return a.Health().Ready() })
-	srv := httptest.NewServer(status.Handler(a.Health(), reg))
+	srv := httptest.NewServer(status.Handler(a.Health(), metrics))
 	defer srv.Close()
 
 	out, _ := os.ReadFile(env.OutputPath)

@@ -292,6 +292,27 @@ func TestLimitCustomProperties(t *testing.T) {
 	}
 }
 
+// TestCustomPropertiesSizeLimitIsExact: the size is summed property by
+// property, not re-encoded; a list of exactly maxCustomPropertiesBytes is
+// kept and one byte more is not.
+func TestCustomPropertiesSizeLimitIsExact(t *testing.T) {
+	first := CustomProperty{Name: "a", ValueType: CustomString, Value: strings.Repeat("x", 1900)}
+	second := func(n int) CustomProperty {
+		return CustomProperty{Name: "b", ValueType: CustomString, Value: strings.Repeat("y", n)}
+	}
+	var w dotnet.Writer
+	writeCustomProperties(&w, []CustomProperty{first, second(0)})
+	fits := maxCustomPropertiesBytes - len(w.Bytes()) // the longest second value that fits
+	for _, tt := range []struct{ n, kept int }{{fits, 2}, {fits + 1, 1}} {
+		got, _ := limitCustomProperties([]CustomProperty{first, second(tt.n)})
+		var w dotnet.Writer
+		writeCustomProperties(&w, got)
+		if len(got) != tt.kept || len(w.Bytes()) > maxCustomPropertiesBytes {
+			t.Errorf("second value of %d bytes: kept %d properties (%d bytes of JSON), want %d", tt.n, len(got), len(w.Bytes()), tt.kept)
+		}
+	}
+}
+
 func TestHealthProbe(t *testing.T) {
 	var mu sync.Mutex
 	var paths []string

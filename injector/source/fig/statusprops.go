@@ -78,6 +78,13 @@ func limitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 	out := make([]CustomProperty, 0, min(len(props), maxCustomProperties))
 	names := map[string]bool{}
 	var noRoom []string // dropped for Fig's count or size limit
+	// size is the length of out's JSON, kept as properties are added: the
+	// status is sent every poll, and encoding the list again for each
+	// candidate made this quadratic (the largest share of an idle agent's
+	// CPU with 100 secrets).
+	var sizer dotnet.Writer
+	writeCustomProperties(&sizer, nil)
+	size := len(sizer.Bytes())
 	for i, p := range props {
 		if strings.TrimSpace(p.Name) == "" {
 			warn("custom property %d dropped: it has no name", i)
@@ -118,12 +125,15 @@ func limitCustomProperties(props []CustomProperty) ([]CustomProperty, []string) 
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
-		var w dotnet.Writer
-		writeCustomProperties(&w, append(out, p))
-		if len(w.Bytes()) > maxCustomPropertiesBytes {
+		grow := customPropertySize(&sizer, p)
+		if len(out) > 0 {
+			grow++ // the comma before it
+		}
+		if size+grow > maxCustomPropertiesBytes {
 			noRoom = append(noRoom, p.Name)
 			continue
 		}
+		size += grow
 		names[low] = true
 		out = append(out, p)
 	}
@@ -298,37 +308,50 @@ func intOfAny(v any) (n int64, ok bool, overflow uint64) {
 	return 0, false, 0
 }
 
+// customPropertySize is the length of p's JSON as an element of the list,
+// written into w's buffer (reused across calls: this runs every poll).
+func customPropertySize(w *dotnet.Writer, p CustomProperty) int {
+	w.Reset()
+	writeCustomProperty(w, p)
+	return len(w.Bytes())
+}
+
 // writeCustomProperties writes CustomStatusPropertiesDataContract.
 func writeCustomProperties(w *dotnet.Writer, props []CustomProperty) {
 	w.Open("")
 	w.Key("Properties")
 	w.OpenArray()
 	for _, p := range props {
-		w.Open("")
-		w.Key("Name")
-		w.Str(p.Name)
-		w.Key("DisplayName")
-		w.StrOrNull(p.DisplayName)
-		w.Key("ValueType")
-		w.Int(int64(p.ValueType))
-		w.Key("Value")
-		v, _, drop := checkCustomValue(p.ValueType, p.Value)
-		if drop != "" {
-			v = nil
-		}
-		w.Raw(customJSON(v))
-		w.Key("EnumTypeName")
-		w.StrOrNull(p.EnumTypeName)
-		w.Key("Highlight")
-		w.Bool(p.Highlight)
-		w.Key("ShowInUi")
-		w.Bool(!p.HideInUI)
-		w.Key("Order")
-		w.Int(int64(p.Order))
-		w.Key("TextColor")
-		w.StrOrNull(p.TextColor)
-		w.Close()
+		writeCustomProperty(w, p)
 	}
 	w.CloseArray()
+	w.Close()
+}
+
+// writeCustomProperty writes one CustomStatusPropertyDataContract.
+func writeCustomProperty(w *dotnet.Writer, p CustomProperty) {
+	w.Open("")
+	w.Key("Name")
+	w.Str(p.Name)
+	w.Key("DisplayName")
+	w.StrOrNull(p.DisplayName)
+	w.Key("ValueType")
+	w.Int(int64(p.ValueType))
+	w.Key("Value")
+	v, _, drop := checkCustomValue(p.ValueType, p.Value)
+	if drop != "" {
+		v = nil
+	}
+	w.Raw(customJSON(v))
+	w.Key("EnumTypeName")
+	w.StrOrNull(p.EnumTypeName)
+	w.Key("Highlight")
+	w.Bool(p.Highlight)
+	w.Key("ShowInUi")
+	w.Bool(!p.HideInUI)
+	w.Key("Order")
+	w.Int(int64(p.Order))
+	w.Key("TextColor")
+	w.StrOrNull(p.TextColor)
 	w.Close()
 }

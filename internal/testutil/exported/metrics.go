@@ -16,22 +16,24 @@ import (
 	relaymetrics "github.com/fig-injector/fig-injector/injector/relay/metrics"
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/injector/webhook"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // MetricFamilies returns the agent's, the webhook's and the relay's metric
 // families, in that order, each with its labelled series present.
 func MetricFamilies(t testing.TB) []*dto.MetricFamily {
 	t.Helper()
-	return append(append(agentFamilies(t), webhookFamilies(t)...), relayFamilies(t)...)
+	return append(append(AgentFamilies(t), webhookFamilies(t)...), relayFamilies(t)...)
 }
 
-// agentFamilies gathers the agent's metrics from a fresh registry after
-// calling every method of status.Metrics once with zero arguments, so that
-// labelled series exist whichever methods are added later.
-func agentFamilies(t testing.TB) []*dto.MetricFamily {
+// AgentFamilies scrapes the agent's /metrics (written by hand, not by
+// client_golang) after calling every method of status.Metrics once with
+// zero arguments, so that labelled series exist whichever methods are
+// added later. It includes the go_* and process_* series the agent serves.
+func AgentFamilies(t testing.TB) []*dto.MetricFamily {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m := reflect.ValueOf(status.NewMetrics(reg))
+	metrics := status.NewMetrics()
+	m := reflect.ValueOf(metrics)
 	for i := range m.NumMethod() {
 		method := m.Method(i)
 		args := make([]reflect.Value, method.Type().NumIn())
@@ -40,7 +42,12 @@ func agentFamilies(t testing.TB) []*dto.MetricFamily {
 		}
 		method.Call(args)
 	}
-	return gather(t, reg)
+	byName, _ := testutil.Scrape(t, status.Handler(nil, metrics))
+	families := make([]*dto.MetricFamily, 0, len(byName))
+	for _, f := range byName {
+		families = append(families, f)
+	}
+	return families
 }
 
 // webhookFamilies gathers the webhook's metrics from a fresh registry.

@@ -20,6 +20,10 @@ type Writer struct {
 // Bytes is the JSON written so far.
 func (w *Writer) Bytes() []byte { return w.b }
 
+// Reset empties w for reuse, keeping its buffer: a caller that sizes many
+// small documents in a row allocates once.
+func (w *Writer) Reset() { *w = Writer{b: w.b[:0], counts: w.counts[:0]} }
+
 // pre prepares for a value: after a member name nothing is needed; as an
 // array element (or at the top) a comma may be.
 func (w *Writer) pre() {
