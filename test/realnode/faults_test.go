@@ -58,7 +58,9 @@ func TestVaultForbidden(t *testing.T) {
 		return names(podLogs(t, getPod(t, name))[inject.AgentContainerName])
 	})
 	e := waitEventMatching(t, name, "Unhealthy", "naming the secret and the identity", 90*time.Second, func(msg string) bool {
-		return strings.HasPrefix(msg, "Startup probe failed: fig-injector: not ready: ") && names(msg)
+		// The service's own "appid=", and the agent's fix naming AZURE_CLIENT_ID's value.
+		return strings.HasPrefix(msg, "Startup probe failed: fig-injector: not ready: ") && names(msg) &&
+			strings.Contains(msg, "(client ID "+clientID+")")
 	})
 	t.Logf("event: %s", e.Message)
 	p := waitPod(t, name, "the agent's termination message naming the secret and the identity", 200*time.Second, func(p *corev1.Pod) bool {
