@@ -91,7 +91,8 @@ func set(dst *string, v string) {
 	}
 }
 
-func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
+func runAgent(ctx context.Context, args []string, _, stderr io.Writer) (err error) {
+	defer func() { writeTerminationMessage(terminationLog, err) }()
 	fs := newFlagSet("agent", stderr)
 	var (
 		cf       configFlags

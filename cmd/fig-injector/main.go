@@ -26,6 +26,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"agent", "render Fig settings and Key Vault secrets into files (init or sidecar mode)", runAgent},
+		{"probe", "the native sidecar's startup probe: exit 1 with the reason while the agent is not ready", runProbe},
 		{"render", "print the merged configuration once (secrets redacted unless --show-secrets)", runRender},
 		{"dev", "run the Fig, Entra ID and Key Vault emulators on loopback", runDev},
 		{"webhook", "serve the mutating admission webhook", runWebhook},

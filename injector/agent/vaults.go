@@ -122,7 +122,7 @@ func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error)
 		return nil, err
 	}
 	kv, err := keyvault.NewVault(url, cred, keyvault.VaultOptions{
-		Name: name, HTTPClient: s.hc, Logger: s.logger, Now: s.now,
+		Name: name, ClientID: s.azure.ClientID, HTTPClient: s.hc, Logger: s.logger, Now: s.now,
 		DisableChallengeResourceVerification: s.azure.DisableChallengeResourceVerification,
 	})
 	if err != nil {

@@ -1,10 +1,10 @@
 package inject
 
 import (
+	"fmt"
 	"path"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Every field the API server would default is set explicitly, so that a
@@ -14,9 +14,15 @@ const (
 	defaultFileMode        = int32(0o644) // the API server's default for configMap, secret and projected volumes
 	// startupPeriod and startupFailures bound the native sidecar's first
 	// render at 5 minutes, beyond the agent's own init timeout (2m default),
-	// so the agent's one-line reason, not the probe, ends a failing start.
+	// so the agent, not the probe, ends a failing start: it exits with its
+	// one-line reason as the termination message. A 1s period keeps the
+	// app's start prompt; each period costs one exec of the agent binary,
+	// during start-up only.
 	startupPeriod   = int32(1)
 	startupFailures = int32(300)
+	// startupTimeout leaves the exec (runc) and the loopback GET time on a
+	// busy node; the probe itself gives up after 2s.
+	startupTimeout = int32(3)
 )
 
 // agentContainers returns the injected containers for the mode: those that
@@ -30,12 +36,7 @@ func agentContainers(p *plan, s *Settings) (inits, sidecars []corev1.Container) 
 		c.RestartPolicy = ptr(corev1.ContainerRestartPolicyAlways)
 		if p.agent.port != 0 {
 			addPort(&c, p.agent.port)
-			c.StartupProbe = &corev1.Probe{
-				ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-					Path: "/readyz", Port: intstr.FromInt32(p.agent.port), Scheme: corev1.URISchemeHTTP,
-				}},
-				TimeoutSeconds: 1, PeriodSeconds: startupPeriod, SuccessThreshold: 1, FailureThreshold: startupFailures,
-			}
+			c.StartupProbe = startupProbe(s, p.agent.port)
 		}
 		return []corev1.Container{c}, nil
 	case ModeClassic:
@@ -68,6 +69,20 @@ func baseContainer(name string, p *plan, s *Settings, flags ...string) corev1.Co
 		SecurityContext:          agentSecurityContext(p.runAsUser, s),
 	}
 	return c
+}
+
+// startupProbe runs the agent binary's probe command (the image has no
+// shell) against the agent's /readyz. An exec probe, not httpGet: the
+// kubelet copies an exec probe's output into the pod's "Startup probe
+// failed" event, so `kubectl describe pod` says which source, which secret
+// and which identity hold the app back, where an HTTP probe's event says
+// only "statuscode: 503".
+func startupProbe(s *Settings, port int32) *corev1.Probe {
+	command := append(append([]string(nil), s.Command...), "probe", fmt.Sprintf("--port=%d", port))
+	return &corev1.Probe{
+		ProbeHandler:   corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: command}},
+		TimeoutSeconds: startupTimeout, PeriodSeconds: startupPeriod, SuccessThreshold: 1, FailureThreshold: startupFailures,
+	}
 }
 
 func addPort(c *corev1.Container, port int32) {

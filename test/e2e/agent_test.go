@@ -131,19 +131,14 @@ func runUntilStarted(t *testing.T, fs *podFS, c *corev1.Container, bin, file str
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	probe := fmt.Sprintf("http://127.0.0.1:%d/readyz", env.agentPort)
+	ready := func() bool { return probeReadyz(env.agentPort) }
 	if p := c.StartupProbe; p != nil {
-		probe = fmt.Sprintf("http://127.0.0.1:%s%s", p.HTTPGet.Port.String(), p.HTTPGet.Path)
+		// The injected exec probe, run as the kubelet would (the image's
+		// binary is bin here).
+		ready = func() bool { return exec.Command(bin, p.Exec.Command[1:]...).Run() == nil }
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(probe)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
+	for !ready() {
 		select {
 		case err := <-exited:
 			t.Fatalf("%s exited before it was ready: %v\n%s", c.Name, err, out.String())
@@ -203,4 +198,14 @@ func peakRSS(pid int) string {
 		}
 	}
 	return ""
+}
+
+// probeReadyz reports whether the agent on port answers /readyz with 200.
+func probeReadyz(port int32) bool {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }

@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestInjectModes(t *testing.T) {
 			checkInjected(t, stored)
 			if tc.mode == inject.ModeNative {
 				a := agentIn(stored)
-				if a.RestartPolicy == nil || *a.RestartPolicy != corev1.ContainerRestartPolicyAlways || a.StartupProbe == nil || a.StartupProbe.HTTPGet.Path != "/readyz" {
+				if a.RestartPolicy == nil || *a.RestartPolicy != corev1.ContainerRestartPolicyAlways || a.StartupProbe == nil || a.StartupProbe.Exec == nil || !slices.Contains(a.StartupProbe.Exec.Command, "probe") {
 					t.Errorf("native sidecar: restartPolicy %v, startupProbe %+v", a.RestartPolicy, a.StartupProbe)
 				}
 			}

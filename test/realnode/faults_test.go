@@ -40,9 +40,10 @@ func TestFigDownAtStart(t *testing.T) {
 	}
 }
 
-// A vault answering 403 for a secret the pod needs: the native pod waits (not Ready); the agent's log
-// and, once its first render times out (the agent's initTimeout, 2m), the pod's status (the agent's
-// termination message, what `kubectl describe pod` shows) name the secret and the identity (the
+// A vault answering 403 for a secret the pod needs: the native pod waits (not Ready); the agent's log,
+// the pod's events (the kubelet's "Startup probe failed: …", carrying the exec probe's line) and, once
+// its first render times out (the agent's initTimeout, 2m), the pod's status (the agent's one-line
+// termination message) — what `kubectl describe pod` shows — name the secret and the identity (the
 // application ID of the pod's workload identity), never a value.
 func TestVaultForbidden(t *testing.T) {
 	forbid := regexp.MustCompile(`(\n(\s+)- name: api-key\n\s+value: \S+)`)
@@ -56,10 +57,21 @@ func TestVaultForbidden(t *testing.T) {
 	testutil.Eventually(t, "the agent logs the 403 with the secret and the identity", 90*time.Second, func() bool {
 		return names(podLogs(t, getPod(t, name))[inject.AgentContainerName])
 	})
+	e := waitEventMatching(t, name, "Unhealthy", "naming the secret and the identity", 90*time.Second, func(msg string) bool {
+		// The service's own "appid=", and the agent's fix naming AZURE_CLIENT_ID's value.
+		return strings.HasPrefix(msg, "Startup probe failed: fig-injector: not ready: ") && names(msg) &&
+			strings.Contains(msg, "(client ID "+clientID+")")
+	})
+	t.Logf("event: %s", e.Message)
 	p := waitPod(t, name, "the agent's termination message naming the secret and the identity", 200*time.Second, func(p *corev1.Pod) bool {
 		s := status(p, inject.AgentContainerName)
 		return s != nil && s.LastTerminationState.Terminated != nil && names(s.LastTerminationState.Terminated.Message)
 	})
+	// The agent's own one-line reason, not the log tail.
+	if msg := status(p, inject.AgentContainerName).LastTerminationState.Terminated.Message; strings.Contains(msg, "\n") ||
+		!strings.HasPrefix(msg, "fig-injector: gave up after ") {
+		t.Errorf("termination message %q, want the agent's one-line reason", msg)
+	}
 	if s := status(p, "app"); ready(p) || s != nil && s.State.Running != nil {
 		t.Errorf("the app started without its Key Vault secret: %s", describe(p))
 	}
@@ -97,15 +109,25 @@ func scaleEmulators(t *testing.T, n int32) {
 // waitEvent waits for an event of pod with reason and a message containing text.
 func waitEvent(t *testing.T, pod, reason, text string, limit time.Duration) {
 	t.Helper()
-	testutil.Eventually(t, pod+": event "+reason+" "+text, limit, func() bool {
+	waitEventMatching(t, pod, reason, text, limit, func(msg string) bool { return strings.Contains(msg, text) })
+}
+
+// waitEventMatching waits for an event of pod with reason and a message that matches (what
+// describes the wait) and returns it.
+func waitEventMatching(t *testing.T, pod, reason, what string, limit time.Duration, matches func(string) bool) corev1.Event {
+	t.Helper()
+	var found corev1.Event
+	testutil.Eventually(t, pod+": event "+reason+" "+what, limit, func() bool {
 		for _, e := range podEvents(t, pod) {
-			if e.Reason == reason && strings.Contains(e.Message, text) {
+			if e.Reason == reason && matches(e.Message) {
+				found = e
 				return true
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
 		return false
 	})
+	return found
 }
 
 func podEvents(t *testing.T, pod string) []corev1.Event {

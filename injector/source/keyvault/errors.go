@@ -91,7 +91,7 @@ func (v *Vault) classify(ctx context.Context, op string, err error) error {
 		se.Temporary = temporaryStatus(re.StatusCode)
 		se.RetryAfter = retryAfter(re.RawResponse, time.Now())
 		se.Err = sanitize(re.RawResponse, re.StatusCode, re.ErrorCode)
-		se.Fix = fixForStatus(re.StatusCode)
+		se.Fix = v.fixForStatus(re.StatusCode)
 	case errors.As(err, &af):
 		se.Fix = fixAuth
 		if af.RawResponse == nil {
@@ -128,10 +128,18 @@ func temporaryStatus(code int) bool {
 	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
 }
 
-func fixForStatus(code int) string {
+// accessFix is fixAccess naming the identity, when known.
+func accessFix(clientID string) string {
+	if clientID == "" {
+		return fixAccess
+	}
+	return strings.Replace(fixAccess, "the pod's identity", "the pod's identity (client ID "+clientID+")", 1)
+}
+
+func (v *Vault) fixForStatus(code int) string {
 	switch code {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return fixAccess
+		return v.fixAccess
 	case http.StatusNotFound:
 		return fixNotFound
 	case http.StatusTooManyRequests:

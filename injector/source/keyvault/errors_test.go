@@ -81,6 +81,19 @@ func TestErrorsFromTheVault(t *testing.T) {
 	}
 }
 
+// A 403's fix names the identity to grant (AZURE_CLIENT_ID), whatever the
+// service's message says: the pod's events and termination message carry it.
+func TestErrorForbiddenNamesClientID(t *testing.T) {
+	const clientID = "3c9e5a7b-2d4f-4a6c-8e0b-1f2a3b4c5d6e"
+	e := newEnv(t)
+	e.set("db-password", "x")
+	e.kv.DenySecret("db-password", true)
+	se := fetchErr(t, e.vault(keyvault.VaultOptions{ClientID: clientID}), "db-password")
+	if want := "grant the pod's identity (client ID " + clientID + ") 'Key Vault Secrets User' on the vault"; !strings.HasPrefix(se.Fix, want) {
+		t.Errorf("fix %q, want it to start %q", se.Fix, want)
+	}
+}
+
 func TestErrorAuthenticationFailed(t *testing.T) {
 	e := newEnv(t)
 	e.set("db-password", "x")

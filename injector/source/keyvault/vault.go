@@ -37,6 +37,10 @@ type VaultOptions struct {
 	// Concurrency bounds the requests in flight to this vault, over all
 	// calls of Fetch and Poll together; default DefaultConcurrency.
 	Concurrency int
+	// ClientID is the application (client) ID of cred's identity
+	// (AZURE_CLIENT_ID). A 401 or 403's fix names it, so the message says
+	// which identity to grant even where the service's own does not.
+	ClientID string
 	// Logger receives what an operator should know (a forbidden list, once);
 	// never a value. Nil discards.
 	Logger *slog.Logger
@@ -64,6 +68,9 @@ type Vault struct {
 	// requests counts every HTTP request sent to the vault, retries and
 	// challenge round trips included.
 	requests atomic.Int64
+
+	// fixAccess is the fix of a 401 or 403, naming the identity.
+	fixAccess string
 }
 
 // NewVault returns the Vault at vaultURL ("https://<name>.vault.azure.net/",
@@ -106,6 +113,8 @@ func NewVault(vaultURL string, cred azcore.TokenCredential, opts VaultOptions) (
 		sem:    make(chan struct{}, concurrency),
 		logger: logger.With("vault", normalized),
 		now:    now,
+
+		fixAccess: accessFix(opts.ClientID),
 	}
 	co := azure.ClientOptions(opts.HTTPClient)
 	co.PerRetryPolicies = append(co.PerRetryPolicies, countPolicy{total: &v.requests})
