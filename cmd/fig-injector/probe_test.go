@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fig-injector/fig-injector/injector/status"
 )
 
@@ -54,7 +52,7 @@ func TestProbeCommand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(status.Handler(tc.health, prometheus.NewRegistry()))
+			srv := httptest.NewServer(status.Handler(tc.health, nil))
 			defer srv.Close()
 			code, stdout, stderr := runProbeCommand(t, "--port="+port(t, srv.Listener.Addr()))
 			if code != tc.wantCode || stdout != "" || strings.TrimSuffix(stderr, "\n") != tc.wantLine {
