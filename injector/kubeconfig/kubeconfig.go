@@ -1,6 +1,6 @@
 // Package kubeconfig finds the Kubernetes API server for the webhook and
-// the relay: a kubeconfig file when one is named, else the in-cluster
-// service account.
+// the relay (a kubeconfig file when one is named, else the in-cluster
+// service account) and makes the small REST clients they talk to it with.
 package kubeconfig
 
 import (
@@ -32,8 +32,9 @@ func Load(path string) (*rest.Config, error) {
 // RESTClient returns a client for one API group version of the API server
 // of cfg that decodes only the types addToScheme registers. A typed
 // clientset would link client-go's scheme, which registers every API group
-// of Kubernetes and nearly doubles the binary.
-func RESTClient(cfg *rest.Config, gv schema.GroupVersion, addToScheme func(*runtime.Scheme) error, userAgent string) (*rest.RESTClient, error) {
+// of Kubernetes and nearly doubles the binary. cfg.UserAgent names the
+// caller to the API server.
+func RESTClient(cfg *rest.Config, gv schema.GroupVersion, addToScheme func(*runtime.Scheme) error) (*rest.RESTClient, error) {
 	scheme := runtime.NewScheme()
 	if err := addToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("kubernetes scheme %s: %w", gv, err)
@@ -45,7 +46,6 @@ func RESTClient(cfg *rest.Config, gv schema.GroupVersion, addToScheme func(*runt
 	}
 	cfg.GroupVersion = &gv
 	cfg.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
-	cfg.UserAgent = userAgent
 	rc, err := rest.RESTClientFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client %s: %w", gv, err)

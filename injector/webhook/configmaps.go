@@ -29,7 +29,8 @@ func NewConfigMapGetter(kubeconfigPath string) (ConfigMapGetter, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := kubeconfig.RESTClient(cfg, corev1.SchemeGroupVersion, corev1.AddToScheme, "fig-injector-webhook")
+	cfg.UserAgent = "fig-injector-webhook"
+	rc, err := kubeconfig.RESTClient(cfg, corev1.SchemeGroupVersion, corev1.AddToScheme)
 	if err != nil {
 		return nil, err
 	}

@@ -92,18 +92,16 @@ func (k *Kubernetes) AuthenticatePeer(ctx context.Context, token string) error {
 
 // NewKubernetes returns the Authorizer for the API server of cfg.
 func NewKubernetes(cfg *rest.Config, audience string) (*Kubernetes, error) {
-	authn, err := kubeconfig.RESTClient(cfg, authnv1.SchemeGroupVersion, authnv1.AddToScheme, userAgent)
+	authn, err := kubeconfig.RESTClient(cfg, authnv1.SchemeGroupVersion, authnv1.AddToScheme)
 	if err != nil {
 		return nil, err
 	}
-	core, err := kubeconfig.RESTClient(cfg, corev1.SchemeGroupVersion, corev1.AddToScheme, userAgent)
+	core, err := kubeconfig.RESTClient(cfg, corev1.SchemeGroupVersion, corev1.AddToScheme)
 	if err != nil {
 		return nil, err
 	}
 	return &Kubernetes{API: restAPI{authn: authn, core: core}, Audience: audience}, nil
 }
-
-const userAgent = "fig-injector-relay"
 
 // restAPI is API over one REST client per group version: the relay needs
 // two verbs, not a clientset (binary size: see kubeconfig.RESTClient).

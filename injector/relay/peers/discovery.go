@@ -37,7 +37,7 @@ type Slices interface {
 
 // NewSlices returns the Slices of namespace on the API server of cfg.
 func NewSlices(cfg *rest.Config, namespace string) (Slices, error) {
-	rc, err := kubeconfig.RESTClient(cfg, discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme, "fig-injector-relay")
+	rc, err := kubeconfig.RESTClient(cfg, discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme)
 	if err != nil {
 		return nil, err
 	}

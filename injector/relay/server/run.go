@@ -82,6 +82,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	restCfg.UserAgent = "fig-injector-relay"
 	authz, err := auth.NewKubernetes(restCfg, cfg.Audience)
 	if err != nil {
 		return err
