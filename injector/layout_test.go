@@ -247,6 +247,26 @@ func TestAgentBuildLeavesOutTheWebhook(t *testing.T) {
 	}
 }
 
+// TestProductBuildLeavesOutClientsets: the full binary talks to the API
+// server through REST clients with small schemes (kubeconfig.RESTClient).
+// A typed client or clientset links client-go's scheme, which registers
+// every API group of Kubernetes: 24 MB became 43 MB when one slipped in.
+func TestProductBuildLeavesOutClientsets(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-test=false", "../cmd/fig-injector").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "k8s.io/client-go/rest") {
+		t.Fatalf("go list printed no k8s.io/client-go/rest among %d packages: %q", len(deps), out)
+	}
+	for _, dep := range deps {
+		if violates(dep, "k8s.io/client-go/kubernetes") {
+			t.Errorf("the product build links %s (use kubeconfig.RESTClient)", dep)
+		}
+	}
+}
+
 // listGraph lists every package of the module with its imports and
 // dependencies, in one `go list`.
 func listGraph(t *testing.T) map[string]pkgGraph {

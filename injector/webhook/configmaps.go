@@ -2,11 +2,8 @@ package webhook
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/kubeconfig"
@@ -32,18 +29,10 @@ func NewConfigMapGetter(kubeconfigPath string) (ConfigMapGetter, error) {
 	if err != nil {
 		return nil, err
 	}
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("kubernetes scheme: %w", err)
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.APIPath = "/api"
-	cfg.GroupVersion = &corev1.SchemeGroupVersion
-	cfg.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
 	cfg.UserAgent = "fig-injector-webhook"
-	rc, err := rest.RESTClientFor(cfg)
+	rc, err := kubeconfig.RESTClient(cfg, corev1.SchemeGroupVersion, corev1.AddToScheme)
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client: %w", err)
+		return nil, err
 	}
 	return apiConfigMaps{rc: rc}, nil
 }

@@ -131,7 +131,11 @@ func TestRelayPeersOnARealAPIServer(t *testing.T) {
 	if _, err := cs.DiscoveryV1().EndpointSlices(ns).Create(ctx, mk("a", "10.1.0.1", "10.1.0.2"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	d := peers.NewDiscovery(ctx, cs.DiscoveryV1(), ns, "relay-peers", "10.1.0.1", "https")
+	slices, err := peers.NewSlices(env.cluster.rest, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := peers.NewDiscovery(ctx, slices, "relay-peers", "10.1.0.1", "https")
 	testutil.Eventually(t, "the first peer", 10*time.Second, func() bool { return cmp.Equal(d.Peers(), []string{"https://10.1.0.2:8443"}) })
 	if _, err := cs.DiscoveryV1().EndpointSlices(ns).Create(ctx, mk("b", "10.1.0.3"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -27,12 +27,10 @@ import (
 
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
+	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 )
 
@@ -63,15 +61,19 @@ type Authorizer interface {
 }
 
 // Kubernetes is the Authorizer backed by the Kubernetes API: TokenReview
-// (RBAC: create tokenreviews) and a pod get (RBAC: get pods). It holds the
-// two typed clients it needs, not a whole clientset (binary size).
+// (RBAC: create tokenreviews) and a pod get (RBAC: get pods).
 type Kubernetes struct {
-	TokenReviews authnv1client.TokenReviewsGetter
-	Pods         corev1client.PodsGetter
-	Audience     string
+	API      API
+	Audience string
 	// Peer is the relay's own ServiceAccount ("namespace/name"): the only
 	// identity AuthenticatePeer accepts.
 	Peer string
+}
+
+// API is the part of the Kubernetes API the Authorizer calls.
+type API interface {
+	CreateTokenReview(ctx context.Context, tr *authnv1.TokenReview) (*authnv1.TokenReview, error)
+	GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error)
 }
 
 // AuthenticatePeer checks that token belongs to another replica of the
@@ -90,15 +92,35 @@ func (k *Kubernetes) AuthenticatePeer(ctx context.Context, token string) error {
 
 // NewKubernetes returns the Authorizer for the API server of cfg.
 func NewKubernetes(cfg *rest.Config, audience string) (*Kubernetes, error) {
-	authn, err := authnv1client.NewForConfig(cfg)
+	authn, err := kubeconfig.RESTClient(cfg, authnv1.SchemeGroupVersion, authnv1.AddToScheme)
 	if err != nil {
 		return nil, err
 	}
-	core, err := corev1client.NewForConfig(cfg)
+	core, err := kubeconfig.RESTClient(cfg, corev1.SchemeGroupVersion, corev1.AddToScheme)
 	if err != nil {
 		return nil, err
 	}
-	return &Kubernetes{TokenReviews: authn, Pods: core, Audience: audience}, nil
+	return &Kubernetes{API: restAPI{authn: authn, core: core}, Audience: audience}, nil
+}
+
+// restAPI is API over one REST client per group version: the relay needs
+// two verbs, not a clientset (binary size: see kubeconfig.RESTClient).
+type restAPI struct{ authn, core rest.Interface }
+
+func (a restAPI) CreateTokenReview(ctx context.Context, tr *authnv1.TokenReview) (*authnv1.TokenReview, error) {
+	var out authnv1.TokenReview
+	if err := a.authn.Post().Resource("tokenreviews").Body(tr).Do(ctx).Into(&out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (a restAPI) GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	var pod corev1.Pod
+	if err := a.core.Get().Namespace(namespace).Resource("pods").Name(name).Do(ctx).Into(&pod); err != nil {
+		return nil, err
+	}
+	return &pod, nil
 }
 
 // Authorize implements Authorizer.
@@ -107,7 +129,7 @@ func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subs
 	if err != nil {
 		return Identity{}, wire.Subscription{}, err
 	}
-	pod, err := k.Pods.Pods(id.Namespace).Get(ctx, id.Pod, metav1.GetOptions{})
+	pod, err := k.API.GetPod(ctx, id.Namespace, id.Pod)
 	if err != nil {
 		return id, wire.Subscription{}, fmt.Errorf("%w: reading pod %s/%s: %v", ErrForbidden, id.Namespace, id.Pod, err)
 	}
@@ -123,9 +145,9 @@ func (k *Kubernetes) review(ctx context.Context, token string) (Identity, error)
 	if strings.TrimSpace(token) == "" {
 		return Identity{}, fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
 	}
-	tr, err := k.TokenReviews.TokenReviews().Create(ctx, &authnv1.TokenReview{
+	tr, err := k.API.CreateTokenReview(ctx, &authnv1.TokenReview{
 		Spec: authnv1.TokenReviewSpec{Token: token, Audiences: []string{k.Audience}},
-	}, metav1.CreateOptions{})
+	})
 	if err != nil {
 		// The API error names the review, not the token.
 		return Identity{}, fmt.Errorf("token review failed: %w", err)

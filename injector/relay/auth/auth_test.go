@@ -27,6 +27,17 @@ func orderPod() *corev1.Pod {
 	}}}
 }
 
+// fakeAPI is auth.API over client-go's fake clientset.
+type fakeAPI struct{ cs *fake.Clientset }
+
+func (f fakeAPI) CreateTokenReview(ctx context.Context, tr *authnv1.TokenReview) (*authnv1.TokenReview, error) {
+	return f.cs.AuthenticationV1().TokenReviews().Create(ctx, tr, metav1.CreateOptions{})
+}
+
+func (f fakeAPI) GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	return f.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
 // newAuthorizer answers TokenReviews as the API server does for the
 // tokens it knows: "good" is orders-1's token for the relay's audience,
 // "api" the same pod's token for the API server's audience.
@@ -53,7 +64,7 @@ func newAuthorizer(t *testing.T) *auth.Kubernetes {
 		}
 		return true, out, nil
 	})
-	return &auth.Kubernetes{TokenReviews: cs.AuthenticationV1(), Pods: cs.CoreV1(), Audience: audience}
+	return &auth.Kubernetes{API: fakeAPI{cs}, Audience: audience}
 }
 
 func TestAuthorize(t *testing.T) {

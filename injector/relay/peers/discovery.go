@@ -6,13 +6,16 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"time"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	discoveryclient "k8s.io/client-go/kubernetes/typed/discovery/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 )
 
 // Discovery watches the EndpointSlices of the relay's headless Service and
@@ -25,24 +28,72 @@ type Discovery struct {
 	port   string // the Service port name whose number peers listen on
 }
 
-// NewDiscovery starts watching the slices of service in namespace until
-// ctx ends. selfIP (the pod's IP, from the Downward API) is left out of
-// Peers; portName is the slice port that carries the relay's HTTPS port.
-func NewDiscovery(ctx context.Context, client discoveryclient.EndpointSlicesGetter, namespace, service, selfIP, portName string) *Discovery {
+// Slices lists and watches the EndpointSlices of one namespace (client-go's
+// typed EndpointSliceInterface is one).
+type Slices interface {
+	List(ctx context.Context, opts metav1.ListOptions) (*discoveryv1.EndpointSliceList, error)
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
+
+// NewSlices returns the Slices of namespace on the API server of cfg.
+func NewSlices(cfg *rest.Config, namespace string) (Slices, error) {
+	rc, err := kubeconfig.RESTClient(cfg, discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme)
+	if err != nil {
+		return nil, err
+	}
+	return restSlices{rc: rc, namespace: namespace}, nil
+}
+
+// restSlices is Slices over a discovery/v1 REST client: a typed client
+// would link client-go's scheme of every API group (binary size).
+type restSlices struct {
+	rc        rest.Interface
+	namespace string
+}
+
+func (r restSlices) List(ctx context.Context, opts metav1.ListOptions) (*discoveryv1.EndpointSliceList, error) {
+	var list discoveryv1.EndpointSliceList
+	err := r.rc.Get().Namespace(r.namespace).Resource("endpointslices").
+		VersionedParams(&opts, metav1.ParameterCodec).Timeout(timeout(opts)).Do(ctx).Into(&list)
+	if err != nil {
+		return nil, err
+	}
+	return &list, nil
+}
+
+func (r restSlices) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	opts.Watch = true
+	return r.rc.Get().Namespace(r.namespace).Resource("endpointslices").
+		VersionedParams(&opts, metav1.ParameterCodec).Timeout(timeout(opts)).Watch(ctx)
+}
+
+// timeout is the client-side timeout a typed client sets from the
+// server-side one, so a stalled request ends with the server's.
+func timeout(opts metav1.ListOptions) time.Duration {
+	if opts.TimeoutSeconds == nil {
+		return 0
+	}
+	return time.Duration(*opts.TimeoutSeconds) * time.Second
+}
+
+// NewDiscovery starts watching the slices of service until ctx ends.
+// selfIP (the pod's IP, from the Downward API) is left out of Peers;
+// portName is the slice port that carries the relay's HTTPS port.
+func NewDiscovery(ctx context.Context, slices Slices, service, selfIP, portName string) *Discovery {
 	selector := discoveryv1.LabelServiceName + "=" + service
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.LabelSelector = selector
-			return client.EndpointSlices(namespace).List(ctx, o)
+			return slices.List(ctx, o)
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			o.LabelSelector = selector
-			return client.EndpointSlices(namespace).Watch(ctx, o)
+			return slices.Watch(ctx, o)
 		},
 	}
-	// The wrapper tells the reflector whether client can stream its list
+	// The wrapper tells the reflector whether slices can stream its list
 	// (a real API server can; client-go's fake cannot).
-	inf := cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, client), &discoveryv1.EndpointSlice{}, 0, cache.Indexers{})
+	inf := cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, slices), &discoveryv1.EndpointSlice{}, 0, cache.Indexers{})
 	go inf.Run(ctx.Done())
 	return &Discovery{store: inf.GetStore(), synced: inf.HasSynced, self: selfIP, port: portName}
 }

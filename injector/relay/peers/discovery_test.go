@@ -18,7 +18,7 @@ import (
 // fakeSlices is the fake's EndpointSlices client that also says, as the
 // fake clientset does, that it cannot stream a list (watch-list).
 type fakeSlices struct {
-	discoveryclient.EndpointSlicesGetter
+	discoveryclient.EndpointSliceInterface
 	*fake.Clientset
 }
 
@@ -45,7 +45,7 @@ func TestDiscoveryFollowsEndpointSlices(t *testing.T) {
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d := peers.NewDiscovery(ctx, fakeSlices{cs.DiscoveryV1(), cs}, "fig", "fig-injector-relay-peers", "10.0.0.1", "https")
+	d := peers.NewDiscovery(ctx, fakeSlices{cs.DiscoveryV1().EndpointSlices("fig"), cs}, "fig-injector-relay-peers", "10.0.0.1", "https")
 	testutil.Eventually(t, "discovery synced", 10*time.Second, d.Synced)
 	if diff := cmp.Diff([]string{"https://10.0.0.2:8443"}, d.Peers()); diff != "" {
 		t.Errorf("peers (-want +got):\n%s", diff)

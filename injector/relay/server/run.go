@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	discoveryclient "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/azure"
@@ -83,6 +82,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	restCfg.UserAgent = "fig-injector-relay"
 	authz, err := auth.NewKubernetes(restCfg, cfg.Audience)
 	if err != nil {
 		return err
@@ -147,11 +147,11 @@ func forwarder(ctx context.Context, pc PeerConfig, restCfg *rest.Config, h *hub.
 	// Peers are dialled by pod IP and verified against the Service's name:
 	// every replica serves the same certificate. No proxy: peers are in-cluster.
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: pc.ServerName}}}
-	dc, err := discoveryclient.NewForConfig(restCfg)
+	slices, err := peers.NewSlices(restCfg, pc.Namespace)
 	if err != nil {
 		return nil, err
 	}
-	d := peers.NewDiscovery(ctx, dc, pc.Namespace, pc.Service, pc.PodIP, "https")
+	d := peers.NewDiscovery(ctx, slices, pc.Service, pc.PodIP, "https")
 	return &peers.Forwarder{Local: h, Peers: d.Peers, HTTPClient: hc, TokenFile: pc.TokenFile, Log: log}, nil
 }
 
