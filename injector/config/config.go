@@ -29,6 +29,9 @@ type Config struct {
 	Notify Notify `json:"notify,omitzero"`
 	// Listen is the address of /healthz, /readyz and /metrics; "" disables them.
 	Listen string `json:"listen,omitempty"`
+	// Relay subscribes the sidecar to the cluster's relay for early
+	// wake-ups; nil: the agent polls on its own, exactly as without a relay.
+	Relay *Relay `json:"relay,omitempty"`
 	// InitTimeout bounds how long init mode (and the first render of a sidecar)
 	// retries failing sources before it gives up with a one-line reason.
 	InitTimeout Duration `json:"initTimeout,omitzero"`
@@ -155,6 +158,16 @@ type Azure struct {
 	// KeyVaultDNSSuffix turns VaultName=kv references into https://kv.<suffix>/.
 	// Default vault.azure.net; sovereign clouds use their own.
 	KeyVaultDNSSuffix string `json:"keyVaultDnsSuffix,omitempty"`
+}
+
+// Relay is the agent's subscription to fig-injector relay (docs/operations.md#relay).
+type Relay struct {
+	// URL is the relay's HTTPS base URL, e.g.
+	// https://fig-injector-relay.fig-injector.svc:8443.
+	URL string `json:"url"`
+	// TokenFile is the projected service-account token for the relay's
+	// audience, re-read at every connection (the kubelet rotates it).
+	TokenFile string `json:"tokenFile"`
 }
 
 // TLS adds trust for private CAs.

@@ -180,6 +180,10 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"fig.clientName: is longer than 255 characters (256; Fig allows at most 255); fix: use the client name registered in Fig"}},
 		{"bad notify signal", "fig: {clientName: A, apiUri: 'http://f'}\nnotify: {signal: {process: dotnet, name: SIGFOO}}\noutputs: [{path: /f/a}]",
 			[]string{`notify.signal.name: "SIGFOO" is not a signal; fix: use a name such as SIGHUP`}},
+		{"relay over http", "fig: {clientName: A, apiUri: 'http://f'}\nrelay: {url: 'http://relay:8443', tokenFile: /t/token}\noutputs: [{path: /f/a}]",
+			[]string{`relay.url: "http://relay:8443" is not an https URL; fix: use the relay Service's URL`}},
+		{"relay without token", "fig: {clientName: A, apiUri: 'http://f'}\nrelay: {url: 'https://relay:8443'}\noutputs: [{path: /f/a}]",
+			[]string{`relay.tokenFile: "" is not an absolute path; fix: use the path of the projected service-account token`}},
 		// Issue 12 item 13: .NET configuration keys are case-insensitive, so these map one key twice.
 		{"key mapped twice in another case", "keyVaults: [{url: 'https://kv', secrets: [{name: a, key: Db:Password}, {name: b, key: db:password}]}]\noutputs: [{path: /f/a}]",
 			[]string{`keyVaults[0].secrets[1].key: "db:password" is mapped twice (keys are case-insensitive`}},

@@ -54,6 +54,9 @@ func (c *Config) Validate() error {
 			v.add("listen", fmt.Sprintf("%q is not host:port", c.Listen), `use ":9102", or "" to disable the endpoints`)
 		}
 	}
+	if c.Relay != nil {
+		v.relay(c.Relay)
+	}
 	v.duration("initTimeout", c.InitTimeout, time.Second)
 	v.allowlist(c)
 	return errors.Join(v.errs...)
@@ -166,6 +169,15 @@ func (v *validator) azure(a *Azure) {
 		if u, err := url.Parse(a.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" {
 			v.add("azure.authorityHost", fmt.Sprintf("%q is not an https URL", a.AuthorityHost), "use https://login.microsoftonline.com/ or your cloud's authority")
 		}
+	}
+}
+
+func (v *validator) relay(r *Relay) {
+	if u, err := url.Parse(r.URL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		v.add("relay.url", fmt.Sprintf("%q is not an https URL", r.URL), "use the relay Service's URL, e.g. https://fig-injector-relay.fig-injector.svc:8443, or remove relay to poll without it")
+	}
+	if !filepath.IsAbs(r.TokenFile) {
+		v.add("relay.tokenFile", fmt.Sprintf("%q is not an absolute path", r.TokenFile), "use the path of the projected service-account token for the relay's audience, e.g. /var/run/secrets/fig-injector/relay/token")
 	}
 }
 
