@@ -132,7 +132,12 @@ func (a *Agent) requestVaults() {
 // of one list pass or one GET per secret, then GETs of changed secrets
 // only), and fetches at once when the run loop sends a new request. It
 // starts from last (nil: nothing to poll until a request arrives) and reads
-// only v's client and interval: the run loop owns the rest of v.
+// only v's client, interval and relay link: the run loop owns the rest of v.
+//
+// With a relay, the vault's interval is stretched while the relay watches it
+// (vault.pollInterval), the relay's wake-up polls at once, and a change of
+// the relay's word draws the next wait again, so a vault the relay stops
+// watching is polled within one interval.
 func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot, reqs <-chan keyvault.Request, events chan<- event) {
 	name := v.healthName()
 	a.health.track(name, v.interval)
@@ -147,6 +152,16 @@ func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot
 			return
 		case req := <-reqs:
 			pending = &req
+		case <-v.relay.pollNow:
+		case <-v.relay.resched:
+			stop()
+			if failures == 0 { // a backoff stays as it is
+				if v.relay.watched.Load() { // back to the short interval after the next success
+					a.health.track(name, v.pollInterval())
+				}
+				wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.pollInterval(), r) })
+			}
+			continue
 		case <-timer:
 		}
 		stop()
@@ -179,11 +194,12 @@ func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot
 			continue
 		}
 		failures = 0
+		a.health.track(name, v.pollInterval())
 		a.health.succeeded(name)
 		last, pending = &next, nil
 		if changed {
 			send(ctx, events, event{at: detected, kind: vaultChanged, vault: v, snap: next})
 		}
-		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.interval, r) })
+		wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.pollInterval(), r) })
 	}
 }

@@ -64,6 +64,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		go a.pollFig(ctx, events, figKick)
 	}
 	a.startVaultPollers(ctx, events)
+	if a.cfg.Relay != nil {
+		go a.subscribeRelay(ctx, figKick)
+	}
 	var (
 		retry     <-chan time.Time // armed after a failed write: retry without waiting for a change
 		stopRetry = func() bool { return false }
@@ -186,10 +189,7 @@ func (a *Agent) fileChanged(ctx context.Context, path string, figKick chan<- str
 		}
 	}
 	if a.cfg.Fig != nil && a.cfg.Fig.ClientSecret.File == path {
-		select {
-		case figKick <- struct{}{}:
-		default:
-		}
+		signal(figKick)
 	}
 	return nil
 }

@@ -54,6 +54,7 @@ type vault struct {
 	refs   []keyvault.Ref     // references to this vault in the last good Fig values
 	snap   *keyvault.Snapshot // the last good answer; nil before the first
 	poller *vaultPoller       // nil until Run starts its poller
+	relay  *relayLink         // the relay's word on this vault (relay.go)
 }
 
 func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time, l limits) (*vaultSet, error) {
@@ -131,7 +132,7 @@ func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error)
 	if interval <= 0 {
 		interval = config.DefaultKeyVaultPollInterval
 	}
-	v := &vault{kv: kv, interval: interval}
+	v := &vault{kv: kv, interval: interval, relay: newRelayLink()}
 	s.vaults[kv.URL()] = v
 	s.order = append(s.order, kv.URL())
 	return v, nil

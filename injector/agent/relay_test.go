@@ -1,0 +1,168 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/fig-injector/fig-injector/injector/config"
+	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
+	"github.com/fig-injector/fig-injector/injector/relay/auth"
+	"github.com/fig-injector/fig-injector/injector/relay/hook"
+	"github.com/fig-injector/fig-injector/injector/relay/hub"
+	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
+	"github.com/fig-injector/fig-injector/injector/relay/server"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/devenv"
+	"github.com/fig-injector/fig-injector/internal/testutil"
+)
+
+const relayHookSecret = "7d2e4c1a-9b3f-4e6d-8a5c-1f0e2d3c4b5a"
+
+// relayPod stands for the TokenReview and pod lookup (tested in
+// relay/auth): the one token belongs to a pod that may subscribe to what it
+// asks for.
+type relayPod struct{}
+
+func (relayPod) Authorize(_ context.Context, token string, want wire.Subscription) (auth.Identity, wire.Subscription, error) {
+	if token != "pod-token" {
+		return auth.Identity{}, wire.Subscription{}, fmt.Errorf("%w: bad token", auth.ErrUnauthenticated)
+	}
+	return auth.Identity{Namespace: "shop", Pod: "orders-1"}, want, nil
+}
+
+// relay is the real relay server in-process over TLS (a certificate from
+// the emulators' CA, which the agent trusts), with its Key Vault list pass
+// on the emulators and Fig's web hooks pointed at it.
+type relay struct {
+	srv         *httptest.Server
+	stopWatcher context.CancelFunc
+}
+
+// kill ends the relay as a crash would: streams cut, nothing listening,
+// no more list passes.
+func (r *relay) kill() {
+	r.stopWatcher()
+	r.srv.CloseClientConnections()
+	r.srv.Close()
+}
+
+// newRelayFixture is a stepped fixture whose agent subscribes to a relay.
+func newRelayFixture(t *testing.T) (*fixture, *relay) {
+	t.Helper()
+	wake := make(chan struct{}, 1)
+	h := hub.New(func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	srv := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: relayPod{},
+		Hooks: &hook.Handler{Verifier: testutil.HookVerifier(t, relayHookSecret), Sink: h, Log: slog.New(slog.DiscardHandler)}}))
+	url := "https://" + srv.Listener.Addr().String()
+	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed(), FigOptions: figapi.Options{
+		WebHooks: []figapi.WebHookClient{{Name: "relay", BaseURI: url + "/fig/", Secret: relayHookSecret,
+			Hooks: []figapi.WebHook{{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: ".*", SettingNameRegex: ".*"}}}},
+	}})
+	tlsCfg, err := f.env.CA.TLSConfig("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = tlsCfg
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+
+	cred, hc := devenv.Identity(t, f.cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	watcher := kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, Interval: 50 * time.Millisecond,
+		DisableChallengeResourceVerification: true}, h)
+	go watcher.Run(ctx, h.Vaults, wake)
+
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("pod-token"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.cfg.Relay = &config.Relay{URL: url, TokenFile: tokenFile}
+	return f, &relay{srv: srv, stopWatcher: cancel}
+}
+
+// startWatched starts the agent and waits until the relay watches its vault:
+// Fig's status poll keeps its interval, the vault's own poll is stretched to
+// the safety interval. Then it moves half a poll interval on, as
+// startStepped does.
+func (f *fixture) startWatched() {
+	f.t.Helper()
+	f.start(f.steppedOptions())
+	f.awaitTimersThenSafetyPoll(time.Second) // Fig's status poll; the vault's safety poll
+	f.clock.Add(halfPoll)
+	f.awaitTimersThenSafetyPoll(halfPoll)
+}
+
+// awaitTimersThenSafetyPoll waits until the agent waits for exactly these
+// durations and then for the vault's safety poll, 10 × its 1 s interval
+// counted from its last poll. The relay may wake the vault more than once
+// (its list has one-second timestamps: a change is reported again on the
+// next pass), so that poll is anywhere from 9 s to 10 s away.
+func (f *fixture) awaitTimersThenSafetyPoll(want ...time.Duration) {
+	f.t.Helper()
+	testutil.Eventually(f.t, fmt.Sprintf("the agent waiting for %v and the safety poll", want), 15*time.Second, func() bool {
+		p := f.clock.Pending()
+		n := len(want)
+		return len(p) == n+1 && slices.Equal(p[:n], want) && p[n] > 9*time.Second && p[n] <= 10*time.Second
+	})
+}
+
+// A Fig change reaches the file through Fig's web hook, the relay and the
+// agent's fetch while the agent's next status poll is still half an
+// interval away: no status was sent for it.
+func TestRelayFigHookFetchesBeforeThePollInterval(t *testing.T) {
+	f, _ := newRelayFixture(t)
+	f.startWatched()
+	statuses := f.env.Fig.Requests(figapi.RouteStatus)
+
+	if err := f.env.Fig.SetValue("OrderService", "", "Location", figapi.String("Utrecht")); err != nil {
+		t.Fatal(err)
+	}
+	// Fetched (the status poll starts its interval again after a fetch); the
+	// run loop coalesces.
+	f.awaitTimersThenSafetyPoll(window, time.Second)
+	f.clock.Add(window)
+	f.eventually("the Fig change in the file", func() bool { return f.key("Location") == "Utrecht" })
+	if got := f.env.Fig.Requests(figapi.RouteStatus); got != statuses {
+		t.Errorf("%d status polls before the change arrived, want none: the hook, not the poll, brought it", got-statuses)
+	}
+}
+
+// While the relay watches the vault the agent's own polling is paused (the
+// safety poll is 10 s away), and a rotation the relay's list pass sees still
+// reaches the file at once. When the relay dies, the vault is back on its
+// own 1 s polling.
+func TestRelayWakesPausedVaultPollingAndFallsBackWhenKilled(t *testing.T) {
+	f, r := newRelayFixture(t)
+	f.startWatched()
+
+	if _, err := f.env.Vaults["orders-kv"].SetSecret("api-key", "rotated-api-key-0004"); err != nil {
+		t.Fatal(err)
+	}
+	// The vault was polled at once and waits the safety interval again.
+	f.awaitTimersThenSafetyPoll(window, halfPoll)
+	f.clock.Add(window)
+	f.eventually("the rotated secret in the file", func() bool { return f.key("PaymentApiKey") == "rotated-api-key-0004" })
+
+	r.kill()
+	f.awaitTimers(halfPoll-window, time.Second) // Fig's poll as before; the vault on its own interval
+	vault := f.env.Vaults["orders-kv"]
+	requests := func() int { return vault.Requests(keyvault.RouteList) + vault.Requests(keyvault.RouteGet) }
+	before := requests()
+	f.clock.Add(time.Second)
+	f.eventually("the agent polling the vault itself", func() bool { return requests() > before })
+}
