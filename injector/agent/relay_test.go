@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -15,29 +13,15 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
-	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
-	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 const relayHookSecret = "7d2e4c1a-9b3f-4e6d-8a5c-1f0e2d3c4b5a"
-
-// relayPod stands for the TokenReview and pod lookup (tested in
-// relay/auth): the one token belongs to a pod that may subscribe to what it
-// asks for.
-type relayPod struct{}
-
-func (relayPod) Authorize(_ context.Context, token string, want wire.Subscription) (auth.Identity, wire.Subscription, error) {
-	if token != "pod-token" {
-		return auth.Identity{}, wire.Subscription{}, fmt.Errorf("%w: bad token", auth.ErrUnauthenticated)
-	}
-	return auth.Identity{Namespace: "shop", Pod: "orders-1"}, want, nil
-}
 
 // relay is the real relay server in-process over TLS (a certificate from
 // the emulators' CA, which the agent trusts), with its Key Vault list pass
@@ -65,7 +49,7 @@ func newRelayFixture(t *testing.T) (*fixture, *relay) {
 		default:
 		}
 	})
-	srv := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: relayPod{},
+	srv := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: devenv.RelayPod{},
 		Hooks: &hook.Handler{Verifier: testutil.HookVerifier(t, relayHookSecret), Sink: h, Log: slog.New(slog.DiscardHandler)}}))
 	url := "https://" + srv.Listener.Addr().String()
 	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed(), FigOptions: figapi.Options{
@@ -87,11 +71,7 @@ func newRelayFixture(t *testing.T) (*fixture, *relay) {
 		DisableChallengeResourceVerification: true}, h)
 	go watcher.Run(ctx, h.Vaults, wake)
 
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("pod-token"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f.cfg.Relay = &config.Relay{URL: url, TokenFile: tokenFile}
+	f.cfg.Relay = &config.Relay{URL: url, TokenFile: devenv.RelayTokenFile(t)}
 	return f, &relay{srv: srv, stopWatcher: cancel}
 }
 

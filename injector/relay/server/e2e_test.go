@@ -3,18 +3,14 @@ package server_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
-	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
@@ -26,17 +22,6 @@ import (
 )
 
 const hookSecret = "5b1c9d7e-2f4a-4b8c-9e6d-0a1f3c5e7b9d"
-
-// podOf stands for the TokenReview and pod lookup (tested in relay/auth):
-// the one token belongs to a pod of want's client.
-type podOf struct{}
-
-func (podOf) Authorize(_ context.Context, token string, want wire.Subscription) (auth.Identity, wire.Subscription, error) {
-	if token != "pod-token" {
-		return auth.Identity{}, wire.Subscription{}, fmt.Errorf("%w: bad token", auth.ErrUnauthenticated)
-	}
-	return auth.Identity{Namespace: "shop", Pod: "orders-1"}, wire.Subscription{Client: want.Client, Instance: want.Instance, Vaults: want.Vaults}, nil
-}
 
 // TestEndToEnd: an admin edit in the Fig emulator → Fig's web hook → the
 // relay → the subscriber's wake-up; a Key Vault rotation → the relay's list
@@ -53,7 +38,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 	verifier := testutil.HookVerifier(t, hookSecret)
-	relay := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: podOf{},
+	relay := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: devenv.RelayPod{},
 		Hooks: &hook.Handler{Verifier: verifier, Sink: h, Log: slog.New(slog.DiscardHandler)}}))
 	relay.StartTLS()
 	defer relay.Close()
@@ -69,10 +54,7 @@ func TestEndToEnd(t *testing.T) {
 		DisableChallengeResourceVerification: true}, h)
 	go watcher.Run(ctx, h.Vaults, wake)
 
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("pod-token"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tokenFile := devenv.RelayTokenFile(t)
 	events := make(chan wire.Event, 100)
 	vault := wire.VaultKey(cfg.KeyVaults[0].URL)
 	done := make(chan error, 1)

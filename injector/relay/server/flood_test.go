@@ -17,6 +17,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -27,7 +28,7 @@ import (
 func TestHookFloodIsCoalescedPerClient(t *testing.T) {
 	h := hub.New(nil)
 	verifier := testutil.HookVerifier(t, hookSecret)
-	relay := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: podOf{}, MinSpacing: 3 * time.Second,
+	relay := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: devenv.RelayPod{}, MinSpacing: 3 * time.Second,
 		Hooks: &hook.Handler{Verifier: verifier, Sink: h, Log: slog.New(slog.DiscardHandler)}}))
 	defer relay.Close()
 

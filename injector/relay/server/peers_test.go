@@ -19,6 +19,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/peers"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
@@ -49,7 +50,7 @@ func startReplica(t *testing.T, peerList func() []string, peerClient *http.Clien
 	}
 	log := slog.New(slog.DiscardHandler)
 	fwd := &peers.Forwarder{Local: h, Peers: peerList, HTTPClient: peerClient, TokenFile: tokenFile, Log: log}
-	srv := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: podOf{}, Peers: relayServiceAccount{}, MinSpacing: -1,
+	srv := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: devenv.RelayPod{}, Peers: relayServiceAccount{}, MinSpacing: -1,
 		Hooks: &hook.Handler{Verifier: verifier, Sink: fwd, Log: log}}))
 	t.Cleanup(srv.Close)
 	return &replica{hub: h, srv: srv}
