@@ -17,6 +17,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
@@ -27,8 +28,9 @@ const relayHookSecret = "7d2e4c1a-9b3f-4e6d-8a5c-1f0e2d3c4b5a"
 // the emulators' CA, which the agent trusts), with its Key Vault list pass
 // on the emulators and Fig's web hooks pointed at it.
 type relay struct {
+	hub         *hub.Hub
 	srv         *httptest.Server
-	stopWatcher context.CancelFunc
+	stopWatcher func() // ends the list pass and waits until it has ended
 }
 
 // kill ends the relay as a crash would: streams cut, nothing listening,
@@ -66,13 +68,15 @@ func newRelayFixture(t *testing.T) (*fixture, *relay) {
 
 	cred, hc := devenv.Identity(t, f.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	watcher := kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, Interval: 50 * time.Millisecond,
 		DisableChallengeResourceVerification: true}, h)
-	go watcher.Run(ctx, h.Vaults, wake)
+	done := make(chan struct{})
+	go func() { defer close(done); watcher.Run(ctx, h.Vaults, wake) }()
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
 
 	f.cfg.Relay = &config.Relay{URL: url, TokenFile: devenv.RelayTokenFile(t)}
-	return f, &relay{srv: srv, stopWatcher: cancel}
+	return f, &relay{hub: h, srv: srv, stopWatcher: stop}
 }
 
 // startWatched starts the agent and waits until the relay watches its vault:
@@ -145,4 +149,19 @@ func TestRelayWakesPausedVaultPollingAndFallsBackWhenKilled(t *testing.T) {
 	before := requests()
 	f.clock.Add(time.Second)
 	f.eventually("the agent polling the vault itself", func() bool { return requests() > before })
+}
+
+// A vault the relay stops watching (its identity lost the right to list it,
+// say) is back on the agent's own interval at once, and paused again when
+// the relay watches it again.
+func TestRelayUnwatchedVaultIsBackOnItsOwnPolling(t *testing.T) {
+	f, r := newRelayFixture(t)
+	f.startWatched()
+	r.stopWatcher() // the test speaks for the list pass from here on
+	vault := wire.VaultKey(f.cfg.KeyVaults[0].URL)
+
+	r.hub.VaultUnwatched(vault, "403 Forbidden")
+	f.awaitTimers(halfPoll, time.Second)
+	r.hub.VaultWatched(vault, "1m")
+	f.awaitTimers(halfPoll, 10*time.Second)
 }
