@@ -153,6 +153,10 @@ func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot
 		case req := <-reqs:
 			pending = &req
 		case <-v.relay.pollNow:
+			if failures > 0 { // a backoff (a Retry-After) stays as it is: its retry sees the change too
+				stop()
+				continue
+			}
 		case <-v.relay.resched:
 			stop()
 			if failures == 0 { // a backoff stays as it is
