@@ -37,6 +37,10 @@ const (
 	// every file the configuration reads must stay in (ClusterRules.Files):
 	// {"clientSecret": <dir>, "config": <dir>, "template": <dir>, "ca": <dir>}.
 	ConfineFilesEnv = "FIG_INJECTOR_CONFINE_FILES"
+	// AllowedRelayURLEnv is the cluster's relay URL, the only relay.url the
+	// file may name while ConfineFilesEnv is set (ClusterRules.RelayURL);
+	// unset when the cluster runs no relay.
+	AllowedRelayURLEnv = "FIG_INJECTOR_ALLOWED_RELAY_URL"
 	// AllowlistNone is the value of an empty list: nothing of that kind is
 	// allowed. An unset (or empty) variable restricts nothing.
 	AllowlistNone = "none"
@@ -133,7 +137,7 @@ func allowlistFromEnv(getenv func(string) string) (*Allowlist, []error) {
 		}
 	}
 	rules := ClusterRules{AuthorityHost: authority, LoopbackNotify: true, OutputDir: outDir,
-		TokenFile: strings.TrimSpace(getenv("AZURE_FEDERATED_TOKEN_FILE"))}
+		TokenFile: strings.TrimSpace(getenv("AZURE_FEDERATED_TOKEN_FILE")), RelayURL: strings.TrimSpace(getenv(AllowedRelayURLEnv))}
 	const setByWebhook = " (the webhook sets it from the chart's settings)"
 	if u, err := url.Parse(authority); authority != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
 		errs = append(errs, &FieldError{Path: AllowedAzureAuthorityHostEnv, Problem: fmt.Sprintf("%q is not an https URL", authority),
@@ -222,7 +226,7 @@ func (v *validator) allowlist(c *Config) {
 // String renders d as ConfineFilesEnv holds it: JSON, since a path may
 // hold any separator.
 func (d FileDirs) String() string {
-	data, _ := json.Marshal(d) // four strings: cannot fail
+	data, _ := json.Marshal(d) // five strings: cannot fail
 	return string(data)
 }
 
@@ -233,9 +237,9 @@ func ParseFileDirs(s string) (*FileDirs, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("is not a JSON object of clientSecret, config, template and ca: %v", err)
+		return nil, fmt.Errorf("is not a JSON object of clientSecret, config, template, ca and relay: %v", err)
 	}
-	for k, v := range map[string]string{"clientSecret": d.ClientSecret, "config": d.Config, "template": d.Template, "ca": d.CA} {
+	for k, v := range map[string]string{"clientSecret": d.ClientSecret, "config": d.Config, "template": d.Template, "ca": d.CA, "relay": d.Relay} {
 		if !path.IsAbs(v) || path.Clean(v) != v || v == "/" {
 			return nil, fmt.Errorf("gives %s %q, which is not a clean absolute directory other than /", k, v)
 		}

@@ -48,6 +48,11 @@ type ClusterRules struct {
 	// workload identity's AZURE_FEDERATED_TOKEN_FILE ("" at admission, where
 	// the file must leave it out).
 	TokenFile string
+	// RelayURL is the only relay.url allowed with Files: the cluster's
+	// relay ("" when the cluster runs none, where the file must leave relay
+	// out). The agent sends its relay token there, so a ConfigMap must not
+	// pick another server.
+	RelayURL string
 }
 
 // FileDirs are the mount paths of what the agent may read besides the
@@ -58,6 +63,8 @@ type FileDirs struct {
 	Config       string `json:"config"`
 	Template     string `json:"template"`
 	CA           string `json:"ca"`
+	// Relay holds the projected token for the relay's audience.
+	Relay string `json:"relay"`
 }
 
 // Fixes of ClusterRules refusals. They read the same at admission and in
@@ -69,6 +76,7 @@ const (
 	challengeFix        = "remove azure.disableChallengeResourceVerification (it lets a vault outside the Key Vault DNS suffixes receive a token)"
 	notifyFix           = "use http://127.0.0.1:<port>/<path>"
 	outputFix           = "use files in a directory of their own, e.g. /fig/appsettings.json"
+	relayURLFix         = "leave relay out (the webhook subscribes injected sidecars to the cluster's relay itself), or use the cluster's relay URL"
 )
 
 // Check returns one *FieldError per field the rules refuse, in the order of
@@ -204,6 +212,16 @@ func (r ClusterRules) checkPaths(c *Config) []*FieldError {
 	if tf := c.Azure.TokenFile; tf != "" && tf != r.TokenFile {
 		errs = append(errs, &FieldError{Path: "azure.tokenFile", Problem: fmt.Sprintf("%q is not the workload identity's token file", tf),
 			Fix: "leave it out (the workload identity sets AZURE_FEDERATED_TOKEN_FILE)"})
+	}
+	if rl := c.Relay; rl != nil {
+		if rl.URL != r.RelayURL {
+			problem := fmt.Sprintf("%q is not the cluster's relay %s", rl.URL, r.RelayURL)
+			if r.RelayURL == "" {
+				problem = "is not allowed: the cluster runs no relay"
+			}
+			errs = append(errs, &FieldError{Path: "relay.url", Problem: problem, Fix: relayURLFix})
+		}
+		confine("relay.tokenFile", rl.TokenFile, "use "+d.Relay+"/token, the projected token the webhook mounts for the relay's audience", d.Relay)
 	}
 	return errs
 }

@@ -21,7 +21,10 @@ var strict = config.ClusterRules{
 
 // agentDirs are the agent's private mounts as the webhook hands them over.
 var agentDirs = config.FileDirs{ClientSecret: "/etc/fig-injector/client-secret", Config: "/etc/fig-injector/config",
-	Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca"}
+	Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca", Relay: "/var/run/secrets/fig-injector/relay"}
+
+// relayURL is the cluster's relay in the relay cases.
+const relayURL = "https://fig-injector-relay.fig-injector.svc:8443"
 
 // TestClusterRules: each rule refuses what admission refuses, naming the
 // field, the value and the fix, and accepts the rest; the zero rules accept
@@ -99,6 +102,19 @@ func TestClusterRules(t *testing.T) {
 			[]string{`azure.tokenFile: "/etc/fig-injector/client-secret/secret" is not the workload identity's token file; fix: leave it out`}},
 		{"the identity's token file", func(c *config.Config) { c.Azure.TokenFile = "/var/run/secrets/azure/tokens/azure-identity-token" },
 			config.ClusterRules{Files: &agentDirs, TokenFile: "/var/run/secrets/azure/tokens/azure-identity-token"}, nil},
+		// Issue 14: a relay section only to the cluster's relay, its token only from the relay token's mount.
+		{"the cluster's relay", func(c *config.Config) {
+			c.Relay = &config.Relay{URL: relayURL, TokenFile: "/var/run/secrets/fig-injector/relay/token"}
+		}, config.ClusterRules{Files: &agentDirs, RelayURL: relayURL}, nil},
+		{"another relay", func(c *config.Config) {
+			c.Relay = &config.Relay{URL: "https://relay.evil.example", TokenFile: "/var/run/secrets/fig-injector/relay/token"}
+		}, config.ClusterRules{Files: &agentDirs, RelayURL: relayURL}, []string{`relay.url: "https://relay.evil.example" is not the cluster's relay ` + relayURL + `; fix: leave relay out`}},
+		{"a relay where the cluster runs none", func(c *config.Config) {
+			c.Relay = &config.Relay{URL: relayURL, TokenFile: "/var/run/secrets/fig-injector/relay/token"}
+		}, strict, []string{`relay.url: is not allowed: the cluster runs no relay; fix: leave relay out`}},
+		{"the federated token as the relay token", func(c *config.Config) {
+			c.Relay = &config.Relay{URL: relayURL, TokenFile: "/var/run/secrets/fig-injector/azure/azure-identity-token"}
+		}, config.ClusterRules{Files: &agentDirs, RelayURL: relayURL}, []string{`relay.tokenFile: "/var/run/secrets/fig-injector/azure/azure-identity-token" is outside /var/run/secrets/fig-injector/relay; fix: use /var/run/secrets/fig-injector/relay/token`}},
 		{"everything at once", func(c *config.Config) {
 			c.Azure.AuthorityHost = "https://login.evil.example/"
 			c.Azure.DisableChallengeResourceVerification = true
@@ -194,6 +210,9 @@ func TestClusterRulesFromEnv(t *testing.T) {
 	challenge := strings.Replace(full, "listen:", "azure:\n  disableChallengeResourceVerification: true\nlisten:", 1)
 	notify := strings.Replace(full, "signal: { process: dotnet }", "http: { url: \"http://fig-api.fig.svc/x\" }", 1)
 	output := strings.Replace(full, "/fig/appsettings.json", "/tmp/appsettings.json", 1)
+	relay := func(url string) string {
+		return strings.Replace(full, "listen:", "relay:\n  url: "+url+"\n  tokenFile: /var/run/secrets/fig-injector/relay/token\nlisten:", 1)
+	}
 	tests := []struct {
 		name string
 		yaml string
@@ -226,11 +245,15 @@ func TestClusterRulesFromEnv(t *testing.T) {
 		{"client secret elsewhere, rule not handed over", strings.Replace(full, "/etc/fig-injector/client-secret/secret", "/var/run/secrets/azure/tokens/azure-identity-token", 1),
 			withEnv(clusterEnv, config.ConfineFilesEnv, ""), ""},
 		{"malformed confinement", full, withEnv(clusterEnv, config.ConfineFilesEnv, "true"),
-			config.ConfineFilesEnv + `: "true" is not a JSON object of clientSecret, config, template and ca`},
-		{"confinement missing a mount", full, withEnv(clusterEnv, config.ConfineFilesEnv, `{"clientSecret":"/s","config":"/c","template":"/t"}`),
-			`gives ca "", which is not a clean absolute directory other than /`},
-		{"confinement to the root", full, withEnv(clusterEnv, config.ConfineFilesEnv, `{"clientSecret":"/","config":"/c","template":"/t","ca":"/a"}`),
+			config.ConfineFilesEnv + `: "true" is not a JSON object of clientSecret, config, template, ca and relay`},
+		{"confinement missing a mount", full, withEnv(clusterEnv, config.ConfineFilesEnv, `{"clientSecret":"/s","config":"/c","template":"/t","ca":"/a"}`),
+			`gives relay "", which is not a clean absolute directory other than /`},
+		{"confinement to the root", full, withEnv(clusterEnv, config.ConfineFilesEnv, `{"clientSecret":"/","config":"/c","template":"/t","ca":"/a","relay":"/r"}`),
 			`gives clientSecret "/", which is not a clean absolute directory other than /`},
+		{"another relay", relay("https://relay.evil.example"), withEnv(clusterEnv, config.AllowedRelayURLEnv, relayURL),
+			`relay.url: "https://relay.evil.example" is not the cluster's relay ` + relayURL},
+		{"the cluster's relay", relay(relayURL), withEnv(clusterEnv, config.AllowedRelayURLEnv, relayURL), ""},
+		{"a relay, none handed over", relay(relayURL), clusterEnv, `relay.url: is not allowed: the cluster runs no relay`},
 		{"malformed permission", full, withEnv(clusterEnv, config.AllowDisableChallengeResourceVerificationEnv, "sometimes"),
 			config.AllowDisableChallengeResourceVerificationEnv + `: "sometimes" is not true or false; fix: set "true" or "false"`},
 		{"malformed output dir", full, withEnv(clusterEnv, config.AllowedOutputDirEnv, "fig/"),

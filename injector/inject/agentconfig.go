@@ -21,14 +21,18 @@ type agentPlan struct {
 	mountDir string
 	// port serves /readyz for the native startup probe; 0 when disabled.
 	port int32
+	// relay mounts the relay's token: a sidecar mode in a cluster with a relay.
+	relay bool
 }
 
 // buildAgentConfig turns the request and settings into the agent config and
 // checks every URI in it against the allowlists. Errors are
-// *AnnotationError naming the annotation the value came from.
-func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
+// *AnnotationError naming the annotation the value came from. Sidecar modes
+// subscribe to the cluster's relay, if any; an init container runs once.
+func buildAgentConfig(r *Request, s *Settings, mode Mode) (*agentPlan, error) {
+	relay := s.RelayURL != "" && mode != ModeInitOnly
 	if r.ConfigMap != nil {
-		return configMapConfig(r, s)
+		return configMapConfig(r, s, relay)
 	}
 	allowed := s.allowlist()
 	uris, annotation := r.FigAPIURIs, FigAPIURIAnnotation
@@ -85,6 +89,9 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 		cfg.Outputs[0].Template = path.Join(TemplateMountPath, r.Template.Key)
 	}
 	applyClusterAgentSettings(cfg, s)
+	if relay {
+		cfg.Relay = &config.Relay{URL: s.RelayURL, TokenFile: path.Join(RelayTokenMountPath, RelayTokenFileName)}
+	}
 	yml, err := config.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("render agent config: %w", err)
@@ -92,7 +99,7 @@ func buildAgentConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if err := validateRendered(yml, s.agentEnvMap(path.Dir(outPath), nil)); err != nil {
 		return nil, annotationErr("fig-injector.io annotations", "correct the annotations (charts/fig-injector/README.md)", "the agent config they describe is invalid: %v", err)
 	}
-	return &agentPlan{cfg: cfg, envYAML: string(yml), mountDir: path.Dir(outPath), port: s.Port}, nil
+	return &agentPlan{cfg: cfg, envYAML: string(yml), mountDir: path.Dir(outPath), port: s.Port, relay: relay}, nil
 }
 
 // applyClusterAgentSettings copies what the cluster, not the pod, decides.
@@ -110,8 +117,10 @@ func applyClusterAgentSettings(cfg *config.Config, s *Settings) {
 // outputs inside one directory, the shared volume; notifications on the
 // loopback; nothing that would let the pod's token leave for another
 // authority). The agent gets what they compare against in its environment
-// and checks them again when the ConfigMap changes.
-func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
+// and checks them again when the ConfigMap changes. A relay section must
+// name the cluster's relay and its mounted token (the rules); relay says the
+// token is mounted, so a sidecar may also gain the section by a later edit.
+func configMapConfig(r *Request, s *Settings, relay bool) (*agentPlan, error) {
 	cfg := r.Config
 	if cfg == nil {
 		return nil, fmt.Errorf("mutate: %s is set but its config was not loaded", ConfigConfigMapAnnotation)
@@ -148,6 +157,9 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if errs := s.clusterRules(mountDir).Check(cfg); len(errs) > 0 {
 		return fail(errs[0].Fix, "%s %s", errs[0].Path, errs[0].Problem)
 	}
+	if cfg.Relay != nil && !relay {
+		return fail("remove relay, or use a sidecar mode (an init container runs once and subscribes to nothing)", "relay is set, but mode %s runs no sidecar", ModeInitOnly)
+	}
 	var port int32
 	if cfg.Listen != "" {
 		_, p, err := net.SplitHostPort(cfg.Listen)
@@ -164,7 +176,7 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if err := validateRendered(yml, s.agentEnvMap(mountDir, map[string]string{FigAPIURIEnvVar: s.FigAPIURI})); err != nil {
 		return fail("correct the config", "%v", err)
 	}
-	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port}, nil
+	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port, relay: relay}, nil
 }
 
 // validateRendered parses the rendered config strictly and runs the agent's

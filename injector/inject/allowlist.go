@@ -36,11 +36,12 @@ func (s *Settings) clusterRules(mountDir string) config.ClusterRules {
 		LoopbackNotify:                    true,
 		OutputDir:                         mountDir,
 		Files:                             &agentFileDirs,
+		RelayURL:                          s.RelayURL,
 	}
 }
 
 // agentFileDirs are the agent's private mounts, in the rules' terms.
-var agentFileDirs = config.FileDirs{ClientSecret: ClientSecretMountPath, Config: ConfigMountPath, Template: TemplateMountPath, CA: TrustMountPath}
+var agentFileDirs = config.FileDirs{ClientSecret: ClientSecretMountPath, Config: ConfigMountPath, Template: TemplateMountPath, CA: TrustMountPath, Relay: RelayTokenMountPath}
 
 // allowlistEnv hands the allowlists and the cluster's rules to the agent:
 // AllowedFigAPIURIsEnvVar and AllowedKeyVaultSuffixesEnvVar, comma-separated;
@@ -54,7 +55,7 @@ var agentFileDirs = config.FileDirs{ClientSecret: ClientSecretMountPath, Config:
 // change, but the same variables keep every injected agent alike.
 func (s *Settings) allowlistEnv(mountDir string) []corev1.EnvVar {
 	l, r := s.allowlist(), s.clusterRules(mountDir)
-	return []corev1.EnvVar{
+	env := []corev1.EnvVar{
 		{Name: AllowedFigAPIURIsEnvVar, Value: joinOrNone(l.FigURIs)},
 		{Name: AllowedKeyVaultSuffixesEnvVar, Value: joinOrNone(l.KeyVaultSuffixes)},
 		{Name: AllowedAzureAuthorityHostEnvVar, Value: r.AuthorityHost},
@@ -62,6 +63,10 @@ func (s *Settings) allowlistEnv(mountDir string) []corev1.EnvVar {
 		{Name: AllowedOutputDirEnvVar, Value: r.OutputDir},
 		{Name: ConfineFilesEnvVar, Value: r.Files.String()},
 	}
+	if r.RelayURL != "" {
+		env = append(env, corev1.EnvVar{Name: AllowedRelayURLEnvVar, Value: r.RelayURL})
+	}
+	return env
 }
 
 func joinOrNone(list []string) string {

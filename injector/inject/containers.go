@@ -124,6 +124,9 @@ func agentMounts(p *plan, s *Settings) []corev1.VolumeMount {
 	if s.TrustBundle != nil {
 		m = append(m, corev1.VolumeMount{Name: TrustVolumeName, MountPath: TrustMountPath, ReadOnly: true})
 	}
+	if p.agent.relay {
+		m = append(m, corev1.VolumeMount{Name: RelayTokenVolumeName, MountPath: RelayTokenMountPath, ReadOnly: true})
+	}
 	if p.identity.mount != nil {
 		m = append(m, *p.identity.mount.DeepCopy())
 	}

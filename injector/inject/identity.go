@@ -151,6 +151,18 @@ func tokenVolume() corev1.Volume {
 	}}}
 }
 
+// relayTokenVolume is the projected service-account token for the relay's
+// audience (TokenReview), in sidecar modes when the cluster runs a relay.
+func relayTokenVolume(audience string) corev1.Volume {
+	exp := TokenExpirationSeconds
+	return corev1.Volume{Name: RelayTokenVolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
+			Audience: audience, ExpirationSeconds: &exp, Path: RelayTokenFileName,
+		}}},
+		DefaultMode: ptr(defaultFileMode),
+	}}}
+}
+
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {

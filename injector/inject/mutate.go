@@ -83,21 +83,22 @@ func Mutate(pod *corev1.Pod, req Request, settings Settings) error {
 }
 
 func newPlan(pod *corev1.Pod, r *Request, s *Settings) (*plan, error) {
-	agent, err := buildAgentConfig(r, s)
+	mode := r.Mode
+	if mode == "" {
+		mode = s.defaultMode()
+	}
+	agent, err := buildAgentConfig(r, s, mode)
 	if err != nil {
 		return nil, err
 	}
 	p := &plan{
 		agent:        agent,
-		mode:         r.Mode,
+		mode:         mode,
 		template:     r.Template,
 		configMap:    r.ConfigMap,
 		clientSecret: r.ClientSecret,
 		runAsUser:    s.RunAsUser,
 		shareProcess: agent.cfg.Notify.Signal != nil || (restartOf(agent.cfg) != nil && restartOf(agent.cfg).Signal != nil),
-	}
-	if p.mode == "" {
-		p.mode = s.defaultMode()
 	}
 	if p.mode == ModeNative && !s.NativeSidecar {
 		return nil, annotationErr(ModeAnnotation, "use classic (init container + sidecar) on this cluster", "native sidecars are not enabled in this cluster (Kubernetes ≥ 1.29 and the chart's nativeSidecar)")
@@ -164,7 +165,7 @@ func selectApps(pod *corev1.Pod, r *Request, mountDir string) ([]string, error) 
 
 // agentOnlyVolumes hold what only the agent may read: the client secret,
 // its config and template, the trust bundle, the token it adds.
-var agentOnlyVolumes = []string{ClientSecretVolumeName, ConfigVolumeName, TemplateVolumeName, TrustVolumeName, TokenVolumeName}
+var agentOnlyVolumes = []string{ClientSecretVolumeName, ConfigVolumeName, TemplateVolumeName, TrustVolumeName, TokenVolumeName, RelayTokenVolumeName}
 
 // checkAgentOnlyMounts refuses a pod whose own containers mount a volume
 // the webhook owns: one of agentOnlyVolumes (the pod's author names a
@@ -234,6 +235,9 @@ func applyVolumes(vols []corev1.Volume, p *plan, s *Settings) []corev1.Volume {
 	}
 	if p.identity.ownVolume {
 		want = append(want, tokenVolume())
+	}
+	if p.agent.relay {
+		want = append(want, relayTokenVolume(s.RelayAudience))
 	}
 	var stale []string
 	for _, name := range ownVolumes {

@@ -33,6 +33,17 @@ outputs:
 listen: ":9102"
 `
 
+// relayURL is the cluster relay of the relay cases; withRelay runs it.
+const relayURL = "https://fig-injector-relay.fig-injector.svc:8443"
+
+func withRelay(s *inject.Settings) {
+	s.RelayURL, s.RelayAudience = relayURL, "fig-injector-relay"
+	s.TrustBundle = &inject.ConfigMapRef{Name: "fig-ca"} // the relay's CA (docs/operations.md#relay)
+}
+
+// relayConfigYAML is configYAML subscribing to the cluster's relay.
+var relayConfigYAML = configYAML + "relay:\n  url: " + relayURL + "\n  tokenFile: /var/run/secrets/fig-injector/relay/token\n"
+
 // goldenCase is one pod, the settings it meets, and (optionally) the
 // ConfigMap config the webhook would have loaded.
 type goldenCase struct {
@@ -94,6 +105,14 @@ func goldenCases() []goldenCase {
 			settings: func(s *inject.Settings) {
 				s.AddWorkloadIdentity, s.AzureClientID, s.AzureTenantID = true, "chart-client-id", "chart-tenant-id"
 			}},
+		// Issue 14: sidecars get the relay's token and section; an init container neither.
+		{name: "native-relay", pod: newPod(basic()), settings: withRelay},
+		{name: "classic-relay-configmap", pod: newPod(annotations(
+			inject.ConfigConfigMapAnnotation, "orders-fig",
+			inject.ClientSecretAnnotation, "orders-fig/secret",
+			inject.ModeAnnotation, "classic",
+		)), config: relayConfigYAML, settings: withRelay},
+		{name: "init-only-relay", pod: newPod(basic(inject.ModeAnnotation, "init-only")), settings: withRelay},
 		{name: "classic-cluster-trust-bundle", pod: newPod(basic()), settings: func(s *inject.Settings) {
 			s.NativeSidecar = false
 			s.TrustBundle = &inject.ConfigMapRef{Name: "fig-ca"}

@@ -90,6 +90,9 @@ const (
 	// when Settings.AddWorkloadIdentity is set (clusters without the Azure
 	// Workload Identity webhook, e.g. kind).
 	TokenVolumeName = "fig-injector-azure-identity-token"
+	// RelayTokenVolumeName is the projected service-account token for the
+	// relay's audience, added in sidecar modes when the cluster runs a relay.
+	RelayTokenVolumeName = "fig-injector-relay-token"
 )
 
 // Paths inside the agent containers.
@@ -101,6 +104,8 @@ const (
 	TrustMountPath         = "/etc/fig-injector/ca"
 	TokenMountPath         = "/var/run/secrets/fig-injector/azure"
 	TokenFileName          = "azure-identity-token"
+	RelayTokenMountPath    = "/var/run/secrets/fig-injector/relay"
+	RelayTokenFileName     = "token"
 	DefaultTemplateKey     = "template.tmpl"
 	DefaultConfigKey       = "config.yaml"
 	StateDirName           = ".fig-injector" // under the shared mount, classic mode
@@ -139,6 +144,10 @@ const (
 	// volumes (agentFileDirs), which every file its configuration reads must
 	// stay in, as admission checked (config.ConfineFilesEnv).
 	ConfineFilesEnvVar = "FIG_INJECTOR_CONFINE_FILES"
+	// AllowedRelayURLEnvVar hands the agent the cluster's relay URL, the only
+	// relay.url a ConfigMap config may name (config.AllowedRelayURLEnv); set
+	// only when the cluster runs a relay.
+	AllowedRelayURLEnvVar = "FIG_INJECTOR_ALLOWED_RELAY_URL"
 
 	AzureClientIDEnvVar      = "AZURE_CLIENT_ID"
 	AzureTenantIDEnvVar      = "AZURE_TENANT_ID"

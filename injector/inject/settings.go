@@ -90,6 +90,15 @@ type Settings struct {
 	// TrustBundle is a ConfigMap, expected in every opted-in namespace, whose
 	// key holds extra CAs (PEM) for Fig, Entra ID and Key Vault.
 	TrustBundle *ConfigMapRef `json:"trustBundle,omitempty"`
+
+	// RelayURL is the cluster relay's HTTPS base URL (the chart sets it with
+	// relay.enabled): sidecars subscribe to it for early wake-ups. "" runs
+	// no relay. The relay's certificate must be trusted through TrustBundle
+	// unless a public CA issued it.
+	RelayURL string `json:"relayUrl,omitempty"`
+	// RelayAudience is the audience of the agents' projected tokens for the
+	// relay, the one its TokenReview accepts. Required with RelayURL.
+	RelayAudience string `json:"relayAudience,omitempty"`
 }
 
 // ConfigMapRef names a key of a ConfigMap in the pod's namespace.
@@ -224,6 +233,14 @@ func (s *Settings) Validate() error {
 		}
 		for _, m := range validation.IsConfigMapKey(t.Key) {
 			add("trustBundle.key", "name the ConfigMap key that holds the PEM bundle", "%q: %s", t.Key, m)
+		}
+	}
+	if s.RelayURL != "" || s.RelayAudience != "" {
+		if u, err := url.Parse(s.RelayURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			add("relayUrl", "use the relay Service's URL, e.g. https://fig-injector-relay.fig-injector.svc:8443, or leave relayUrl and relayAudience out to run without a relay", "%q is not an https URL", s.RelayURL)
+		}
+		if strings.TrimSpace(s.RelayAudience) == "" {
+			add("relayAudience", "set the audience the relay's TokenReview accepts (the chart's relay.audience), or leave relayUrl out to run without a relay", "is required with relayUrl")
 		}
 	}
 	return errors.Join(errs...)

@@ -26,6 +26,10 @@ func TestSettingsValidate(t *testing.T) {
 		{"suffix tld", func(s *inject.Settings) { s.AllowedKeyVaultSuffixes = []string{"net"} }, "allowedKeyVaultSuffixes[0]:"},
 		{"suffix ip", func(s *inject.Settings) { s.AllowedKeyVaultSuffixes = []string{"127.0.0.1"} }, "allowedKeyVaultSuffixes[0]:"},
 		{"authority", func(s *inject.Settings) { s.AzureAuthorityHost = "http://login" }, "azureAuthorityHost:"},
+		{"relay", withRelay, ""},
+		{"relay over http", func(s *inject.Settings) { withRelay(s); s.RelayURL = "http://relay.svc:8443" }, "relayUrl:"},
+		{"relay without audience", func(s *inject.Settings) { withRelay(s); s.RelayAudience = "" }, "relayAudience:"},
+		{"audience without relay", func(s *inject.Settings) { s.RelayAudience = "fig-injector-relay" }, "relayUrl:"},
 		{"trust bundle", func(s *inject.Settings) { s.TrustBundle = &inject.ConfigMapRef{Name: "Bad_Name"} }, "trustBundle.name:"},
 	}
 	for _, tc := range tests {

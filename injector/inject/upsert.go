@@ -124,4 +124,4 @@ func isServiceAccountMount(m corev1.VolumeMount) bool {
 
 // ownVolumes are the volumes Mutate may add; only these are removed from an
 // injected container when no longer wanted.
-var ownVolumes = []string{VolumeName, TemplateVolumeName, ConfigVolumeName, ClientSecretVolumeName, TrustVolumeName, TokenVolumeName}
+var ownVolumes = []string{VolumeName, TemplateVolumeName, ConfigVolumeName, ClientSecretVolumeName, TrustVolumeName, TokenVolumeName, RelayTokenVolumeName}

@@ -262,6 +262,9 @@ func TestChartRelay(t *testing.T) {
 	if _, err := renderChart(t, "--set", "relay.enabled=true"); err == nil || !strings.Contains(err.Error(), "relay.webhookSecretHash.secretName") {
 		t.Errorf("enabled without the hash: %v, want an error naming relay.webhookSecretHash.secretName", err)
 	}
+	if cm := mustRender(t).one(t, "ConfigMap"); strings.Contains(fmt.Sprint(field(t, cm, "data", "webhook.yaml")), "relay") {
+		t.Errorf("the default webhook config names a relay:\n%s", field(t, cm, "data", "webhook.yaml"))
+	}
 	r := mustRender(t, "--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook")
 	relayName := chartRelease + "-relay" // the release name holds the chart name: fullname is the release name
 	byName := func(kind, name string) *unstructured.Unstructured {
@@ -316,6 +319,15 @@ func TestChartRelay(t *testing.T) {
 	}
 	if want := relayName + "." + chartNS + ".svc"; !slices.Contains(cert.DNSNames, want) {
 		t.Errorf("serving certificate names %v, not the relay's %s", cert.DNSNames, want)
+	}
+	// The webhook subscribes injected sidecars to the relay's Service with the relay's audience;
+	// without relay.enabled it names no relay.
+	cfg, err := webhook.ParseConfig([]byte(fmt.Sprint(field(t, byName("ConfigMap", chartRelease), "data", "webhook.yaml"))))
+	if err != nil {
+		t.Fatalf("webhook config: %v", err)
+	}
+	if want := "https://" + relayName + "." + chartNS + ".svc:8443"; cfg.RelayURL != want || cfg.RelayAudience != "fig-injector-relay" {
+		t.Errorf("webhook config relay %q audience %q, want %q and fig-injector-relay", cfg.RelayURL, cfg.RelayAudience, want)
 	}
 	if strings.Contains(args, "--peer-service") || len(r["Role"]) != 0 {
 		t.Errorf("one replica forwards to peers: args %q, %d Roles", args, len(r["Role"]))

@@ -54,7 +54,7 @@ func FuzzConfinedPaths(f *testing.F) {
 		f.Add(s)
 	}
 	dirs := config.FileDirs{ClientSecret: "/etc/fig-injector/client-secret", Config: "/etc/fig-injector/config",
-		Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca"}
+		Template: "/etc/fig-injector/template", CA: "/etc/fig-injector/ca", Relay: "/var/run/secrets/fig-injector/relay"}
 	rules := config.ClusterRules{Files: &dirs}
 	f.Fuzz(func(t *testing.T, p string) {
 		c := &config.Config{
