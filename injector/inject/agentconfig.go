@@ -30,10 +30,10 @@ type agentPlan struct {
 // *AnnotationError naming the annotation the value came from. Sidecar modes
 // subscribe to the cluster's relay, if any; an init container runs once.
 func buildAgentConfig(r *Request, s *Settings, mode Mode) (*agentPlan, error) {
-	relay := s.RelayURL != "" && mode != ModeInitOnly
 	if r.ConfigMap != nil {
-		return configMapConfig(r, s, relay)
+		return configMapConfig(r, s)
 	}
+	relay := s.RelayURL != "" && mode != ModeInitOnly
 	allowed := s.allowlist()
 	uris, annotation := r.FigAPIURIs, FigAPIURIAnnotation
 	if len(uris) == 0 {
@@ -117,10 +117,11 @@ func applyClusterAgentSettings(cfg *config.Config, s *Settings) {
 // outputs inside one directory, the shared volume; notifications on the
 // loopback; nothing that would let the pod's token leave for another
 // authority). The agent gets what they compare against in its environment
-// and checks them again when the ConfigMap changes. A relay section must
-// name the cluster's relay and its mounted token (the rules); relay says the
-// token is mounted, so a sidecar may also gain the section by a later edit.
-func configMapConfig(r *Request, s *Settings, relay bool) (*agentPlan, error) {
+// and checks them again when the ConfigMap changes. A relay section is
+// denied: the relay authorizes a subscriber by its pod's client-name
+// annotation, which a ConfigMap config replaces, so it would refuse the
+// subscription; no relay token is mounted either.
+func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	cfg := r.Config
 	if cfg == nil {
 		return nil, fmt.Errorf("mutate: %s is set but its config was not loaded", ConfigConfigMapAnnotation)
@@ -157,8 +158,9 @@ func configMapConfig(r *Request, s *Settings, relay bool) (*agentPlan, error) {
 	if errs := s.clusterRules(mountDir).Check(cfg); len(errs) > 0 {
 		return fail(errs[0].Fix, "%s %s", errs[0].Path, errs[0].Problem)
 	}
-	if cfg.Relay != nil && !relay {
-		return fail("remove relay, or use a sidecar mode (an init container runs once and subscribes to nothing)", "relay is set, but mode %s runs no sidecar", ModeInitOnly)
+	if cfg.Relay != nil {
+		return fail("remove relay (the agent polls every source on its own; annotation-configured sidecars subscribe to the cluster's relay)",
+			"relay is not supported in a ConfigMap config: the relay allows a subscriber only the Fig client of its pod's %s annotation, which a ConfigMap config cannot carry", ClientNameAnnotation)
 	}
 	var port int32
 	if cfg.Listen != "" {
@@ -176,7 +178,7 @@ func configMapConfig(r *Request, s *Settings, relay bool) (*agentPlan, error) {
 	if err := validateRendered(yml, s.agentEnvMap(mountDir, map[string]string{FigAPIURIEnvVar: s.FigAPIURI})); err != nil {
 		return fail("correct the config", "%v", err)
 	}
-	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port, relay: relay}, nil
+	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port}, nil
 }
 
 // validateRendered parses the rendered config strictly and runs the agent's

@@ -140,24 +140,14 @@ func ownIdentity(r *Request, s *Settings) identity {
 	return id
 }
 
-// tokenVolume is the projected service-account token for ownIdentity.
-func tokenVolume() corev1.Volume {
+// tokenVolume is a projected service-account token for audience at
+// file: ownIdentity's, and the relay's in sidecar modes when the cluster
+// runs one.
+func tokenVolume(name, audience, file string) corev1.Volume {
 	exp := TokenExpirationSeconds
-	return corev1.Volume{Name: TokenVolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 		Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-			Audience: TokenAudience, ExpirationSeconds: &exp, Path: TokenFileName,
-		}}},
-		DefaultMode: ptr(defaultFileMode),
-	}}}
-}
-
-// relayTokenVolume is the projected service-account token for the relay's
-// audience (TokenReview), in sidecar modes when the cluster runs a relay.
-func relayTokenVolume(audience string) corev1.Volume {
-	exp := TokenExpirationSeconds
-	return corev1.Volume{Name: RelayTokenVolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-		Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-			Audience: audience, ExpirationSeconds: &exp, Path: RelayTokenFileName,
+			Audience: audience, ExpirationSeconds: &exp, Path: file,
 		}}},
 		DefaultMode: ptr(defaultFileMode),
 	}}}

@@ -234,10 +234,10 @@ func applyVolumes(vols []corev1.Volume, p *plan, s *Settings) []corev1.Volume {
 		want = append(want, configMapVolume(TrustVolumeName, t.Name))
 	}
 	if p.identity.ownVolume {
-		want = append(want, tokenVolume())
+		want = append(want, tokenVolume(TokenVolumeName, TokenAudience, TokenFileName))
 	}
 	if p.agent.relay {
-		want = append(want, relayTokenVolume(s.RelayAudience))
+		want = append(want, tokenVolume(RelayTokenVolumeName, s.RelayAudience, RelayTokenFileName))
 	}
 	var stale []string
 	for _, name := range ownVolumes {

@@ -105,13 +105,14 @@ func goldenCases() []goldenCase {
 			settings: func(s *inject.Settings) {
 				s.AddWorkloadIdentity, s.AzureClientID, s.AzureTenantID = true, "chart-client-id", "chart-tenant-id"
 			}},
-		// Issue 14: sidecars get the relay's token and section; an init container neither.
+		// Issue 14: annotation-configured sidecars get the relay's token and section; an init
+		// container and a ConfigMap config (which the relay cannot authorize) neither.
 		{name: "native-relay", pod: newPod(basic()), settings: withRelay},
 		{name: "classic-relay-configmap", pod: newPod(annotations(
 			inject.ConfigConfigMapAnnotation, "orders-fig",
 			inject.ClientSecretAnnotation, "orders-fig/secret",
 			inject.ModeAnnotation, "classic",
-		)), config: relayConfigYAML, settings: withRelay},
+		)), config: configYAML, settings: withRelay},
 		{name: "init-only-relay", pod: newPod(basic(inject.ModeAnnotation, "init-only")), settings: withRelay},
 		{name: "classic-cluster-trust-bundle", pod: newPod(basic()), settings: func(s *inject.Settings) {
 			s.NativeSidecar = false
