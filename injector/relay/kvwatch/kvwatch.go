@@ -110,9 +110,11 @@ func New(opts Options, sink Sink) *Watcher {
 // wake (the set of subscribed vaults changed) lists the vaults not seen
 // yet at once, so their subscribers learn without waiting for the next
 // pass whether they may pause their own polling; the others keep their
-// schedule.
+// schedule. The first full pass comes one interval after the start, not at
+// once: vaults subscribed before then are listed through wake, and an
+// immediate pass racing that wake would list a new vault twice.
 func (w *Watcher) Run(ctx context.Context, vaults func() []string, wake <-chan struct{}) {
-	t := time.NewTimer(0)
+	t := time.NewTimer(w.opts.Interval)
 	defer t.Stop()
 	for {
 		select {
