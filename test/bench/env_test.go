@@ -14,6 +14,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/internal/devenv"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // startEnv starts the emulators with seed and returns them with the agent
@@ -67,13 +68,7 @@ const identity = `identities:
 // testutil.Eventually takes.
 func waitFor(tb testing.TB, what string, limit time.Duration, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testutil.EventuallyEvery(tb, what, limit, time.Millisecond, cond)
 }
 
 // jsonLog is a JSON slog sink whose lines can be read back.

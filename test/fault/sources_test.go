@@ -13,6 +13,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // TestSourceOutagesKeepTheLastGoodFile breaks one source at a time while a
@@ -280,13 +281,7 @@ func TestLongRetryAfterIsHonoured(t *testing.T) {
 			c.change(f)
 			f.eventually("the throttled request", 10*time.Second, func() bool { return c.count(f) > before })
 			throttledAt := c.count(f)
-			deadline := time.Now().Add(window)
-			for time.Now().Before(deadline) {
-				if n := c.count(f); n > throttledAt {
-					t.Fatalf("%d more requests within %s of a 429 with Retry-After: 120", n-throttledAt, window)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			testutil.Never(t, "another request after a 429 with Retry-After: 120", window, func() bool { return c.count(f) > throttledAt })
 			if wait := loggedRetry(t, f.logs.String(), c.logMsg); wait < 120*time.Second {
 				t.Errorf("logged retry_in %s after Retry-After: 120, want ≥ 2m0s", wait)
 			}
@@ -309,13 +304,8 @@ func TestLongRetryAfterFromEntraAtStart(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	f.eventually("the throttled token request", 10*time.Second, func() bool { return f.env.Entra.Requests(entra.RouteToken) > 0 })
 	first := f.env.Entra.Requests(entra.RouteToken)
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		if n := f.env.Entra.Requests(entra.RouteToken); n > first {
-			t.Fatalf("%d more token requests within 3 s of a 429 with Retry-After: 120", n-first)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Never(t, "another token request after a 429 with Retry-After: 120", 3*time.Second,
+		func() bool { return f.env.Entra.Requests(entra.RouteToken) > first })
 }
 
 // loggedRetry returns the largest retry_in of the JSON log lines whose

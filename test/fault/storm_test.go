@@ -12,6 +12,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // TestRapidChangesLoseNoUpdate makes 1,000 Fig changes and 50 secret
@@ -34,16 +35,7 @@ func TestRapidChangesLoseNoUpdate(t *testing.T) {
 		}
 	}
 	want := withoutLoadTime(freshRender(t, f))
-	deadline := time.Now().Add(20 * time.Second)
-	for string(withoutLoadTime(f.read())) != string(want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 20 s the file is not the final state:\n got %s\nwant %s", f.read(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if t.Failed() {
-		return
-	}
+	testutil.Eventually(t, "the file in the final state", 20*time.Second, func() bool { return string(withoutLoadTime(f.read())) == string(want) })
 	if f.key("Location") != "city-0999" || f.key("RetryCount") != "999" || f.key("PaymentApiKey") != "key-0980" {
 		t.Errorf("final file: Location %q, RetryCount %q, PaymentApiKey %q", f.key("Location"), f.key("RetryCount"), f.key("PaymentApiKey"))
 	}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 
 	"github.com/fig-injector/fig-injector/injector/inject"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // The real-node figures of docs/benchmarks.md:
@@ -90,20 +91,21 @@ func BenchmarkFigChangeToPod(b *testing.B) {
 }
 
 // waitAppLoaded waits until the app's last load holds Location=location and returns its loadedAt.
+// Polling only finds the load; the time measured is the app's own loadedAt.
 func waitAppLoaded(b *testing.B, pod, location string) time.Time {
 	b.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
+	var loadedAt time.Time
+	testutil.EventuallyEvery(b, "pod "+pod+": the app loads Location="+location, 2*time.Minute, 100*time.Millisecond, func() bool {
 		raw, err := cs.CoreV1().Pods(ns).ProxyGet("http", pod, "8080", "/", nil).DoRaw(context.Background())
 		var st struct {
 			LoadedAt time.Time      `json:"loadedAt"`
 			Config   map[string]any `json:"config"`
 		}
 		if err == nil && json.Unmarshal(raw, &st) == nil && st.Config["Location"] == location {
-			return st.LoadedAt
+			loadedAt = st.LoadedAt
+			return true
 		}
-		time.Sleep(100 * time.Millisecond) // polling only finds the load; its time is the app's own
-	}
-	b.Fatalf("pod %s: the app did not load Location=%s within 2 minutes", pod, location)
-	return time.Time{}
+		return false
+	})
+	return loadedAt
 }

@@ -117,14 +117,13 @@ func waitEvent(t *testing.T, pod, reason, text string, limit time.Duration) {
 func waitEventMatching(t *testing.T, pod, reason, what string, limit time.Duration, matches func(string) bool) corev1.Event {
 	t.Helper()
 	var found corev1.Event
-	testutil.Eventually(t, pod+": event "+reason+" "+what, limit, func() bool {
+	testutil.EventuallyEvery(t, pod+": event "+reason+" "+what, limit, 200*time.Millisecond, func() bool {
 		for _, e := range podEvents(t, pod) {
 			if e.Reason == reason && matches(e.Message) {
 				found = e
 				return true
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
 		return false
 	})
 	return found

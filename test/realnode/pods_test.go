@@ -233,12 +233,10 @@ func (e *cmdError) Error() string {
 // quotes the value: it may be a secret).
 func waitFileKey(t testing.TB, pod, key, want string, limit time.Duration) {
 	t.Helper()
-	testutil.Eventually(t, pod+": the new value of "+key+" in the file", limit, func() bool {
-		if d, err := fileInPod(t, pod); err == nil && testutil.JSONKey(d, key) == want {
-			return true
-		}
-		time.Sleep(500 * time.Millisecond) // an exec per poll: no faster than the agent's own polls need
-		return false
+	// An exec per poll: no faster than the agent's own polls need.
+	testutil.EventuallyEvery(t, pod+": the new value of "+key+" in the file", limit, 500*time.Millisecond, func() bool {
+		d, err := fileInPod(t, pod)
+		return err == nil && testutil.JSONKey(d, key) == want
 	})
 }
 
@@ -276,12 +274,12 @@ func editSeed(t testing.TB, edit func(seed string) string) (old string, appliedA
 	if _, err := cs.CoreV1().ConfigMaps("fig-dev").Update(ctx, c, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("update seed: %v", err)
 	}
-	testutil.Eventually(t, "the emulators applied the edited seed", 2*time.Minute, func() bool {
+	// Each poll reads the dev pod's whole log: not every 10 ms.
+	testutil.EventuallyEvery(t, "the emulators applied the edited seed", 2*time.Minute, 200*time.Millisecond, func() bool {
 		if times := seedAppliedTimes(t); len(times) > applied {
 			appliedAt = times[applied]
 			return true
 		}
-		time.Sleep(200 * time.Millisecond) // reads the dev pod's whole log: not every 10ms
 		return false
 	})
 	return old, appliedAt
