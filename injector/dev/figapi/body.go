@@ -11,6 +11,9 @@ import (
 	"strings"
 )
 
+// Fig source: src/api/Fig.Api/Program.cs registers AddRequestDecompression
+// and UseRequestDecompression, so gzip and deflate request bodies are
+// accepted; it sets no body size of its own (Kestrel's default applies).
 // maxBody is Kestrel's default MaxRequestBodySize, applied to the body as
 // sent and again after decompression.
 const maxBody = 30_000_000

@@ -11,6 +11,10 @@ import (
 	"github.com/fig-injector/fig-injector/injector/secret"
 )
 
+// Fig source: the API reads bodies with JsonSettings.FigHttp's binder
+// (src/common/Fig.Common.NetStandard/Json/JsonSettings.cs,
+// FigSerializationBinder.cs) into the contracts of
+// src/common/Fig.Contracts/Settings/SettingValueBaseDataContract.cs.
 // decodeValue reads a polymorphic value object (SettingValueBaseDataContract)
 // from a request body as the API's Newtonsoft settings do: "$type" must be
 // the object's first member (MetadataPropertyHandling.Default) and name a

@@ -6,6 +6,11 @@ import (
 	"strconv"
 )
 
+// Fig source: ClientsController.RegisterClient (src/api/Fig.Api/Controllers/ClientsController.cs:
+// client secret and client name validated first, then
+// SettingsService.RegisterSettings) and the contracts
+// src/common/Fig.Contracts/SettingDefinitions/SettingsClientDefinitionDataContract.cs
+// and SettingDefinitionDataContract.cs.
 // Definition is a client definition as POST /clients carries it
 // (SettingsClientDefinitionDataContract, contracts/fig-api.md §2.2),
 // decoded for tests to assert on. Registration.Raw holds the exact bytes.

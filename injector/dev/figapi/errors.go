@@ -11,6 +11,10 @@ import (
 
 // Error bodies, as contracts/fig-api.md §6 describes them.
 
+// Fig source: ErrorHandlerMiddleware (src/api/Fig.Api/Middleware/ErrorHandlerMiddleware.cs:
+// the exception-to-status map and a plain JsonConvert.SerializeObject of
+// ErrorResultDataContract, src/common/Fig.Contracts/ErrorResultDataContract.cs:
+// ErrorType, Message, Detail only in Development, Reference a new GUID).
 // writeFigError writes Fig's ErrorHandlerMiddleware body: default
 // JsonConvert settings, so PascalCase, nulls included and no "$type"
 // (Fixture E). Detail is null outside Fig's Development environment.

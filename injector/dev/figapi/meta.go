@@ -7,6 +7,9 @@ import (
 
 // The anonymous probes: /_health, /capabilities and /apiversion.
 
+// Fig source: ApiVersionController (src/api/Fig.Api/Controllers/ApiVersionController.cs),
+// CapabilitiesController (src/api/Fig.Api/Controllers/CapabilitiesController.cs)
+// and the /_health mapping in src/api/Fig.Api/Program.cs (MapHealthChecks).
 // healthBody is what HealthChecks.UI's UIResponseWriter writes for Fig's
 // one healthy "Database" check (System.Text.Json, camelCase, enums as
 // strings, nulls left out; §9). The durations are fixed: nothing measures

@@ -7,6 +7,11 @@ import (
 	"github.com/google/uuid"
 )
 
+// Fig source: ClientsController.GetSettingsByName
+// (src/api/Fig.Api/Controllers/ClientsController.cs: a blank clientSecret
+// header is Unauthorized() before anything else) and SettingsService.GetSettings
+// (src/api/Fig.Api/Services/SettingsService.cs); the body is written with
+// JsonSettings.FigHttp (src/common/Fig.Common.NetStandard/Json/JsonSettings.cs).
 // serveSettings handles GET /clients/{name}/settings?runSessionId=&instance=
 // (SettingsService.GetSettings, §2.4): a blank secret is a bare 401, an
 // unknown client a 404 (the instance falls back to the base client), a

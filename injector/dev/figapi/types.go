@@ -8,7 +8,10 @@ import (
 // .NET type names: the ValueType of a setting definition is a System.Type
 // written as a string, assembly-qualified by Fig.Client ("System.String,
 // System.Private.CoreLib, Version=8.0.0.0, …") or short ("System.String");
-// the API resolves both to the same type (contracts/fig-api.md §2.2).
+// the API resolves both to the same type (contracts/fig-api.md §2.2; Fig
+// source: ShortNameTypeJsonConverter.ReadJson in
+// src/common/Fig.Common.NetStandard/Json/ShortNameTypeJsonConverter.cs
+// "deserializes both short and full assembly-qualified names").
 
 // The canonical names (Type.ToString()) of the types Fig supports.
 const (

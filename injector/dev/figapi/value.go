@@ -9,6 +9,9 @@ import (
 	"github.com/fig-injector/fig-injector/injector/secret"
 )
 
+// Fig source: the value contracts in src/common/Fig.Contracts/Settings/
+// (SettingValueBaseDataContract.cs and one *SettingDataContract.cs per
+// kind: String, Int, Long, Double, Bool, DateTime, TimeSpan, Json, DataGrid).
 // Kind is the type of a setting value, one per Fig value contract
 // (contracts/fig-api.md §3.2).
 type Kind int

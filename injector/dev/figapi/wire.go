@@ -7,6 +7,11 @@ import (
 	"unicode/utf8"
 )
 
+// Fig source: JsonSettings.FigHttp (src/common/Fig.Common.NetStandard/Json/JsonSettings.cs:
+// TypeNameHandling.Objects, TypeNameAssemblyFormatHandling.Simple,
+// NullValueHandling.Ignore, invariant culture), its FigSerializationBinder
+// and ShortNameTypeJsonConverter (same folder), which the API's
+// AddNewtonsoftJson applies to every controller (src/api/Fig.Api/Program.cs).
 // The contract type names ("$type") Fig writes (contracts/fig-api.md §3.1,
 // TypeNameAssemblyFormatHandling.Simple).
 const (
