@@ -21,7 +21,7 @@ func runWebhook(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&opts.KeyFile, "tls-key-file", "", "serving key (PEM), re-read when it changes")
 	fs.StringVar(&opts.ConfigFile, "config", "", "webhook config file (YAML; the chart renders it)")
 	fs.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig for reading ConfigMap configs (default: in-cluster)")
-	fs.Int64Var(&opts.MemoryLimit, "memory-limit", 0, "the container's memory limit in bytes (the chart passes it from the Downward API); reviews in flight are bounded to fit it (default: GOMEMLIMIT, else 128Mi)")
+	fs.Int64Var(&opts.MemoryLimit, "memory-limit", 0, "the container's memory limit in bytes (the chart passes it from the Downward API); reviews in flight are bounded to fit it (default: the container's cgroup limit, else GOMEMLIMIT, else 128Mi)")
 	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,6 +35,15 @@ func runWebhook(ctx context.Context, args []string, _, stderr io.Writer) error {
 	log, err := lf.logger(stderr)
 	if err != nil {
 		return err
+	}
+	if opts.MemoryLimit == 0 {
+		// The same cgroup reading as the agent's (memlimit.go), so a
+		// webhook run without the chart's flag still knows its limit.
+		if limit, ok, err := containerMemoryLimit(cgroupRoot); err != nil {
+			log.Warn("cannot read the container's memory limit", "error", err.Error())
+		} else if ok {
+			opts.MemoryLimit = limit
+		}
 	}
 	return webhook.Run(ctx, opts, log)
 }
