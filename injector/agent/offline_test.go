@@ -3,9 +3,7 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -17,10 +15,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
-	"github.com/fig-injector/fig-injector/injector/relay/hook"
-	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
-	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/source/fig/offline"
 	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
@@ -40,18 +35,10 @@ type offlineFixture struct {
 
 func newOfflineFixture(t *testing.T) *offlineFixture {
 	t.Helper()
-	f := &offlineFixture{fixture: newFixtureWith(t, dev.Options{Seed: dev.ExampleSeed()}), secrets: &devenv.Secrets{}, dead: testutil.DroppingAddr(t)}
-	srv := httptest.NewUnstartedServer(server.New(server.Options{Hub: hub.New(nil), Authorizer: devenv.RelayPod{},
-		Offline: &offlinestore.Store{API: f.secrets},
-		Hooks:   &hook.Handler{Verifier: testutil.HookVerifier(t, relayHookSecret), Log: slog.New(slog.DiscardHandler)}}))
-	tlsCfg, err := f.env.CA.TLSConfig("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = tlsCfg
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	f.cfg.Relay = &config.Relay{URL: srv.URL, TokenFile: devenv.RelayTokenFile(t)}
+	f := &offlineFixture{fixture: newFixtureWith(t, dev.Options{Seed: dev.ExampleSeed()}), dead: testutil.DroppingAddr(t)}
+	var relayURL string
+	relayURL, f.secrets = devenv.OfflineRelay(t, f.env)
+	f.cfg.Relay = &config.Relay{URL: relayURL, TokenFile: devenv.RelayTokenFile(t)}
 	u, err := url.Parse(f.cfg.Fig.APIURI)
 	if err != nil {
 		t.Fatal(err)

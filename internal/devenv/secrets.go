@@ -2,12 +2,22 @@ package devenv
 
 import (
 	"context"
+	"log/slog"
+	"net/http/httptest"
 	"strconv"
 	"sync"
+	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/relay/hook"
+	"github.com/fig-injector/fig-injector/injector/relay/hub"
+	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
+	"github.com/fig-injector/fig-injector/injector/relay/server"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 // Secrets stands for the Secrets of one namespace on the API server
@@ -89,4 +99,26 @@ func (s *Secrets) store(o *corev1.Secret) {
 	c := o.DeepCopy()
 	c.ResourceVersion = strconv.Itoa(s.version)
 	s.objects[o.Name] = c
+}
+
+// OfflineRelay starts the relay in-process over TLS (a certificate for
+// 127.0.0.1 from env's CA, which agents configured by dev trust), keeping
+// offline copies in the returned Secrets and authorising every RelayPod
+// token; it stops when the test ends. Agents reach it at the returned URL
+// with RelayTokenFile.
+func OfflineRelay(tb testing.TB, env *dev.Env) (url string, secrets *Secrets) {
+	tb.Helper()
+	secrets = &Secrets{}
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewUnstartedServer(server.New(server.Options{Hub: hub.New(nil), Authorizer: RelayPod{}, Log: log,
+		Offline: &offlinestore.Store{API: secrets},
+		Hooks:   &hook.Handler{Verifier: testutil.HookVerifier(tb, "offline-relay-hook-secret-0123456789"), Log: log}}))
+	tlsCfg, err := env.CA.TLSConfig("127.0.0.1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv.TLS = tlsCfg
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv.URL, secrets
 }
