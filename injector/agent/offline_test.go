@@ -174,3 +174,29 @@ func TestOfflineCopyThatDoesNotDecryptIsDeleted(t *testing.T) {
 	f.eventually("the file from Fig", func() bool { return a.Health().Ready() && f.key("FigSettingLoadType") == "Server" })
 	f.eventually("a fresh copy", func() bool { return f.storedCopy() != "" && f.storedCopy() != old })
 }
+
+// TestClassicSidecarReplacesTheInitsOfflineStart: in classic mode the init
+// container started from the offline copy while Fig was down; the sidecar
+// takes its handover and still reloads from Fig in full once Fig answers,
+// although no setting changed in Fig meanwhile.
+func TestClassicSidecarReplacesTheInitsOfflineStart(t *testing.T) {
+	f := newOfflineFixture(t)
+	stop := f.start(f.options())
+	f.eventually("the copy at the relay", func() bool { return f.storedCopy() != "" })
+	must(t, stop())
+
+	f.figDown.Store(true)
+	stateDir := t.TempDir() + "/.fig-injector"
+	opts := f.options()
+	opts.StateDir = stateDir
+	init, err := agent.New(context.Background(), f.cfg, opts)
+	must(t, err)
+	must(t, init.RenderOnce(context.Background()))
+	must(t, init.SaveHandover(stateDir))
+	if got := f.key("FigSettingLoadType"); got != "Offline" {
+		t.Fatalf("the init container rendered FigSettingLoadType %q, want Offline", got)
+	}
+	f.start(opts)
+	f.figDown.Store(false)
+	f.eventually("the sidecar's full reload from Fig", func() bool { return f.key("FigSettingLoadType") == "Server" })
+}
