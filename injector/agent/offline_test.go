@@ -17,6 +17,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
 	"github.com/fig-injector/fig-injector/injector/source/fig/offline"
+	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/internal/devenv"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
@@ -105,7 +106,16 @@ func TestOfflineStartFromTheRelaysCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.figDown.Store(true)
-	f.start(f.options())
+	opts := f.options()
+	opts.Metrics = status.NewMetrics()
+	offlineGauge := func() float64 {
+		families, _ := testutil.Scrape(t, status.Handler(nil, opts.Metrics))
+		return families["fig_injector_fig_offline_copy"].GetMetric()[0].GetGauge().GetValue()
+	}
+	f.start(opts)
+	if g := offlineGauge(); g != 1 {
+		t.Errorf("fig_injector_fig_offline_copy = %v after the offline start, want 1", g)
+	}
 	if got := f.key("Location"); got != "Amsterdam" || f.key("FigSettingLoadType") != "Offline" {
 		t.Fatalf("started with Location %q, FigSettingLoadType %q; want the copy's Amsterdam, Offline", got, f.key("FigSettingLoadType"))
 	}
@@ -120,6 +130,9 @@ func TestOfflineStartFromTheRelaysCopy(t *testing.T) {
 	f.eventually("a full reload from Fig", func() bool {
 		return f.key("Location") == "Utrecht" && f.key("FigSettingLoadType") == "Server"
 	})
+	if g := offlineGauge(); g != 0 {
+		t.Errorf("fig_injector_fig_offline_copy = %v after the reload from Fig, want 0", g)
+	}
 }
 
 // TestOfflineCopyDeletedWhenFigDisallowsIt: Fig's AllowOfflineSettings
