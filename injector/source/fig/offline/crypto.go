@@ -38,16 +38,20 @@ const iterations = 1000
 // given: the secret was rotated, or it is not a copy of this client.
 var ErrDecrypt = errors.New("the offline copy does not decrypt with this client secret")
 
-// keyIV derives the AES key and IV as GetOrCreateKeyPair does:
+// cipherFor derives the AES-256 cipher and IV as GetOrCreateKeyPair does:
 // new Rfc2898DeriveBytes(clientSecret, salt, 1000) (PBKDF2-HMAC-SHA1 of the
 // secret's UTF-8 bytes), then GetBytes(32) for the key and GetBytes(16) for
 // the IV, which together are the first 48 bytes of one PBKDF2 output.
-func keyIV(clientSecret string) (key, iv []byte, err error) {
+func cipherFor(clientSecret string) (cipher.Block, []byte, error) {
 	dk, err := pbkdf2.Key(sha1.New, clientSecret, salt, iterations, 48)
 	if err != nil {
 		return nil, nil, err
 	}
-	return dk[:32], dk[32:], nil
+	block, err := aes.NewCipher(dk[:32])
+	if err != nil {
+		return nil, nil, err
+	}
+	return block, dk[32:], nil
 }
 
 // Encrypt is Cryptography.Encrypt: AES-256-CBC with PKCS#7 padding (.NET's
@@ -61,11 +65,7 @@ func Encrypt(clientSecret, plaintext string) (string, error) {
 	if plaintext == "" {
 		return "", nil
 	}
-	key, iv, err := keyIV(clientSecret)
-	if err != nil {
-		return "", err
-	}
-	block, err := aes.NewCipher(key)
+	block, iv, err := cipherFor(clientSecret)
 	if err != nil {
 		return "", err
 	}
@@ -85,11 +85,7 @@ func Decrypt(clientSecret, ciphertext string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: not Base64", ErrDecrypt)
 	}
-	key, iv, err := keyIV(clientSecret)
-	if err != nil {
-		return "", err
-	}
-	block, err := aes.NewCipher(key)
+	block, iv, err := cipherFor(clientSecret)
 	if err != nil {
 		return "", err
 	}
