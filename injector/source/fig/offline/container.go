@@ -25,7 +25,8 @@ type Copy struct {
 // Seal serializes c as OfflineSettingsManager.Save does
 // (JsonConvert.SerializeObject(container, JsonSettings.FigDefault):
 // "$type", PersistedUtc, Settings) and encrypts it with clientSecret. The
-// result is the Base64 text Fig.Client writes into its .dat file.
+// result is the Base64 text Fig.Client writes into its .dat file (after
+// BinaryWriter's length prefix, BinaryFile.cs).
 func Seal(clientSecret string, c Copy) (string, error) {
 	return Encrypt(clientSecret, string(Marshal(c)))
 }
