@@ -34,6 +34,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&cfg.Peers.TokenFile, "token-file", "", "this replica's projected token for --audience, sent with forwards (with --peer-service)")
 	fs.StringVar(&cfg.Peers.CAFile, "peer-ca-file", "", "CA (PEM) of the relay's serving certificate, to verify peers (with --peer-service)")
 	fs.StringVar(&cfg.Peers.ServerName, "peer-server-name", "", "a DNS name in the relay's serving certificate, checked on peers (with --peer-service)")
+	fs.StringVar(&cfg.OfflineNamespace, "offline-namespace", "", "keep the agents' encrypted offline copies of their Fig settings as Secrets in this namespace, the relay's own (default: none; agents then start only with Fig up)")
 	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err

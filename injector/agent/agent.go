@@ -217,9 +217,14 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 	if err != nil {
 		return nil, err
 	}
+	secret := a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Clock.Now))
+	copies, err := a.newOfflineCopies(c, secret)
+	if err != nil {
+		return nil, err
+	}
 	client, err := fig.New(ctx, fig.Options{
 		URIs: config.SplitURIs(c.APIURI), ClientName: c.ClientName, Instance: c.Instance,
-		Secret:     a.remembered(newSecretFunc(c.ClientSecret, c.ClientName, a.opts.Getenv, a.vaults.readSecretURI, a.opts.Clock.Now)),
+		Secret:     secret,
 		HTTPClient: figHC, Logger: a.log, Timeout: c.RequestTimeout.D(), MaxResponseBytes: a.limits.figResponse,
 		// Fig shows the application, not the agent: its version, and the
 		// pod's host name (the default, MachineName, is the pod's, which the
@@ -233,7 +238,7 @@ func (a *Agent) newFigSource(ctx context.Context, c *config.Fig) (*figSource, er
 	return &figSource{
 		client: client, declaration: declaration, constants: fig.HostConstants(ctx),
 		now: a.opts.Clock.Now, log: a.log, interval: c.PollInterval.D(),
-		appHealth: newAppProbe(c.AppHealthURL),
+		appHealth: newAppProbe(c.AppHealthURL), copies: copies,
 	}, nil
 }
 

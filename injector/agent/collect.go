@@ -20,7 +20,7 @@ func (a *Agent) collect(ctx context.Context, started *bool) error {
 			a.startFig(ctx)
 			*started = true
 		}
-		if err := a.loadFig(ctx); err != nil {
+		if err := a.loadFig(ctx); err != nil && !a.startFromOfflineCopy(ctx, err) {
 			errs = append(errs, err)
 		}
 	}

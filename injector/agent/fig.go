@@ -32,6 +32,9 @@ type figSource struct {
 	// secrets holds the last non-null value of each secret setting, by
 	// name (see keepSecrets).
 	secrets map[string]fig.Setting
+	// copies is the offline copy at the relay; nil: none (no relay, or
+	// fig.allowOfflineSettings false).
+	copies *offlineCopies
 }
 
 // load fetches and maps the client's settings.
@@ -49,14 +52,21 @@ func (f *figSource) load(ctx context.Context) ([]source.Entry, error) {
 	}
 	settings = f.keepSecrets(settings)
 	at := f.now().UTC()
-	entries := fig.Map(settings, fig.MapOptions{
-		Constants: f.constants, LoadTime: at, IncludeMetadata: true,
+	entries := f.mapSettings(settings, at, false)
+	f.lastLoad = at
+	f.copies.fetched(settings, at)
+	return entries, nil
+}
+
+// mapSettings maps settings fetched (or, offline, read from the offline
+// copy) at at.
+func (f *figSource) mapSettings(settings []fig.Setting, at time.Time, offline bool) []source.Entry {
+	return fig.Map(settings, fig.MapOptions{
+		Constants: f.constants, LoadTime: at, IncludeMetadata: true, Offline: offline,
 		Warn: func(setting string, err error) {
 			f.log.Warn("Fig setting left out", "setting", setting, "error", err.Error())
 		},
 	})
-	f.lastLoad = at
-	return entries, nil
 }
 
 // keepSecrets puts back the last good value of a secret setting that Fig
@@ -114,10 +124,14 @@ func (f *figSource) status(ctx context.Context, health *fig.Health, props []fig.
 		SupportsRestart:   f.supportsRestart,
 		Health:            health,
 		CustomProperties:  props,
+		// Fig.Client: _config.AllowOfflineSettings && AllowOfflineSettings
+		// (SettingStatusMonitor.SyncStatus).
+		OfflineSettingsEnabled: f.copies.enabled(),
 	})
 	if err != nil {
 		return resp, err
 	}
+	f.copies.serverSaid(resp.AllowOfflineSettings)
 	f.interval = figPollInterval(resp.PollIntervalMs, f.interval)
 	f.warnOnce(resp.Warnings)
 	return resp, nil

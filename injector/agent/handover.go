@@ -38,6 +38,9 @@ type handover struct {
 type figHandover struct {
 	LastLoad time.Time      `json:"lastLoad"`
 	Entries  []handoverItem `json:"entries"`
+	// Offline: the entries came from the relay's offline copy (Fig was
+	// unreachable); the sidecar replaces them at its first working status.
+	Offline bool `json:"offline,omitempty"`
 }
 
 type handoverItem struct {
@@ -55,7 +58,7 @@ func (a *Agent) SaveHandover(dir string) error {
 	}
 	h := handover{Written: a.opts.Clock.Now().UTC(), ConfigHash: hash}
 	if a.fig != nil && a.state.figLoaded {
-		fh := &figHandover{LastLoad: a.fig.lastLoad}
+		fh := &figHandover{LastLoad: a.fig.lastLoad, Offline: a.fig.copies != nil && a.fig.copies.inUse}
 		for _, e := range a.state.fig {
 			fh.Entries = append(fh.Entries, handoverItem{Key: e.Key, Value: e.Value.Reveal(), Secret: e.Secret})
 		}
@@ -117,6 +120,13 @@ func (a *Agent) applyHandover(h handover) error {
 		entries := make([]source.Entry, len(h.Fig.Entries))
 		for i, e := range h.Fig.Entries {
 			entries[i] = source.Entry{Key: e.Key, Value: secret.New(e.Value), Secret: e.Secret, Origin: source.OriginFig}
+		}
+		if h.Fig.Offline {
+			if a.fig.copies == nil {
+				return errors.New("its Fig values came from an offline copy this configuration does not use")
+			}
+			a.fig.copies.inUse = true // the first working status fetches
+			a.opts.Metrics.SetFigOffline(true)
 		}
 		if err := a.takeFig(entries); err != nil {
 			return err

@@ -50,7 +50,9 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 			// that needed it (settings without live update).
 			restart = resp.RestartRequested && f.supportsRestart && (!restarting || f.restart.failed.Swap(false))
 			restarting = resp.RestartRequested
-			fetch = resp.SettingUpdateAvailable || failures > 0 || restart
+			// Settings from the offline copy are replaced at the first
+			// status that works: Fig.Client's OnReconnectedToApi reloads.
+			fetch = resp.SettingUpdateAvailable || failures > 0 || restart || (f.copies != nil && f.copies.inUse)
 		}
 		if fetch {
 			detected := a.opts.Clock.Now()

@@ -67,6 +67,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.cfg.Relay != nil {
 		go a.subscribeRelay(ctx, figKick)
 	}
+	if a.fig != nil && a.fig.copies != nil {
+		go a.runOffline(ctx, a.fig.copies)
+	}
 	var (
 		retry     <-chan time.Time // armed after a failed write: retry without waiting for a change
 		stopRetry = func() bool { return false }

@@ -65,6 +65,13 @@ type Fig struct {
 	// Fig.Client's default without an offline cache
 	// (ValidatedHttpClientFactory.cs).
 	RequestTimeout Duration `json:"requestTimeout,omitzero"`
+	// AllowOfflineSettings is Fig.Client's FigOptions.AllowOfflineSettings:
+	// with a relay that keeps offline copies, the agent uploads its last
+	// good Fig settings there, encrypted with the client secret, and a pod
+	// that finds Fig unreachable at start renders from that copy. Fig's own
+	// AllowOfflineSettings must allow it too. Default (nil) true, as in
+	// Fig.Client.
+	AllowOfflineSettings *bool `json:"allowOfflineSettings,omitempty"`
 	// ApplicationVersion is reported to Fig as the application's version
 	// (Fig.Client's VersionOverride). Default: env FIG_INJECTOR_APP_VERSION,
 	// which the webhook sets (the app container's image tag unless the pod
@@ -83,6 +90,9 @@ type Fig struct {
 	// reports SupportsRestart false, so Fig offers no restart.
 	Restart *Restart `json:"restart,omitempty"`
 }
+
+// OfflineAllowed is AllowOfflineSettings with its default.
+func (f *Fig) OfflineAllowed() bool { return f.AllowOfflineSettings == nil || *f.AllowOfflineSettings }
 
 // Restart names exactly one way to restart the application.
 type Restart struct {

@@ -63,6 +63,8 @@ func buildAgentConfig(r *Request, s *Settings, mode Mode) (*agentPlan, error) {
 			PollInterval: s.FigPollInterval,
 			AppHealthURL: r.AppHealthURL,
 			Restart:      r.Restart,
+			// Meaningful with the relay only; kept in the config either way.
+			AllowOfflineSettings: r.OfflineSettings,
 		},
 		Outputs: []config.Output{{Path: outPath, Format: format}},
 		Notify:  r.Notify,

@@ -27,6 +27,10 @@ const (
 	// restarts the container) or "http://127.0.0.1:PORT/path" (an endpoint
 	// the app implements). Without it the agent tells Fig it cannot restart.
 	RestartAnnotation = "fig-injector.io/restart"
+	// OfflineSettingsAnnotation "false" keeps the pod's Fig settings out of
+	// the relay's offline copies (fig.allowOfflineSettings, Fig.Client's
+	// AllowOfflineSettings); "true", the default, allows them.
+	OfflineSettingsAnnotation = "fig-injector.io/offline-settings"
 )
 
 // AppVersionEnvVar hands the agent the application's version (the
@@ -59,6 +63,13 @@ func (p *parser) app(r *Request, withConfigMap bool) {
 	}
 	if v, ok := p.get(RestartAnnotation); ok {
 		r.Restart = p.restart(v)
+	}
+	if v, ok := p.get(OfflineSettingsAnnotation); ok {
+		if v != "true" && v != "false" {
+			p.fail(OfflineSettingsAnnotation, `use "false" to keep this pod's Fig settings out of the relay's offline copies, or remove it`, "%q is not true or false", v)
+		}
+		allow := v == "true"
+		r.OfflineSettings = &allow
 	}
 }
 

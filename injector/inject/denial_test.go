@@ -67,6 +67,8 @@ func TestDenials(t *testing.T) {
 		{"configmap restart signal under restartPolicy OnFailure", newPod(annotations(inject.ConfigConfigMapAnnotation, "cfg", inject.ClientSecretAnnotation, "s/secret"), withPodUser(1000), func(p *corev1.Pod) { p.Spec.RestartPolicy = corev1.RestartPolicyOnFailure }), nil, strings.Replace(configYAML, "fig:\n", "fig:\n  restart: {signal: {process: dotnet}}\n", 1), inject.ConfigConfigMapAnnotation, "restartPolicy OnFailure"},
 		{"configmap with restart annotation", newPod(annotations(inject.ConfigConfigMapAnnotation, "cfg", inject.RestartAnnotation, "http://127.0.0.1:8080/restart")), nil, configYAML, inject.RestartAnnotation, "cannot be combined"},
 		{"app health off loopback", newPod(basic(inject.AppHealthURLAnnotation, "http://10.0.0.1:8080/health")), nil, "", inject.AppHealthURLAnnotation, "not an http URL on the pod's loopback"},
+		{"offline settings not a bool", newPod(basic(inject.OfflineSettingsAnnotation, "no")), nil, "", inject.OfflineSettingsAnnotation, `"no" is not true or false`},
+		{"configmap with offline settings annotation", newPod(annotations(inject.ConfigConfigMapAnnotation, "cfg", inject.OfflineSettingsAnnotation, "false")), nil, configYAML, inject.OfflineSettingsAnnotation, "cannot be combined"},
 		{"empty app version", newPod(basic(inject.AppVersionAnnotation, " ")), nil, "", inject.AppVersionAnnotation, "must be 1-128 characters"},
 		{"unknown container", newPod(basic(inject.ContainersAnnotation, "app,sidecar")), nil, "", inject.ContainersAnnotation, `no app container "sidecar"`},
 		{"agent container selected", newPod(basic(inject.ContainersAnnotation, "fig-injector")), nil, "", inject.ContainersAnnotation, "no app container"},

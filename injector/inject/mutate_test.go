@@ -114,6 +114,8 @@ func goldenCases() []goldenCase {
 			inject.ModeAnnotation, "classic",
 		)), config: configYAML, settings: withRelay},
 		{name: "init-only-relay", pod: newPod(basic(inject.ModeAnnotation, "init-only")), settings: withRelay},
+		// Issue 14's offline copies: the pod keeps its Fig settings out of them.
+		{name: "native-relay-no-offline-copy", pod: newPod(basic(inject.OfflineSettingsAnnotation, "false")), settings: withRelay},
 		{name: "classic-cluster-trust-bundle", pod: newPod(basic()), settings: func(s *inject.Settings) {
 			s.NativeSidecar = false
 			s.TrustBundle = &inject.ConfigMapRef{Name: "fig-ca"}

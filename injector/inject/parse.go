@@ -20,7 +20,7 @@ var knownAnnotations = []string{
 	KeyVaultAnnotation, KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation,
 	OutputPathAnnotation, TemplateConfigMapAnnotation, ConfigConfigMapAnnotation,
 	ModeAnnotation, NotifyAnnotation, ContainersAnnotation,
-	AppVersionAnnotation, AppHealthURLAnnotation, RestartAnnotation,
+	AppVersionAnnotation, AppHealthURLAnnotation, RestartAnnotation, OfflineSettingsAnnotation,
 }
 
 // configAnnotations describe the agent config, so they cannot be combined
@@ -28,7 +28,7 @@ var knownAnnotations = []string{
 var configAnnotations = []string{
 	ClientNameAnnotation, InstanceAnnotation, FigAPIURIAnnotation, KeyVaultAnnotation,
 	KeyVaultPrefixAnnotation, SecretsAnnotation, FormatAnnotation, OutputPathAnnotation,
-	TemplateConfigMapAnnotation, NotifyAnnotation, AppHealthURLAnnotation, RestartAnnotation,
+	TemplateConfigMapAnnotation, NotifyAnnotation, AppHealthURLAnnotation, RestartAnnotation, OfflineSettingsAnnotation,
 }
 
 // parser collects every problem instead of stopping at the first, so a user

@@ -62,6 +62,8 @@ type Request struct {
 	AppHealthURL string
 	// Restart is the restart action (fig.restart), nil when none.
 	Restart *config.Restart
+	// OfflineSettings is fig.allowOfflineSettings; nil: the default (true).
+	OfflineSettings *bool
 	// AzureClientID and AzureTenantID come from the pod's
 	// azure.workload.identity/* annotations; used only when Mutate adds the
 	// identity itself.

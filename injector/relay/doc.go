@@ -9,6 +9,8 @@
 //   - kvwatch: one list pass per vault and interval for the whole cluster;
 //   - auth: subscribers authenticated by a projected service-account token
 //     (TokenReview) and authorised by their own pod's annotations;
+//   - offlinestore: the agents' encrypted offline copies of their Fig
+//     settings, one Secret per client and instance (ciphertext only);
 //   - server: the relay's HTTPS server wiring the above;
 //   - subscribe: the Go client the agent uses (standard library only, so
 //     the agent image stays small).

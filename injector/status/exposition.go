@@ -101,6 +101,7 @@ func (m *Metrics) write(t *text) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t.histogram(namespace+"_change_to_file_seconds", "Time from detecting a change to the new file being in place.", m.changeToFile)
+	t.single(namespace+"_fig_offline_copy", "gauge", "1 while the Fig settings in the file come from the relay's encrypted offline copy (Fig was unreachable at start), 0 once they come from Fig.", m.figOffline)
 	t.single(namespace+"_file_writes_total", "counter", "Output files replaced because their bytes changed.", m.fileWrites)
 	name := namespace + "_notifications_total"
 	t.family(name, "counter", "Notifications sent to the application after a change, by result (success, failure).")

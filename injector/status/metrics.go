@@ -36,6 +36,7 @@ type Metrics struct {
 	lastSuccess   map[string]float64    // by source
 	changeToFile  histogram
 	fileWrites    float64
+	figOffline    float64            // 1 while the Fig values come from the relay's offline copy
 	notifications map[string]float64 // by result
 }
 
@@ -145,4 +146,18 @@ func (m *Metrics) ObserveNotify(err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.notifications[result]++
+}
+
+// SetFigOffline records whether the Fig values in the file come from the
+// relay's offline copy (Fig was unreachable at start) rather than from Fig.
+func (m *Metrics) SetFigOffline(offline bool) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.figOffline = 0
+	if offline {
+		m.figOffline = 1
+	}
 }

@@ -67,6 +67,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.ObserveChangeToFile(3 * time.Millisecond)
 	m.ObserveChangeToFile(40 * time.Millisecond)
 	m.FileWritten()
+	m.SetFigOffline(true)
 	m.ObserveNotify(nil)
 	m.ObserveNotify(errors.New("send SIGHUP to \"dotnet\": no such process"))
 	m.ObserveNotify(nil)
@@ -92,6 +93,7 @@ func TestMetricsExposition(t *testing.T) {
 		}},
 		"fig_injector_change_to_file_seconds": {dto.MetricType_HISTOGRAM, []sample{{"", 2}}},
 		"fig_injector_file_writes_total":      {dto.MetricType_COUNTER, []sample{{"", 1}}},
+		"fig_injector_fig_offline_copy":       {dto.MetricType_GAUGE, []sample{{"", 1}}},
 		"fig_injector_notifications_total": {dto.MetricType_COUNTER, []sample{
 			{"result=failure", 1},
 			{"result=success", 2},

@@ -329,8 +329,25 @@ func TestChartRelay(t *testing.T) {
 	if want := "https://" + relayName + "." + chartNS + ".svc:8443"; cfg.RelayURL != want || cfg.RelayAudience != "fig-injector-relay" {
 		t.Errorf("webhook config relay %q audience %q, want %q and fig-injector-relay", cfg.RelayURL, cfg.RelayAudience, want)
 	}
-	if strings.Contains(args, "--peer-service") || len(r["Role"]) != 0 {
-		t.Errorf("one replica forwards to peers: args %q, %d Roles", args, len(r["Role"]))
+	if strings.Contains(args, "--peer-service") || len(r["Role"]) != 1 {
+		t.Errorf("one replica forwards to peers: args %q, %d Roles (want only the offline copies' one)", args, len(r["Role"]))
+	}
+	// Offline copies (on by default): Secrets in the release namespace only, the namespace passed.
+	offline := byName("Role", relayName+"-offline")
+	if offline.GetNamespace() != chartNS || fmt.Sprint(field(t, offline, "rules")) != "[map[apiGroups:[] resources:[secrets] verbs:[get create update delete]]]" {
+		t.Errorf("relay offline Role in %s: %v", offline.GetNamespace(), field(t, offline, "rules"))
+	}
+	if binding := byName("RoleBinding", relayName+"-offline"); binding.GetNamespace() != chartNS {
+		t.Errorf("relay offline RoleBinding in %s, want %s", binding.GetNamespace(), chartNS)
+	}
+	if want := "--offline-namespace=" + chartNS; !strings.Contains(args, want) {
+		t.Errorf("relay args %q lack %q", args, want)
+	}
+	off := mustRender(t, "--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook", "--set", "relay.offline.enabled=false")
+	for _, o := range append(off["Role"], off["Deployment"]...) {
+		if y, _ := o.MarshalJSON(); strings.Contains(string(y), "offline") || strings.Contains(string(y), "secrets\"") {
+			t.Errorf("relay.offline.enabled=false still renders offline copies in %s %s", o.GetKind(), o.GetName())
+		}
 	}
 
 	// Replicas: a headless Service of the replicas, list/watch on EndpointSlices in the release

@@ -16,6 +16,7 @@ type Metrics struct {
 	hooks         *prometheus.CounterVec
 	subscriptions *prometheus.CounterVec
 	delivered     prometheus.Counter
+	offline       *prometheus.CounterVec
 	subscribers   prometheus.GaugeFunc
 	vaultPasses   *prometheus.CounterVec
 	vaultRequests *prometheus.CounterVec
@@ -32,6 +33,8 @@ func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 			Help: "Subscription attempts, by outcome (accepted, refused)."}, []string{"outcome"}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "fig_injector_relay_events_delivered_total",
 			Help: "Wake-up events written to subscribers (after coalescing)."}),
+		offline: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_offline_copy_requests_total",
+			Help: "Offline copy requests, by op (get, put, delete) and outcome (ok, not_found, unauthorized, forbidden, request_entity_too_large, bad_request, error, …)."}, []string{"op", "outcome"}),
 		subscribers: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fig_injector_relay_subscribers",
 			Help: "Open subscriptions."}, func() float64 { return float64(subscribers()) }),
 		vaultPasses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_vault_list_passes_total",
@@ -41,7 +44,7 @@ func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 		vaultWatched: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fig_injector_relay_vault_watched",
 			Help: "1 while the relay lists the vault for its subscribers, 0 while they poll it themselves (see the log for why)."}, []string{"vault"}),
 	}
-	reg.MustRegister(m.hooks, m.subscriptions, m.delivered, m.subscribers, m.vaultPasses, m.vaultRequests, m.vaultWatched)
+	reg.MustRegister(m.hooks, m.subscriptions, m.delivered, m.offline, m.subscribers, m.vaultPasses, m.vaultRequests, m.vaultWatched)
 	return m
 }
 
@@ -53,6 +56,9 @@ func (m *Metrics) Subscription(outcome string) { m.subscriptions.WithLabelValues
 
 // Delivered implements server.Metrics.
 func (m *Metrics) Delivered(events int) { m.delivered.Add(float64(events)) }
+
+// OfflineCopy implements server.Metrics.
+func (m *Metrics) OfflineCopy(op, outcome string) { m.offline.WithLabelValues(op, outcome).Inc() }
 
 // VaultPass implements kvwatch.Metrics.
 func (m *Metrics) VaultPass(vault, outcome string, requests int) {

@@ -25,6 +25,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
 	"github.com/fig-injector/fig-injector/injector/relay/metrics"
+	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
 	"github.com/fig-injector/fig-injector/injector/relay/peers"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
@@ -51,6 +52,9 @@ type Config struct {
 	// Peers: with PeerService set, hooks are forwarded to the other ready
 	// replicas in that (headless) Service's EndpointSlices.
 	Peers PeerConfig
+	// OfflineNamespace, when set, keeps the agents' offline copies as
+	// Secrets there (the relay's own namespace); "" answers 501.
+	OfflineNamespace string
 }
 
 // PeerConfig is how a replica finds and reaches the others.
@@ -118,9 +122,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		peerAuth = authz
 	}
-	srv := New(Options{Hub: h, Authorizer: authz, Peers: peerAuth, Metrics: m, Log: log,
+	opts := Options{Hub: h, Authorizer: authz, Peers: peerAuth, Metrics: m, Log: log,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Hooks:          &hook.Handler{Verifier: verifier, Sink: sink, Metrics: m, Log: log}})
+		Hooks:          &hook.Handler{Verifier: verifier, Sink: sink, Metrics: m, Log: log}}
+	if cfg.OfflineNamespace != "" {
+		if opts.Offline, err = offlinestore.New(restCfg, cfg.OfflineNamespace); err != nil {
+			return err
+		}
+	}
+	srv := New(opts)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -26,6 +26,9 @@ const HookPrefix = "/fig/"
 type Metrics interface {
 	Subscription(outcome string) // "accepted" or "refused"
 	Delivered(events int)
+	// OfflineCopy counts offline copy requests by op (get, put, delete)
+	// and outcome (ok, not_found, forbidden, error, …).
+	OfflineCopy(op, outcome string)
 }
 
 // Options configure a Server.
@@ -36,6 +39,9 @@ type Options struct {
 	// Peers, when set, accepts wake-ups forwarded by other replicas on
 	// peers.PeerPath (they are delivered locally, never forwarded again).
 	Peers PeerAuthenticator
+	// Offline, when set, keeps the agents' offline copies on
+	// wire.OfflinePath; nil answers 501 there.
+	Offline OfflineStore
 	// Metrics counts; MetricsHandler serves /metrics. Both may be nil.
 	Metrics        Metrics
 	MetricsHandler http.Handler
@@ -82,6 +88,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux()}
 	s.mux.HandleFunc(wire.SubscribePath, s.serveSubscribe)
+	s.mux.HandleFunc(wire.OfflinePath, s.serveOffline)
 	s.mux.Handle(HookPrefix, opts.Hooks)
 	for _, r := range hook.Routes {
 		s.mux.Handle("/"+r, opts.Hooks)
@@ -109,5 +116,6 @@ func ok(w http.ResponseWriter, _ *http.Request) {
 
 type noMetrics struct{}
 
-func (noMetrics) Subscription(string) {}
-func (noMetrics) Delivered(int)       {}
+func (noMetrics) Subscription(string)     {}
+func (noMetrics) Delivered(int)           {}
+func (noMetrics) OfflineCopy(_, _ string) {}

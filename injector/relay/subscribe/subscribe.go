@@ -56,10 +56,15 @@ type Options struct {
 type RefusedError struct {
 	Status int
 	Reason string
+	What   string // what was refused; "" is the subscription
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("relay refused the subscription: %d %s", e.Status, e.Reason)
+	what := e.What
+	if what == "" {
+		what = "the subscription"
+	}
+	return fmt.Sprintf("relay refused %s: %d %s", what, e.Status, e.Reason)
 }
 
 // Run subscribes and keeps the subscription until ctx ends.

@@ -96,3 +96,29 @@ func VaultKey(vaultURL string) string {
 	}
 	return "https://" + strings.ToLower(u.Host) + "/"
 }
+
+// OfflinePath is the route of a Fig client's offline copy (issue 14): the
+// last good Fig settings of the client, encrypted by the agent with a key
+// derived from the client secret (injector/source/fig/offline), so the
+// relay holds ciphertext it cannot read. The query names the copy:
+// ?client=<Fig client>[&instance=<instance>]; the copy is per client and
+// instance. The same Bearer token as a subscription, authorised the same
+// way: a pod reaches only the copy of its own client and instance.
+//
+//   - PUT stores the copy; the body is the Base64 ciphertext
+//     (OfflineContentType, at most MaxOfflineCopy bytes). 204.
+//   - GET returns it: 200 with the body, 404 when the relay holds none.
+//   - DELETE removes it (204, also when there was none): Fig said offline
+//     settings are not allowed, or the copy did not decrypt.
+//
+// A relay without offline copies answers 501 to all three. Refusals are a
+// non-2xx answer with a one-line text body naming the reason and the fix.
+const OfflinePath = "/v1/offline"
+
+// OfflineContentType is the media type of an offline copy: the Base64 text
+// Fig.Client writes into its own offline file.
+const OfflineContentType = "text/plain; charset=us-ascii"
+
+// MaxOfflineCopy bounds a copy: a Kubernetes Secret holds at most 1 MiB,
+// and the relay keeps some of that for its metadata.
+const MaxOfflineCopy = 768 << 10

@@ -29,6 +29,10 @@ type MapOptions struct {
 	// IncludeMetadata adds FigSettingLoadType = "Server" and
 	// LastFigUpdateUtcTicks, as Fig.Client always does.
 	IncludeMetadata bool
+	// Offline says the settings come from an offline copy, not from Fig:
+	// FigSettingLoadType is then "Offline", as LoadOfflineSnapshot sets it
+	// (FigConfigurationProvider.cs, LoadType.Offline).
+	Offline bool
 	// Warn, when set, is told about a setting that Fig.Client would fail to
 	// map (a JSON setting whose text is not valid JSON, has a duplicate key
 	// …). Map leaves such a setting out; Fig.Client would fail the whole
@@ -72,7 +76,11 @@ func Map(settings []Setting, opts MapOptions) []source.Entry {
 	if opts.IncludeMetadata {
 		meta := len(settings)
 		t.set(meta, keyLastFigUpdateUtcTicks, strconv.FormatInt(dotnet.Ticks(opts.LoadTime), 10), true, false)
-		t.set(meta, keyFigSettingLoadType, "Server", true, false)
+		loadType := "Server"
+		if opts.Offline {
+			loadType = "Offline"
+		}
+		t.set(meta, keyFigSettingLoadType, loadType, true, false)
 	}
 	return t.entries()
 }

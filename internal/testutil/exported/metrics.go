@@ -71,6 +71,7 @@ func relayFamilies(t testing.TB) []*dto.MetricFamily {
 	m.Hook("SettingValueChanged", "ok")
 	m.Subscription("accepted")
 	m.Delivered(1)
+	m.OfflineCopy("get", "ok")
 	m.VaultPass("https://kv.vault.azure.net/", "ok", 1)
 	return gather(t, reg)
 }

@@ -102,7 +102,13 @@ func overrideValue(s SettingDefinition, text string) (Value, error) {
 // writeOverrides writes ClientSettingOverrides as Fig.Client's Newtonsoft
 // (TypeNameHandling.Objects) does: SettingDataContract objects with "$type"
 // first, then Name, IsSecret and Value in declaration order.
-func writeOverrides(w *dotnet.Writer, overrides []SettingOverride) {
+func writeOverrides(w *dotnet.Writer, overrides []SettingOverride) { WriteSettings(w, overrides) }
+
+// WriteSettings writes settings as a JSON array of SettingDataContract the
+// way Fig.Client's Newtonsoft (TypeNameHandling.Objects) does, for the
+// registration's overrides and the offline copy's Settings
+// (OfflineSettingsManager.Save serializes them with JsonSettings.FigDefault).
+func WriteSettings(w *dotnet.Writer, overrides []SettingOverride) {
 	if len(overrides) == 0 {
 		w.EmptyArray()
 		return
