@@ -343,6 +343,7 @@ func TestChartRelay(t *testing.T) {
 	ctr = field(t, dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
 	args = strings.Join(toStrings(ctr["args"].([]any)), " ")
 	for _, want := range []string{"--peer-service=" + relayName + "-peers", "--service-account=" + relayName, "--pod-ip=$(POD_IP)",
+		"--pod-name=$(POD_NAME)", "--lease-name=" + relayName,
 		"--token-file=/var/run/secrets/fig-injector/relay/token", "--peer-server-name=" + relayName + "." + chartNS + ".svc"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("relay args %q lack %q", args, want)
@@ -352,7 +353,9 @@ func TestChartRelay(t *testing.T) {
 		t.Errorf("peers Service clusterIP %v, want None (headless)", ip)
 	}
 	role := byName("Role", relayName)
-	if role.GetNamespace() != chartNS || fmt.Sprint(field(t, role, "rules")) != "[map[apiGroups:[discovery.k8s.io] resources:[endpointslices] verbs:[list watch]]]" {
+	if role.GetNamespace() != chartNS || fmt.Sprint(field(t, role, "rules")) != "[map[apiGroups:[discovery.k8s.io] resources:[endpointslices] verbs:[list watch]] "+
+		"map[apiGroups:[coordination.k8s.io] resources:[leases] verbs:[create]] "+
+		"map[apiGroups:[coordination.k8s.io] resourceNames:["+relayName+"] resources:[leases] verbs:[get update]]]" {
 		t.Errorf("relay Role in %s: %v", role.GetNamespace(), field(t, role, "rules"))
 	}
 }

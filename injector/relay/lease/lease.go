@@ -144,6 +144,7 @@ func (e *Elector) Run(ctx context.Context) {
 		e.renew(lctx)
 		cancel()
 		<-done
+		e.notify() // after Lead returned: nothing it does can follow the news
 		if ctx.Err() == nil {
 			e.cfg.Log.Warn("lost the lease: another replica may list Key Vault now", "identity", e.cfg.Identity)
 		}
@@ -179,7 +180,6 @@ func (e *Elector) renew(ctx context.Context) {
 			e.mu.Lock()
 			e.observed.HolderIdentity = nil // no longer ours as far as we know
 			e.mu.Unlock()
-			e.notify()
 			return
 		}
 	}

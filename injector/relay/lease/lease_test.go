@@ -2,83 +2,14 @@ package lease_test
 
 import (
 	"context"
-	"errors"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	coordinationv1 "k8s.io/api/coordination/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-
 	"github.com/fig-injector/fig-injector/injector/relay/lease"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
-
-// store is one Lease as the API server keeps it: resourceVersions, and a
-// conflict for an update of a stale one. (The same elector runs against a
-// real kube-apiserver in test/e2e.)
-type store struct {
-	mu    sync.Mutex
-	lease *coordinationv1.Lease
-	rv    int
-}
-
-var leases = schema.GroupResource{Group: "coordination.k8s.io", Resource: "leases"}
-
-// api is one replica's view of the store; down cuts it off (a partition or
-// a crashed process that stopped renewing).
-type api struct {
-	s    *store
-	down atomic.Bool
-}
-
-var errDown = errors.New("connection refused")
-
-func (a *api) Get(context.Context) (*coordinationv1.Lease, error) {
-	if a.down.Load() {
-		return nil, errDown
-	}
-	a.s.mu.Lock()
-	defer a.s.mu.Unlock()
-	if a.s.lease == nil {
-		return nil, apierrors.NewNotFound(leases, "relay")
-	}
-	return a.s.lease.DeepCopy(), nil
-}
-
-func (a *api) Create(_ context.Context, l *coordinationv1.Lease) (*coordinationv1.Lease, error) {
-	if a.down.Load() {
-		return nil, errDown
-	}
-	a.s.mu.Lock()
-	defer a.s.mu.Unlock()
-	if a.s.lease != nil {
-		return nil, apierrors.NewAlreadyExists(leases, "relay")
-	}
-	return a.s.put(l), nil
-}
-
-func (a *api) Update(_ context.Context, l *coordinationv1.Lease) (*coordinationv1.Lease, error) {
-	if a.down.Load() {
-		return nil, errDown
-	}
-	a.s.mu.Lock()
-	defer a.s.mu.Unlock()
-	if a.s.lease == nil || l.ResourceVersion != a.s.lease.ResourceVersion {
-		return nil, apierrors.NewConflict(leases, "relay", errors.New("the object has been modified"))
-	}
-	return a.s.put(l), nil
-}
-
-func (s *store) put(l *coordinationv1.Lease) *coordinationv1.Lease {
-	s.rv++
-	s.lease = l.DeepCopy()
-	s.lease.ResourceVersion = strconv.Itoa(s.rv)
-	return s.lease.DeepCopy()
-}
 
 // terms records who led when, on the fake clock.
 type terms struct {
@@ -124,11 +55,11 @@ func TestOneLeaderTakeoverAndRelease(t *testing.T) {
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	clock.AutoAdvance(t, time.Millisecond, 50*time.Millisecond)
 	tr := &terms{clock: clock, active: map[string]bool{}, starts: map[string][]time.Time{}, ends: map[string][]time.Time{}}
-	s := &store{}
-	apiA, apiB := &api{s: s}, &api{s: s}
+	s := &testutil.LeaseStore{}
+	apiA, apiB := &testutil.LeaseClient{Store: s}, &testutil.LeaseClient{Store: s}
 	var observedByB atomic.Value
 	observedByB.Store("")
-	elector := func(id string, a *api, observed func(string)) *lease.Elector {
+	elector := func(id string, a *testutil.LeaseClient, observed func(string)) *lease.Elector {
 		return lease.New(lease.Config{API: a, Identity: id, Clock: clock, Lead: tr.lead(id), Observed: observed})
 	}
 	a := elector("relay-a", apiA, nil)
@@ -147,7 +78,7 @@ func TestOneLeaderTakeoverAndRelease(t *testing.T) {
 	testutil.Never(t, "relay-b leading while relay-a renews", 200*time.Millisecond, b.IsLeader) // ~10 s of lease time
 
 	cutAt := clock.Now()
-	apiA.down.Store(true)
+	apiA.Down.Store(true)
 	testutil.Eventually(t, "relay-b takes over", 20*time.Second, func() bool { n, _ := tr.count("relay-b"); return n == 1 })
 	tr.mu.Lock()
 	stepDown, takeover := tr.ends["relay-a"][0].Sub(cutAt), tr.starts["relay-b"][0].Sub(cutAt)
@@ -166,7 +97,7 @@ func TestOneLeaderTakeoverAndRelease(t *testing.T) {
 		t.Error("relay-a still thinks it leads")
 	}
 
-	apiA.down.Store(false)
+	apiA.Down.Store(false)
 	testutil.Never(t, "relay-a taking the lease back while relay-b renews", 200*time.Millisecond, a.IsLeader)
 	releasedAt := clock.Now()
 	stopB()

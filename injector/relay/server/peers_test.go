@@ -96,7 +96,7 @@ func TestPeerForwardsNeedTheRelaysIdentity(t *testing.T) {
 		token string
 		want  int
 	}{{"pod-token", 403}, {"relay-token", 200}} {
-		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+peers.PeerPath, strings.NewReader(`{"type":"settingsChanged","client":"OrderService","settings":["Location"]}`))
+		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+peers.PeerPath, strings.NewReader(`[{"type":"settingsChanged","client":"OrderService","settings":["Location"]}]`))
 		req.Header.Set("Authorization", "Bearer "+tc.token)
 		resp, err := b.srv.Client().Do(req)
 		if err != nil {

@@ -36,6 +36,9 @@ type Options struct {
 	// Peers, when set, accepts wake-ups forwarded by other replicas on
 	// peers.PeerPath (they are delivered locally, never forwarded again).
 	Peers PeerAuthenticator
+	// Fleet, with Peers, takes other replicas' vault reports on
+	// peers.VaultsPath (relay/fleet.Coordinator).
+	Fleet VaultReceiver
 	// Metrics counts; MetricsHandler serves /metrics. Both may be nil.
 	Metrics        Metrics
 	MetricsHandler http.Handler
@@ -53,6 +56,12 @@ type Options struct {
 // (auth.Kubernetes.AuthenticatePeer).
 type PeerAuthenticator interface {
 	AuthenticatePeer(ctx context.Context, token string) error
+}
+
+// VaultReceiver takes a replica's report of its subscribers' vaults and
+// answers with the vault states it knows as the lister (fleet.Coordinator).
+type VaultReceiver interface {
+	PeerVaults(replica string, vaults []string) []wire.Event
 }
 
 // DefaultMinSpacing keeps a flood of hooks to ten writes a second per
@@ -88,6 +97,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Peers != nil {
 		s.mux.HandleFunc(peers.PeerPath, s.servePeer)
+		if opts.Fleet != nil {
+			s.mux.HandleFunc(peers.VaultsPath, s.servePeerVaults)
+		}
 	}
 	s.mux.HandleFunc("/healthz", ok)
 	s.mux.HandleFunc("/readyz", ok)
