@@ -140,6 +140,17 @@ func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subs
 	return id, got, err
 }
 
+// Probe makes one TokenReview of a token that cannot be valid: nil when the
+// API server answered (the relay can verify subscribers), else why not
+// (unreachable, or RBAC lacks create on tokenreviews). The relay's /readyz
+// uses it.
+func (k *Kubernetes) Probe(ctx context.Context) error {
+	_, err := k.API.CreateTokenReview(ctx, &authnv1.TokenReview{
+		Spec: authnv1.TokenReviewSpec{Token: "fig-injector-relay-readiness-probe", Audiences: []string{k.Audience}},
+	})
+	return err
+}
+
 // review verifies the token with a TokenReview for the relay's audience.
 func (k *Kubernetes) review(ctx context.Context, token string) (Identity, error) {
 	if strings.TrimSpace(token) == "" {

@@ -123,3 +123,19 @@ func TestAuthenticatePeer(t *testing.T) {
 		t.Errorf("a token for another audience: %v", err)
 	}
 }
+
+// TestProbe: any answer to a TokenReview means the relay can verify
+// subscribers; an API error (here RBAC's 403) means it cannot.
+func TestProbe(t *testing.T) {
+	if err := newAuthorizer(t).Probe(context.Background()); err != nil {
+		t.Errorf("the API answered, Probe = %v", err)
+	}
+	cs := fake.NewClientset()
+	cs.PrependReactor("create", "tokenreviews", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New(`tokenreviews.authentication.k8s.io is forbidden: User "system:serviceaccount:fig:fig-injector-relay" cannot create resource "tokenreviews"`)
+	})
+	k := &auth.Kubernetes{API: fakeAPI{cs}, Audience: audience}
+	if err := k.Probe(context.Background()); err == nil || !strings.Contains(err.Error(), "forbidden") {
+		t.Errorf("Probe = %v, want the API's refusal", err)
+	}
+}

@@ -100,7 +100,7 @@ func (c *cluster) start(name string) *replica {
 	log := slog.New(slog.DiscardHandler)
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0) // handshakes cut short by Close
-	srv.StartTLS() // every httptest server has the same certificate: one client trusts all
+	srv.StartTLS()                                      // every httptest server has the same certificate: one client trusts all
 	fwd := &peers.Forwarder{Local: h, Peers: c.peersOf(name), HTTPClient: srv.Client(), TokenFile: c.token, Log: log}
 	coord = fleet.New(fleet.Options{Self: name, Hub: h, Peers: fwd, Interval: interval, LeaseDuration: leaseDuration, Log: log,
 		NewWatcher: func(sink kvwatch.Sink, catchup time.Duration) fleet.Watcher {

@@ -139,7 +139,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		go coord.Report(ctx)
 		el.Run(ctx)
 	}()
-	srv := New(Options{Hub: h, Authorizer: authz, Peers: peerAuth, Fleet: coord, Metrics: m, Log: log,
+	ready := &Readiness{Certificate: certs.GetCertificate, Review: authz.Probe}
+	srv := New(Options{Hub: h, Authorizer: authz, Peers: peerAuth, Fleet: coord, Metrics: m, Log: log, Ready: ready.Check,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Hooks:          &hook.Handler{Verifier: verifier, Sink: sink, Metrics: m, Log: log}})
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
@@ -49,7 +50,9 @@ type Options struct {
 	// Heartbeat is the longest silence on a stream; default
 	// wire.HeartbeatInterval.
 	Heartbeat time.Duration
-	Log       *slog.Logger
+	// Ready decides /readyz (Readiness.Check); nil means always ready.
+	Ready func(ctx context.Context) error
+	Log   *slog.Logger
 }
 
 // PeerAuthenticator accepts only the relay's own replicas
@@ -70,9 +73,10 @@ const DefaultMinSpacing = 100 * time.Millisecond
 
 // Server is an http.Handler.
 type Server struct {
-	opts Options
-	log  *slog.Logger
-	mux  *http.ServeMux
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	notReady atomic.Bool
 }
 
 // New returns the relay's handler.
@@ -102,7 +106,7 @@ func New(opts Options) *Server {
 		}
 	}
 	s.mux.HandleFunc("/healthz", ok)
-	s.mux.HandleFunc("/readyz", ok)
+	s.mux.HandleFunc("/readyz", s.serveReady)
 	if opts.MetricsHandler != nil {
 		s.mux.Handle("/metrics", opts.MetricsHandler)
 	}
@@ -117,6 +121,24 @@ func (s *Server) count(outcome string) { s.opts.Metrics.Subscription(outcome) }
 func ok(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// serveReady answers 200 "ok", or 503 with the reason (logged when it
+// changes).
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(r.Context()); err != nil {
+			if !s.notReady.Swap(true) {
+				s.log.Warn("not ready", "reason", err.Error())
+			}
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if s.notReady.Swap(false) {
+			s.log.Info("ready again")
+		}
+	}
+	ok(w, r)
 }
 
 type noMetrics struct{}
