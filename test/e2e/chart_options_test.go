@@ -210,6 +210,25 @@ func TestChartConfigMapRBAC(t *testing.T) {
 	if len(mustRender(t)["ClusterRole"]) != 1 {
 		t.Error("the default lost its ClusterRole")
 	}
+	// With the relay, its ServiceAccount reads the same ConfigMaps (it authorizes ConfigMap-configured
+	// subscribers against their config), cluster-wide or in the same namespaces only.
+	relay := []string{"--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		kind string
+		want int
+	}{{"cluster-wide", relay, "ClusterRoleBinding", 1}, {"scoped", append(relay, "--set", "rbac.configMapNamespaces={shop,billing}"), "RoleBinding", 2}} {
+		n := 0
+		for _, b := range mustRender(t, tc.args...)[tc.kind] {
+			if field(t, b, "roleRef", "name") == chartRelease && strings.Contains(fmt.Sprint(field(t, b, "subjects")), "name:"+chartRelease+"-relay ") {
+				n++
+			}
+		}
+		if n != tc.want {
+			t.Errorf("%s: %d %ss give the relay the ConfigMap role, want %d", tc.name, n, tc.kind, tc.want)
+		}
+	}
 }
 
 // TestChartNetworkPolicyAndMemoryLimit (issue 12 item 4): the NetworkPolicy

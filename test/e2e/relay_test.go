@@ -30,8 +30,9 @@ const relayAudience = "fig-injector-relay"
 
 // TestRelayAuthOnARealAPIServer (issue 14): subscribers are authenticated
 // by TokenReview against the real API server and authorised by their pod's
-// annotations: pod-bound tokens for the relay's audience only, the pod's
-// own client and vault only, and nothing once the pod is gone.
+// annotations or its ConfigMap config: pod-bound tokens for the relay's
+// audience only, the pod's own client and vault only, and nothing once the
+// pod is gone.
 func TestRelayAuthOnARealAPIServer(t *testing.T) {
 	ctx := context.Background()
 	cs := env.cluster.client
@@ -96,6 +97,29 @@ func TestRelayAuthOnARealAPIServer(t *testing.T) {
 			}
 		})
 	}
+	// A pod configured by a ConfigMap: the relay reads the ConfigMap (REST get) for its claims.
+	if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "orders-config"},
+		Data: map[string]string{"agent.yaml": "fig: {clientName: OrderService, clientSecret: {file: /etc/s}}\nkeyVaults: [{url: \"https://cm-kv.vault.azure.net/\"}]\noutputs: [{path: /fig/a.json}]\n"}},
+		metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cmPod, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "orders-cm", Annotations: map[string]string{"fig-injector.io/config-configmap": "orders-config/agent.yaml"}},
+		Spec:       corev1.PodSpec{ServiceAccountName: "orders", Containers: []corev1.Container{{Name: "app", Image: "example.com/app:1"}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "orders", &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
+		Audiences: []string{relayAudience}, BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: cmPod.Name, UID: cmPod.UID}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := k.Authorize(ctx, tr.Status.Token, wire.Subscription{Client: "OrderService", Vaults: []string{"https://cm-kv.vault.azure.net/", "https://orders-kv.vault.azure.net/"}})
+	if want := (wire.Subscription{Client: "OrderService", Vaults: []string{"https://cm-kv.vault.azure.net/"}}); err != nil || !cmp.Equal(got, want) {
+		t.Errorf("ConfigMap-configured pod: %+v, %v; want %+v", got, err, want)
+	}
+
 	k.Peer = ns + "/orders"
 	if err := k.AuthenticatePeer(ctx, podToken); err != nil {
 		t.Errorf("the relay's own service account as a peer: %v", err)
