@@ -29,7 +29,7 @@ type Metrics struct {
 func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 	m := &Metrics{
 		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_webhooks_total",
-			Help: "Fig web hooks received, by route and outcome (ok, ignored, test, unauthorized, bad_request)."}, []string{"route", "outcome"}),
+			Help: "Fig web hooks received, by route and outcome (ok: subscribers woken, ignored, test, unauthorized, bad_request)."}, []string{"route", "outcome"}),
 		subscriptions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_subscriptions_total",
 			Help: "Subscription attempts, by outcome (accepted, refused)."}, []string{"outcome"}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "fig_injector_relay_events_delivered_total",
