@@ -224,3 +224,25 @@ func TestNoHolderMeansPollYourself(t *testing.T) {
 	a.lease.Down.Store(false)
 	await(t, sub, "vaultWatched again", func(ev wire.Event) bool { return ev.Type == wire.TypeVaultWatched })
 }
+
+// TestAStartingReplicaLearnsVaultStatesFromTheHolder: a vault the holder
+// already lists for its own subscribers is not news to its watcher, so a
+// replica that starts later learns that it is watched from the holder's
+// answer to its report, and its subscriber may pause its own polling at
+// once.
+func TestAStartingReplicaLearnsVaultStatesFromTheHolder(t *testing.T) {
+	c, _, vault := newCluster(t)
+	a := c.start("relay-a")
+	testutil.Eventually(t, "relay-a leads", 10*time.Second, a.el.IsLeader)
+	subA := a.hub.Subscribe(wire.Subscription{Vaults: []string{vault}})
+	defer subA.Close()
+	await(t, subA, "vaultWatched at relay-a", func(ev wire.Event) bool { return ev.Type == wire.TypeVaultWatched })
+
+	b := c.start("relay-b")
+	testutil.Eventually(t, "relay-b sees relay-a hold the Lease", 10*time.Second, func() bool { return b.el.Holder() == "relay-a" })
+	subB := b.hub.Subscribe(wire.Subscription{Vaults: []string{vault}})
+	defer subB.Close()
+	await(t, subB, "vaultWatched at relay-b, from relay-a's answer", func(ev wire.Event) bool {
+		return ev.Type == wire.TypeVaultWatched && ev.Vault == vault
+	})
+}
