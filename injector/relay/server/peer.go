@@ -97,10 +97,14 @@ func (s *Server) peerBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		http.Error(w, err.Error(), status)
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubscription))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPeerBody))
 	if err != nil {
-		http.Error(w, "body larger than 64 KiB", http.StatusRequestEntityTooLarge)
+		http.Error(w, "body larger than 1 MiB", http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
 	return body, true
 }
+
+// maxPeerBody bounds what a replica posts: a report names every vault its
+// subscribers read, a forward every secret a pass found changed.
+const maxPeerBody = 1 << 20
