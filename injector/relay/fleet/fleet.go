@@ -88,7 +88,8 @@ type Coordinator struct {
 	leading atomic.Bool
 
 	mu      sync.Mutex
-	reports map[string]report // replica → its last report
+	reports map[string]report     // replica → its last report
+	states  map[string]wire.Event // while leading: each listed vault's state, for reports' answers
 }
 
 type report struct {
@@ -101,7 +102,8 @@ func New(opts Options) *Coordinator {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Coordinator{opts: opts, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1), reports: map[string]report{}}
+	return &Coordinator{opts: opts, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1), reports: map[string]report{},
+		states: map[string]wire.Event{}}
 }
 
 // LocalVaultsChanged is the hub's onVaults: this replica's subscribers
@@ -149,13 +151,18 @@ func (c *Coordinator) PeerVaults(replica string, vaults []string) []wire.Event {
 	if !c.leading.Load() {
 		return nil
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var states []wire.Event
 	for _, k := range keys {
 		if !slices.Contains(before, k) {
 			signal(c.wake) // list the new vault now, not an interval later
-			break
+		}
+		if st, ok := c.states[k]; ok {
+			states = append(states, st)
 		}
 	}
-	return c.opts.Hub.VaultStates(keys)
+	return states
 }
 
 // Lead runs the watcher over the union until ctx ends: the elector's Lead,
@@ -171,7 +178,10 @@ func (c *Coordinator) Lead(ctx context.Context) {
 	if c.opts.Peers != nil {
 		catchup = c.opts.Interval + c.opts.LeaseDuration
 	}
-	w := c.opts.NewWatcher(fanout{local: c.opts.Hub, peers: c.opts.Peers}, catchup)
+	c.mu.Lock()
+	clear(c.states) // a new term: its passes say
+	c.mu.Unlock()
+	w := c.opts.NewWatcher(fanout{c}, catchup)
 	signal(c.wake) // list every known vault at once
 	w.Run(ctx, c.Vaults, c.wake)
 }
@@ -219,31 +229,36 @@ func (c *Coordinator) record(leading bool) {
 }
 
 // fanout is the holder's kvwatch.Sink: its own subscribers, then the
-// peers'.
-type fanout struct {
-	local *hub.Hub
-	peers Peers // nil: a single replica
-}
+// peers'; vault states are also kept for the answers to reports (the hub
+// keeps them only while a subscriber of this replica reads the vault).
+type fanout struct{ c *Coordinator }
 
 func (f fanout) SecretsChanged(vault string, names []string) int {
-	n := f.local.SecretsChanged(vault, names)
+	n := f.c.opts.Hub.SecretsChanged(vault, names)
 	f.forward(wire.Event{Type: wire.TypeSecretsChanged, Vault: vault, Secrets: names})
 	return n
 }
 
 func (f fanout) VaultWatched(vault, interval string) {
-	f.local.VaultWatched(vault, interval)
-	f.forward(wire.Event{Type: wire.TypeVaultWatched, Vault: vault, Interval: interval})
+	f.c.opts.Hub.VaultWatched(vault, interval)
+	f.state(wire.Event{Type: wire.TypeVaultWatched, Vault: vault, Interval: interval})
 }
 
 func (f fanout) VaultUnwatched(vault, reason string) {
-	f.local.VaultUnwatched(vault, reason)
-	f.forward(wire.Event{Type: wire.TypeVaultUnwatched, Vault: vault, Reason: reason})
+	f.c.opts.Hub.VaultUnwatched(vault, reason)
+	f.state(wire.Event{Type: wire.TypeVaultUnwatched, Vault: vault, Reason: reason})
+}
+
+func (f fanout) state(ev wire.Event) {
+	f.c.mu.Lock()
+	f.c.states[ev.Vault] = ev
+	f.c.mu.Unlock()
+	f.forward(ev)
 }
 
 func (f fanout) forward(ev wire.Event) {
-	if f.peers != nil {
-		f.peers.Wake(ev)
+	if f.c.opts.Peers != nil {
+		f.c.opts.Peers.Wake(ev)
 	}
 }
 

@@ -226,16 +226,16 @@ func TestNoHolderMeansPollYourself(t *testing.T) {
 }
 
 // TestAStartingReplicaLearnsVaultStatesFromTheHolder: a vault the holder
-// already lists for its own subscribers is not news to its watcher, so a
-// replica that starts later learns that it is watched from the holder's
-// answer to its report, and its subscriber may pause its own polling at
-// once.
+// already lists is not news to its watcher, so a replica that starts later
+// learns that it is watched from the holder's answer to its report, and
+// its subscriber may pause its own polling at once; this holds after the
+// holder's own subscribers of the vault have left too (the holder still
+// lists it for the other replicas).
 func TestAStartingReplicaLearnsVaultStatesFromTheHolder(t *testing.T) {
 	c, _, vault := newCluster(t)
 	a := c.start("relay-a")
 	testutil.Eventually(t, "relay-a leads", 10*time.Second, a.el.IsLeader)
 	subA := a.hub.Subscribe(wire.Subscription{Vaults: []string{vault}})
-	defer subA.Close()
 	await(t, subA, "vaultWatched at relay-a", func(ev wire.Event) bool { return ev.Type == wire.TypeVaultWatched })
 
 	b := c.start("relay-b")
@@ -243,6 +243,15 @@ func TestAStartingReplicaLearnsVaultStatesFromTheHolder(t *testing.T) {
 	subB := b.hub.Subscribe(wire.Subscription{Vaults: []string{vault}})
 	defer subB.Close()
 	await(t, subB, "vaultWatched at relay-b, from relay-a's answer", func(ev wire.Event) bool {
+		return ev.Type == wire.TypeVaultWatched && ev.Vault == vault
+	})
+
+	subA.Close() // relay-a keeps listing the vault for relay-b
+	d := c.start("relay-d")
+	testutil.Eventually(t, "relay-d sees relay-a hold the Lease", 10*time.Second, func() bool { return d.el.Holder() == "relay-a" })
+	subD := d.hub.Subscribe(wire.Subscription{Vaults: []string{vault}})
+	defer subD.Close()
+	await(t, subD, "vaultWatched at relay-d, from relay-a's answer", func(ev wire.Event) bool {
 		return ev.Type == wire.TypeVaultWatched && ev.Vault == vault
 	})
 }

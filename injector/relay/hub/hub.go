@@ -174,20 +174,6 @@ func (h *Hub) setVault(vault string, st vaultState) {
 	}
 }
 
-// VaultStates returns the known state of each of vaults as vaultWatched or
-// vaultUnwatched events (vaults without a known state are left out).
-func (h *Hub) VaultStates(vaults []string) []wire.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []wire.Event
-	for _, v := range vaults {
-		if st, ok := h.vaults[v]; ok {
-			out = append(out, st.event(v))
-		}
-	}
-	return out
-}
-
 // Apply delivers an event that another replica sent (relay/peers): a
 // wake-up or a vault's state. It reports false for any other type.
 func (h *Hub) Apply(ev wire.Event) bool {

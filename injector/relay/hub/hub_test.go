@@ -109,8 +109,8 @@ func TestVaultStateIsForgottenWithItsLastSubscriber(t *testing.T) {
 	h := hub.New(nil)
 	s := h.Subscribe(wire.Subscription{Vaults: []string{kv}})
 	h.VaultWatched(kv, "1m0s")
-	if diff := cmp.Diff([]wire.Event{{Type: wire.TypeVaultWatched, Vault: kv, Interval: "1m0s"}}, h.VaultStates([]string{kv})); diff != "" {
-		t.Errorf("VaultStates (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]wire.Event{{Type: wire.TypeVaultWatched, Vault: kv, Interval: "1m0s"}}, s.Take()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 	s.Close()
 	if got := h.Subscribe(wire.Subscription{Vaults: []string{kv}}).Take(); got != nil {
