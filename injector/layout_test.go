@@ -66,6 +66,11 @@ var layout = []layoutRule{
 	{pkg: "injector/relay/wire", forbid: []string{"injector/"}},
 	{pkg: "injector/relay/hub", forbid: []string{"net/http", "k8s.io/", "github.com/Azure/"}},
 	{pkg: "injector/relay/hook", forbid: []string{"k8s.io/", "github.com/Azure/", "injector/relay/hub"}},
+	// The election knows only the Lease; the coordinator knows nothing of
+	// Kubernetes or the peers' transport (the elector and peers are handed
+	// to it).
+	{pkg: "injector/relay/lease", forbid: []string{"injector/relay/", "github.com/Azure/"}},
+	{pkg: "injector/relay/fleet", forbid: []string{"k8s.io/", "injector/relay/lease", "injector/relay/peers", "injector/relay/server"}},
 	{pkg: "injector/source/keyvault/...", forbid: []string{"injector/source/fig", "injector/merge", "injector/output", "k8s.io/", "injector/dev"}},
 	{pkg: "injector/azure", forbid: []string{"injector/source/fig", "k8s.io/"}},
 	{pkg: "injector/transport", forbid: []string{"injector/source"}},

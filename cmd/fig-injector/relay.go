@@ -31,6 +31,8 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&cfg.Peers.Namespace, "namespace", "", "the relay's namespace (with --peer-service)")
 	fs.StringVar(&cfg.Peers.ServiceAccount, "service-account", "", "the relay's ServiceAccount, the only identity whose forwards are accepted (with --peer-service)")
 	fs.StringVar(&cfg.Peers.PodIP, "pod-ip", "", "this replica's pod IP, left out of the peers (with --peer-service)")
+	fs.StringVar(&cfg.Peers.PodName, "pod-name", "", "this replica's pod name, its identity in the Lease (with --peer-service)")
+	fs.StringVar(&cfg.Peers.LeaseName, "lease-name", "fig-injector-relay", "the coordination.k8s.io Lease in --namespace whose holder lists Key Vault for all replicas (with --peer-service)")
 	fs.StringVar(&cfg.Peers.TokenFile, "token-file", "", "this replica's projected token for --audience, sent with forwards (with --peer-service)")
 	fs.StringVar(&cfg.Peers.CAFile, "peer-ca-file", "", "CA (PEM) of the relay's serving certificate, to verify peers (with --peer-service)")
 	fs.StringVar(&cfg.Peers.ServerName, "peer-server-name", "", "a DNS name in the relay's serving certificate, checked on peers (with --peer-service)")

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -72,15 +73,11 @@ func (a *Agent) subscribeRelay(ctx context.Context, figKick chan<- struct{}) {
 		a.log.Error("relay disabled; polling on our own", "error", err.Error())
 		return
 	}
-	sub := wire.Subscription{}
-	if a.cfg.Fig != nil {
-		sub.Client, sub.Instance = a.cfg.Fig.ClientName, a.cfg.Fig.Instance
-	}
-	for _, v := range a.vaults.all() {
-		sub.Vaults = append(sub.Vaults, wire.VaultKey(v.kv.URL()))
-	}
+	sub := a.relaySubscription()
+	update := make(chan wire.Subscription)
+	go a.followVaults(ctx, sub, update)
 	_ = subscribe.Run(ctx, subscribe.Options{
-		URL: r.URL, TokenFile: r.TokenFile, Subscription: sub, HTTPClient: hc, Log: a.log,
+		URL: r.URL, TokenFile: r.TokenFile, Subscription: sub, Update: update, HTTPClient: hc, Log: a.log,
 		OnEvent: func(ev wire.Event) { a.relayEvent(ev, figKick) },
 		OnState: func(connected bool, err error) {
 			if connected {
@@ -92,6 +89,42 @@ func (a *Agent) subscribeRelay(ctx context.Context, figKick chan<- struct{}) {
 			}
 		},
 	})
+}
+
+// relaySubscription is what the agent asks the relay for: its Fig client
+// and every vault registered so far.
+func (a *Agent) relaySubscription() wire.Subscription {
+	sub := wire.Subscription{}
+	if a.cfg.Fig != nil {
+		sub.Client, sub.Instance = a.cfg.Fig.ClientName, a.cfg.Fig.Instance
+	}
+	for _, v := range a.vaults.all() {
+		sub.Vaults = append(sub.Vaults, wire.VaultKey(v.kv.URL()))
+	}
+	return sub
+}
+
+// followVaults sends the subscription again whenever a vault joins the set
+// (a Key Vault reference in a Fig value names a vault the configuration
+// does not), so the relay watches it too, until ctx ends.
+func (a *Agent) followVaults(ctx context.Context, last wire.Subscription, update chan<- wire.Subscription) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.vaults.added:
+		}
+		sub := a.relaySubscription()
+		if slices.Equal(sub.Vaults, last.Vaults) {
+			continue
+		}
+		select {
+		case update <- sub:
+			last = sub
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // relayEvent acts on one wake-up from the relay.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,13 @@ func (r *relay) kill() {
 // newRelayFixture is a stepped fixture whose agent subscribes to a relay.
 func newRelayFixture(t *testing.T) (*fixture, *relay) {
 	t.Helper()
+	return newRelayFixtureSeed(t, dev.ExampleSeed())
+}
+
+// newRelayFixtureSeed is newRelayFixture with the emulators seeded by seed;
+// the agent reads the seed's orders-kv only.
+func newRelayFixtureSeed(t *testing.T, seed []byte) (*fixture, *relay) {
+	t.Helper()
 	wake := make(chan struct{}, 1)
 	h := hub.New(func() {
 		select {
@@ -54,7 +62,7 @@ func newRelayFixture(t *testing.T) (*fixture, *relay) {
 	srv := httptest.NewUnstartedServer(server.New(server.Options{Hub: h, Authorizer: devenv.RelayPod{},
 		Hooks: &hook.Handler{Verifier: testutil.HookVerifier(t, relayHookSecret), Sink: h, Log: slog.New(slog.DiscardHandler)}}))
 	url := "https://" + srv.Listener.Addr().String()
-	f := newSteppedFixture(t, dev.Options{Seed: dev.ExampleSeed(), FigOptions: figapi.Options{
+	f := newSteppedFixture(t, dev.Options{Seed: seed, FigOptions: figapi.Options{
 		WebHooks: []figapi.WebHookClient{{Name: "relay", BaseURI: url + "/fig/", Secret: relayHookSecret,
 			Hooks: []figapi.WebHook{{Type: figapi.WebHookSettingValueChanged, ClientNameRegex: ".*", SettingNameRegex: ".*"}}}},
 	}})
@@ -76,6 +84,7 @@ func newRelayFixture(t *testing.T) (*fixture, *relay) {
 	t.Cleanup(stop)
 
 	f.cfg.Relay = &config.Relay{URL: url, TokenFile: devenv.RelayTokenFile(t)}
+	f.cfg.KeyVaults = slices.DeleteFunc(f.cfg.KeyVaults, func(kv config.KeyVault) bool { return kv.Name != "orders-kv" })
 	return f, &relay{hub: h, srv: srv, stopWatcher: stop}
 }
 
@@ -164,4 +173,29 @@ func TestRelayUnwatchedVaultIsBackOnItsOwnPolling(t *testing.T) {
 	f.awaitTimers(halfPoll, time.Second)
 	r.hub.VaultWatched(vault, "1m")
 	f.awaitTimers(halfPoll, 10*time.Second)
+}
+
+// A vault the agent learns of only later, from a Key Vault reference in a
+// Fig value, joins its relay subscription: the agent resubscribes with the
+// new vault set and the relay watches that vault too.
+func TestRelaySubscriptionFollowsVaultsLearnedFromFig(t *testing.T) {
+	seed := strings.Replace(string(dev.ExampleSeed()), "\nidentities:", "\n  - name: other-kv\n    secrets:\n      - name: api-key\n        value: other-api-key-0001\nidentities:", 1)
+	f, r := newRelayFixtureSeed(t, []byte(seed))
+	f.startWatched()
+	orders, other := wire.VaultKey(f.env.VaultURLs["orders-kv"]), wire.VaultKey(f.env.VaultURLs["other-kv"])
+	if got := r.hub.Vaults(); !slices.Equal(got, []string{orders}) {
+		t.Fatalf("the relay watches %v before the reference, want only %s", got, orders)
+	}
+
+	if err := f.env.Fig.SetValue("OrderService", "", "PaymentApiKey", figapi.String("@Microsoft.KeyVault(SecretUri="+other+"secrets/api-key)")); err != nil {
+		t.Fatal(err)
+	}
+	f.awaitTimersThenSafetyPoll(window, time.Second) // fetched through the hook; the run loop coalesces
+	f.clock.Add(window)                              // the render finds the reference and registers other-kv
+	both := []string{orders, other}
+	slices.Sort(both) // as the hub lists them
+	f.eventually("the relay watching the new vault for the agent", func() bool { return slices.Equal(r.hub.Vaults(), both) })
+	if n := r.hub.Subscribers(); n != 1 {
+		t.Errorf("%d subscriptions at the relay, want the agent's one (the old stream replaced)", n)
+	}
 }

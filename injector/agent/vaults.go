@@ -39,6 +39,9 @@ type vaultSet struct {
 	vaults map[string]*vault // by normalised URL
 	order  []string          // configured first, then in order of reference
 	parser keyvault.Parser
+	// added is signalled (buffer of one) when a vault is registered: the
+	// relay subscription follows the set (relay.go).
+	added chan struct{}
 }
 
 // vault is the one owner of everything the agent knows about one vault: its
@@ -58,7 +61,8 @@ type vault struct {
 }
 
 func newVaultSet(cfg *config.Config, hc *http.Client, logger *slog.Logger, now func() time.Time, l limits) (*vaultSet, error) {
-	s := &vaultSet{azure: cfg.Azure, allow: cfg.Allowlist, hc: hc, logger: logger, now: now, limits: l, vaults: map[string]*vault{}}
+	s := &vaultSet{azure: cfg.Azure, allow: cfg.Allowlist, hc: hc, logger: logger, now: now, limits: l, vaults: map[string]*vault{},
+		added: make(chan struct{}, 1)}
 	var kvs []*keyvault.Vault
 	for i, c := range cfg.KeyVaults {
 		v, err := s.add(c.URL, c.Name, c.PollInterval.D())
@@ -135,6 +139,7 @@ func (s *vaultSet) add(url, name string, interval time.Duration) (*vault, error)
 	v := &vault{kv: kv, interval: interval, relay: newRelayLink()}
 	s.vaults[kv.URL()] = v
 	s.order = append(s.order, kv.URL())
+	signal(s.added)
 	return v, nil
 }
 

@@ -138,12 +138,12 @@ func (c *checker) webHooks(in []SeedWebHookClient) []figapi.WebHookClient {
 	for _, w := range in {
 		wc := figapi.WebHookClient{Name: w.Name, BaseURI: w.BaseURI, Secret: w.Secret}
 		for _, h := range w.Hooks {
-			wc.Hooks = append(wc.Hooks, figapi.WebHook{Type: h.Type, ClientNameRegex: cmpOr(h.ClientNameRegex, ".*"), SettingNameRegex: cmpOr(h.SettingNameRegex, ".*")})
+			wc.Hooks = append(wc.Hooks, figapi.WebHook{Type: h.Type, ClientNameRegex: cmpOr(h.ClientNameRegex, ".*"), SettingNameRegex: cmpOr(h.SettingNameRegex, ".*"), MinSessions: h.MinSessions})
 		}
 		out = append(out, wc)
 	}
 	if err := figapi.New(figapi.Options{}).SetWebHooks(out); err != nil {
-		c.add("fig.webHooks", err.Error(), "use an absolute https base URI, a type SettingValueChanged, NewClientRegistration or UpdatedClientRegistration, and valid regular expressions")
+		c.add("fig.webHooks", err.Error(), "use an absolute https base URI, a type SettingValueChanged, NewClientRegistration, UpdatedClientRegistration, ClientStatusChanged, MinRunSessions or HealthStatusChanged, and valid regular expressions")
 	}
 	return out
 }

@@ -32,9 +32,11 @@ import (
 //	      baseUri: https://127.0.0.1:8443/fig/   # keep the trailing slash (.NET URI resolution)
 //	      secret: <the secret Fig sends; the receiver holds its bcrypt hash>
 //	      hooks:                      # SettingValueChanged | NewClientRegistration | UpdatedClientRegistration
+//	                                  # | ClientStatusChanged | MinRunSessions | HealthStatusChanged
 //	        - type: SettingValueChanged
 //	          clientNameRegex: .*     # default .*
 //	          settingNameRegex: .*    # default .* (in Fig's UI an empty one matches no setting)
+//	          minSessions: 2          # MinRunSessions only: the threshold
 //	keyVaults:                        # one emulated vault (and listener) per entry
 //	  - name: orders-kv
 //	    secrets:
@@ -98,6 +100,7 @@ type SeedWebHook struct {
 	Type             string `json:"type"`
 	ClientNameRegex  string `json:"clientNameRegex,omitempty"`
 	SettingNameRegex string `json:"settingNameRegex,omitempty"`
+	MinSessions      int    `json:"minSessions,omitempty"`
 }
 
 // SeedClient is one Fig client (or one instance of it).

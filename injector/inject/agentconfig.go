@@ -31,7 +31,7 @@ type agentPlan struct {
 // subscribe to the cluster's relay, if any; an init container runs once.
 func buildAgentConfig(r *Request, s *Settings, mode Mode) (*agentPlan, error) {
 	if r.ConfigMap != nil {
-		return configMapConfig(r, s)
+		return configMapConfig(r, s, mode)
 	}
 	relay := s.RelayURL != "" && mode != ModeInitOnly
 	allowed := s.allowlist()
@@ -119,11 +119,12 @@ func applyClusterAgentSettings(cfg *config.Config, s *Settings) {
 // outputs inside one directory, the shared volume; notifications on the
 // loopback; nothing that would let the pod's token leave for another
 // authority). The agent gets what they compare against in its environment
-// and checks them again when the ConfigMap changes. A relay section is
-// denied: the relay authorizes a subscriber by its pod's client-name
-// annotation, which a ConfigMap config replaces, so it would refuse the
-// subscription; no relay token is mounted either.
-func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
+// and checks them again when the ConfigMap changes. A relay section (the
+// cluster's relay only, its token under RelayTokenMountPath: clusterRules)
+// subscribes a sidecar: the webhook mounts the relay's token, and the relay
+// authorizes the subscription against this same ConfigMap config. An
+// init-only agent runs once, so it may not carry one.
+func configMapConfig(r *Request, s *Settings, mode Mode) (*agentPlan, error) {
 	cfg := r.Config
 	if cfg == nil {
 		return nil, fmt.Errorf("mutate: %s is set but its config was not loaded", ConfigConfigMapAnnotation)
@@ -160,9 +161,9 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if errs := s.clusterRules(mountDir).Check(cfg); len(errs) > 0 {
 		return fail(errs[0].Fix, "%s %s", errs[0].Path, errs[0].Problem)
 	}
-	if cfg.Relay != nil {
-		return fail("remove relay (the agent polls every source on its own; annotation-configured sidecars subscribe to the cluster's relay)",
-			"relay is not supported in a ConfigMap config: the relay allows a subscriber only the Fig client of its pod's %s annotation, which a ConfigMap config cannot carry", ClientNameAnnotation)
+	if cfg.Relay != nil && mode == ModeInitOnly {
+		return fail("remove relay, or use mode native or classic (a sidecar stays subscribed)",
+			"relay needs a sidecar: an init-only agent runs once and subscribes to nothing")
 	}
 	var port int32
 	if cfg.Listen != "" {
@@ -180,7 +181,7 @@ func configMapConfig(r *Request, s *Settings) (*agentPlan, error) {
 	if err := validateRendered(yml, s.agentEnvMap(mountDir, map[string]string{FigAPIURIEnvVar: s.FigAPIURI})); err != nil {
 		return fail("correct the config", "%v", err)
 	}
-	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port}, nil
+	return &agentPlan{cfg: cfg, mountDir: mountDir, port: port, relay: cfg.Relay != nil}, nil
 }
 
 // validateRendered parses the rendered config strictly and runs the agent's

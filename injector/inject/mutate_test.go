@@ -105,14 +105,20 @@ func goldenCases() []goldenCase {
 			settings: func(s *inject.Settings) {
 				s.AddWorkloadIdentity, s.AzureClientID, s.AzureTenantID = true, "chart-client-id", "chart-tenant-id"
 			}},
-		// Issue 14: annotation-configured sidecars get the relay's token and section; an init
-		// container and a ConfigMap config (which the relay cannot authorize) neither.
+		// Issue 14: annotation-configured sidecars get the relay's token and section; a ConfigMap
+		// config gets the token when it carries a relay section (the relay authorizes it against
+		// that ConfigMap), none without; an init container never.
 		{name: "native-relay", pod: newPod(basic()), settings: withRelay},
 		{name: "classic-relay-configmap", pod: newPod(annotations(
 			inject.ConfigConfigMapAnnotation, "orders-fig",
 			inject.ClientSecretAnnotation, "orders-fig/secret",
 			inject.ModeAnnotation, "classic",
 		)), config: configYAML, settings: withRelay},
+		{name: "classic-relay-configmap-subscribed", pod: newPod(annotations(
+			inject.ConfigConfigMapAnnotation, "orders-fig",
+			inject.ClientSecretAnnotation, "orders-fig/secret",
+			inject.ModeAnnotation, "classic",
+		)), config: relayConfigYAML, settings: withRelay},
 		{name: "init-only-relay", pod: newPod(basic(inject.ModeAnnotation, "init-only")), settings: withRelay},
 		// Issue 14's offline copies: the pod keeps its Fig settings out of them.
 		{name: "native-relay-no-offline-copy", pod: newPod(basic(inject.OfflineSettingsAnnotation, "false")), settings: withRelay},

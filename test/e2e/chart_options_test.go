@@ -210,6 +210,25 @@ func TestChartConfigMapRBAC(t *testing.T) {
 	if len(mustRender(t)["ClusterRole"]) != 1 {
 		t.Error("the default lost its ClusterRole")
 	}
+	// With the relay, its ServiceAccount reads the same ConfigMaps (it authorizes ConfigMap-configured
+	// subscribers against their config), cluster-wide or in the same namespaces only.
+	relay := []string{"--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		kind string
+		want int
+	}{{"cluster-wide", relay, "ClusterRoleBinding", 1}, {"scoped", append(relay, "--set", "rbac.configMapNamespaces={shop,billing}"), "RoleBinding", 2}} {
+		n := 0
+		for _, b := range mustRender(t, tc.args...)[tc.kind] {
+			if field(t, b, "roleRef", "name") == chartRelease && strings.Contains(fmt.Sprint(field(t, b, "subjects")), "name:"+chartRelease+"-relay ") {
+				n++
+			}
+		}
+		if n != tc.want {
+			t.Errorf("%s: %d %ss give the relay the ConfigMap role, want %d", tc.name, n, tc.kind, tc.want)
+		}
+	}
 }
 
 // TestChartNetworkPolicyAndMemoryLimit (issue 12 item 4): the NetworkPolicy
@@ -360,6 +379,7 @@ func TestChartRelay(t *testing.T) {
 	ctr = field(t, dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
 	args = strings.Join(toStrings(ctr["args"].([]any)), " ")
 	for _, want := range []string{"--peer-service=" + relayName + "-peers", "--service-account=" + relayName, "--pod-ip=$(POD_IP)",
+		"--pod-name=$(POD_NAME)", "--lease-name=" + relayName,
 		"--token-file=/var/run/secrets/fig-injector/relay/token", "--peer-server-name=" + relayName + "." + chartNS + ".svc"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("relay args %q lack %q", args, want)
@@ -369,7 +389,9 @@ func TestChartRelay(t *testing.T) {
 		t.Errorf("peers Service clusterIP %v, want None (headless)", ip)
 	}
 	role := byName("Role", relayName)
-	if role.GetNamespace() != chartNS || fmt.Sprint(field(t, role, "rules")) != "[map[apiGroups:[discovery.k8s.io] resources:[endpointslices] verbs:[list watch]]]" {
+	if role.GetNamespace() != chartNS || fmt.Sprint(field(t, role, "rules")) != "[map[apiGroups:[discovery.k8s.io] resources:[endpointslices] verbs:[list watch]] "+
+		"map[apiGroups:[coordination.k8s.io] resources:[leases] verbs:[create]] "+
+		"map[apiGroups:[coordination.k8s.io] resourceNames:["+relayName+"] resources:[leases] verbs:[get update]]]" {
 		t.Errorf("relay Role in %s: %v", role.GetNamespace(), field(t, role, "rules"))
 	}
 }

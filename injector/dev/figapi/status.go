@@ -159,19 +159,8 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, name string
 	}
 	liveReload := rs == nil || rs.liveReload // a new session starts with live reload on
 	update := liveReload && !row.lastValueUpdate.IsZero() && row.lastValueUpdate.After(p.lastSettingUpdate)
-	if update && p.lastSettingUpdate.Before(minDateTimePlusSecond) {
-		// StatusService.GetChangedSettingNames (src/api/Fig.Api/Services/StatusService.cs)
-		// computes startTime.AddSeconds(-1) from the request's LastSettingUpdate:
-		// on DateTime.MinValue that throws ArgumentOutOfRangeException, which
-		// ErrorHandlerMiddleware (src/api/Fig.Api/Middleware/ErrorHandlerMiddleware.cs)
-		// maps to 400, and TransactionMiddleware rolls back the whole request,
-		// so a new run session is never stored and an existing one is not
-		// updated. (The ClientConnected web hook Fig has already queued still
-		// fires; this emulator sends no web hooks.)
-		writeFigError(w, http.StatusBadRequest, addSecondsOutOfRange)
-		return
-	}
-	if rs == nil {
+	isNew := rs == nil
+	if isNew {
 		rs = &runSession{
 			id:              p.sessionID,
 			instance:        instance,
@@ -183,14 +172,36 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, name string
 		if p.req.PollIntervalMs != nil {
 			rs.pollIntervalMs = *p.req.PollIntervalMs
 		}
+	}
+	// StatusService.SyncStatus queues ClientConnected (with the new session
+	// counted) and HealthStatusChanged before it computes the reply; the
+	// web hook queue is in memory, so they fire even when the reply then
+	// fails and the transaction rolls the session back (below).
+	hooked := *rs
+	hooked.hostname, hooked.ipAddress, hooked.req = requesterHost(r), hostOnly(r.RemoteAddr), p.req
+	if isNew {
+		s.clientStatusHooks(g.name, row, &hooked, connected, len(row.sessions)+1)
+	}
+	if rs.healthDiffers(p.req.Health) {
+		s.healthChangedHooks(g.name, row, &hooked, p.req.Health)
+	}
+	if update && p.lastSettingUpdate.Before(minDateTimePlusSecond) {
+		// StatusService.GetChangedSettingNames (src/api/Fig.Api/Services/StatusService.cs)
+		// computes startTime.AddSeconds(-1) from the request's LastSettingUpdate:
+		// on DateTime.MinValue that throws ArgumentOutOfRangeException, which
+		// ErrorHandlerMiddleware (src/api/Fig.Api/Middleware/ErrorHandlerMiddleware.cs)
+		// maps to 400, and TransactionMiddleware rolls back the whole request,
+		// so a new run session is never stored and an existing one is not
+		// updated. (The web hooks queued above still fire.)
+		writeFigError(w, http.StatusBadRequest, addSecondsOutOfRange)
+		return
+	}
+	if isNew {
 		row.sessions = append(row.sessions, rs)
 	}
 	rs.lastSeen = now
 	rs.statuses++
-	rs.hostname = r.Header.Get("Fig_Hostname")
-	if rs.hostname == "" {
-		rs.hostname = hostOnly(r.Host)
-	}
+	rs.hostname, rs.ipAddress = hooked.hostname, hooked.ipAddress
 	rs.req = p.req
 	rs.noteHealth(p.req.Health)
 	rs.lastSettingUpdate = p.lastSettingUpdate
@@ -222,6 +233,15 @@ var minDateTimePlusSecond = time.Time{}.Add(time.Second)
 // addSecondsOutOfRange is the message of the ArgumentOutOfRangeException
 // .NET's DateTime.AddSeconds throws below DateTime.MinValue.
 const addSecondsOutOfRange = "The added or subtracted value results in an un-representable DateTime. (Parameter 'value')"
+
+// requesterHost is Fig's requester hostname: the Fig_Hostname header, else
+// the request's host.
+func requesterHost(r *http.Request) string {
+	if h := r.Header.Get("Fig_Hostname"); h != "" {
+		return h
+	}
+	return hostOnly(r.Host)
+}
 
 // hostOnly strips the port from a Host header, as Request.Host.Host does.
 func hostOnly(hostport string) string {

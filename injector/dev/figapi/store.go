@@ -73,6 +73,7 @@ type runSession struct {
 	id                string // lower-case GUID
 	instance          string // as requested
 	hostname          string
+	ipAddress         string
 	startTime         time.Time
 	firstSeen         time.Time
 	lastSeen          time.Time
@@ -102,14 +103,19 @@ func (rs *runSession) expired(now time.Time) bool {
 // event and fires that web hook (StatusService.cs) — and a null health
 // keeps the last one.
 func (rs *runSession) noteHealth(h *wireHealth) {
+	if rs.healthDiffers(h) {
+		rs.healthChanges++
+		rs.healthJSON, _ = json.Marshal(h)
+	}
+}
+
+// healthDiffers reports whether h is a change from the last health.
+func (rs *runSession) healthDiffers(h *wireHealth) bool {
 	if h == nil {
-		return
+		return false
 	}
 	b, _ := json.Marshal(h)
-	if !bytes.Equal(b, rs.healthJSON) {
-		rs.healthChanges++
-		rs.healthJSON = b
-	}
+	return !bytes.Equal(b, rs.healthJSON)
 }
 
 // change is one value change, Fig's event log entry that feeds

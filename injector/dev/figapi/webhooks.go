@@ -38,8 +38,8 @@ import (
 // edits stand for admin edits) fire SettingValueChanged, one per client row
 // (instance); a new registration fires NewClientRegistration and a changed
 // one UpdatedClientRegistration (SettingsService.cs RegisterSettingsInternal).
-// The other types (ClientStatusChanged, MinRunSessions, HealthStatusChanged,
-// SecurityEvent) are not emulated.
+// Run sessions fire ClientStatusChanged, MinRunSessions and
+// HealthStatusChanged (sessionhooks.go); SecurityEvent is not emulated.
 
 // Web hook types, named as Fig's routes.
 const (
@@ -77,6 +77,8 @@ type WebHook struct {
 	// SettingNameRegex selects changed settings for SettingValueChanged; an
 	// empty one matches none, as in Fig.
 	SettingNameRegex string
+	// MinSessions is MinRunSessions' threshold (WebHookBusinessEntity.MinSessions).
+	MinSessions int
 }
 
 // WebHookResult is one delivery attempt, for Options.WebHookSent.
@@ -95,6 +97,7 @@ type compiledClient struct {
 type compiledHook struct {
 	typ              string
 	client, settings *regexp.Regexp // settings nil: matches none
+	minSessions      int
 }
 
 // compileWebHooks validates the configured web hooks.
@@ -107,15 +110,16 @@ func compileWebHooks(clients []WebHookClient) ([]compiledClient, error) {
 		cc := compiledClient{WebHookClient: c}
 		for _, h := range c.Hooks {
 			switch h.Type {
-			case WebHookSettingValueChanged, WebHookNewClientRegistration, WebHookUpdatedClientRegistration:
+			case WebHookSettingValueChanged, WebHookNewClientRegistration, WebHookUpdatedClientRegistration,
+				WebHookClientStatusChanged, WebHookMinRunSessions, WebHookHealthStatusChanged:
 			default:
-				return nil, fmt.Errorf("web hook client %q: type %q is not emulated (SettingValueChanged, NewClientRegistration, UpdatedClientRegistration)", c.Name, h.Type)
+				return nil, fmt.Errorf("web hook client %q: type %q is not emulated (SettingValueChanged, NewClientRegistration, UpdatedClientRegistration, ClientStatusChanged, MinRunSessions, HealthStatusChanged; the emulator has no users, so no SecurityEvent)", c.Name, h.Type)
 			}
 			re, err := regexp.Compile(h.ClientNameRegex)
 			if err != nil || h.ClientNameRegex == "" {
 				return nil, fmt.Errorf("web hook client %q: client name regex %q is not valid", c.Name, h.ClientNameRegex)
 			}
-			ch := compiledHook{typ: h.Type, client: re}
+			ch := compiledHook{typ: h.Type, client: re, minSessions: h.MinSessions}
 			if h.SettingNameRegex != "" {
 				if ch.settings, err = regexp.Compile(h.SettingNameRegex); err != nil {
 					return nil, fmt.Errorf("web hook client %q: setting name regex %q is not valid", c.Name, h.SettingNameRegex)
@@ -196,15 +200,10 @@ func (s *Server) registrationHooks(client string, settings []string, updated boo
 	if updated {
 		typ, kind = WebHookUpdatedClientRegistration, 1
 	}
-	for _, c := range s.webHooks {
-		for _, h := range c.hooks {
-			if h.typ != typ || !h.client.MatchString(client) {
-				continue
-			}
-			body, _ := json.Marshal(clientRegistrationContract{ClientName: client, Settings: settings, RegistrationType: kind, Link: figWebAddress})
-			s.queueHook(pendingHook{client: c, typ: typ, body: body})
-		}
-	}
+	body, _ := json.Marshal(clientRegistrationContract{ClientName: client, Settings: settings, RegistrationType: kind, Link: figWebAddress})
+	s.matchingHooks(typ, client, func(c compiledClient, _ compiledHook) {
+		s.queueHook(pendingHook{client: c, typ: typ, body: body})
+	})
 }
 
 // queueHook appends to the queue and starts the worker if none runs; s.mu

@@ -1,6 +1,8 @@
 package figapi_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -198,5 +200,66 @@ func TestWebHookConfigIsChecked(t *testing.T) {
 		if err := srv.SetWebHooks([]figapi.WebHookClient{c}); err == nil || !strings.Contains(err.Error(), `"`+c.Name+`"`) {
 			t.Errorf("%s: error %v, want one naming the client", c.Name, err)
 		}
+	}
+}
+
+// statusWithHealth is Fixture D's status carrying a health report.
+func statusWithHealth(t *testing.T, e *env, health string) {
+	t.Helper()
+	var body map[string]any
+	if err := json.Unmarshal(statusBody(runID, time.Time{}.Add(time.Hour), 30000), &body); err != nil {
+		t.Fatal(err)
+	}
+	body["Health"] = json.RawMessage(health)
+	b, _ := json.Marshal(body)
+	if r := e.do(http.MethodPut, "/statuses/MyApp", map[string]string{"clientSecret": secret, "Fig_Hostname": "pod-1"}, b); r.status != 200 {
+		t.Fatalf("status: %d %s", r.status, r.body)
+	}
+}
+
+// TestRunSessionHooks: a new run session posts ClientStatusChanged
+// (Connected) and, crossing the minimum, MinRunSessions (MinimumRestored);
+// its removal once expired posts Disconnected and BelowMinimum with the
+// count after removal; a changed health posts HealthStatusChanged, an
+// unchanged one nothing, and one Fig's converter cannot map (Unknown)
+// nothing. Bodies as Newtonsoft writes Fig's contracts.
+func TestRunSessionHooks(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	e, sent := hookEnv(t, rcv, "/",
+		figapi.WebHook{Type: figapi.WebHookClientStatusChanged, ClientNameRegex: "MyApp"},
+		figapi.WebHook{Type: figapi.WebHookMinRunSessions, ClientNameRegex: "MyApp", MinSessions: 1},
+		figapi.WebHook{Type: figapi.WebHookHealthStatusChanged, ClientNameRegex: "MyApp"})
+	if r := e.register(secret, fixtureB); r.status != 200 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	healthy := `{"Status":0,"Components":[{"Name":"Database","Status":0,"Message":null}]}`
+	statusWithHealth(t, e, healthy)
+	statusWithHealth(t, e, healthy) // unchanged: no hook
+	statusWithHealth(t, e, `{"Status":1,"Components":[{"Name":"Database","Status":1,"Message":"slow"}]}`)
+	statusWithHealth(t, e, `{"Status":3,"Components":[]}`) // Unknown: Fig's converter throws
+	e.clock.Add(2 * time.Minute)                           // past 2 poll intervals: expired
+	if n := e.srv.RemoveExpiredSessions(); n != 1 {
+		t.Fatalf("removed %d sessions, want 1", n)
+	}
+	for range 6 {
+		if r := awaitHook(t, sent); r.Status != 200 {
+			t.Fatalf("delivery %+v", r)
+		}
+	}
+	const who = `"ClientName":"MyApp","Instance":null,`
+	const session = `"StartTime":"2025-01-01T10:00:00.1234567Z","IpAddress":"127.0.0.1","Hostname":"pod-1","FigVersion":"4.0.0.0","ApplicationVersion":"1.0.0.0","Link":"https://localhost:7148/clients","IsTest":false}`
+	health := func(status int, details string) string {
+		return `{` + who + `"Hostname":"pod-1","IpAddress":"127.0.0.1","Status":` + fmt.Sprint(status) + `,"FigVersion":"4.0.0.0","ApplicationVersion":"1.0.0.0","HealthDetails":` + details + `,"Link":"https://localhost:7148/clients","IsTest":false}`
+	}
+	want := []received{
+		{"/ClientStatusChanged", "Secret " + hookSecret, "application/json; charset=utf-8", `{` + who + `"ConnectionEvent":0,` + session},
+		{"/MinRunSessions", "Secret " + hookSecret, "application/json; charset=utf-8", `{` + who + `"RunSessions":1,"RunSessionsEvent":1,"Link":"https://localhost:7148/clients","IsTest":false}`},
+		{"/HealthStatusChanged", "Secret " + hookSecret, "application/json; charset=utf-8", health(0, healthy)},
+		{"/HealthStatusChanged", "Secret " + hookSecret, "application/json; charset=utf-8", health(1, `{"Status":1,"Components":[{"Name":"Database","Status":1,"Message":"slow"}]}`)},
+		{"/ClientStatusChanged", "Secret " + hookSecret, "application/json; charset=utf-8", `{` + who + `"ConnectionEvent":1,` + session},
+		{"/MinRunSessions", "Secret " + hookSecret, "application/json; charset=utf-8", `{` + who + `"RunSessions":0,"RunSessionsEvent":0,"Link":"https://localhost:7148/clients","IsTest":false}`},
+	}
+	if diff := cmp.Diff(want, rcv.all()); diff != "" {
+		t.Errorf("received (-want +got):\n%s", diff)
 	}
 }

@@ -10,12 +10,15 @@
 //
 // Authorisation: a projected token is bound to its pod, and the review
 // returns the pod's name and UID. The relay reads that pod and allows only
-// the Fig client and instance of its fig-injector.io/client-name and
-// fig-injector.io/instance annotations, and only the vault of its
-// fig-injector.io/keyvault annotation (and of a Key Vault client-secret
-// reference); other vaults asked for are left out of the subscription, so
-// the agent keeps polling them itself. Pods whose whole agent config comes
-// from a ConfigMap therefore get Fig wake-ups but no vault wake-ups.
+// the Fig client, instance and vaults its configuration names: its
+// fig-injector.io annotations (client-name, instance, keyvault and a Key
+// Vault client-secret reference) or, for a pod configured by the ConfigMap
+// of fig-injector.io/config-configmap, that ConfigMap's agent config
+// (fig.clientName, fig.instance, keyVaults[].url, fig.clientSecret.keyVault),
+// read at each subscription, so an edit the agent follows is followed here
+// too. Either gives one set of claims, checked one way. Other vaults asked
+// for are left out of the subscription, so the agent keeps polling them
+// itself.
 package auth
 
 import (
@@ -29,6 +32,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/inject"
 	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
@@ -61,7 +65,9 @@ type Authorizer interface {
 }
 
 // Kubernetes is the Authorizer backed by the Kubernetes API: TokenReview
-// (RBAC: create tokenreviews) and a pod get (RBAC: get pods).
+// (RBAC: create tokenreviews), a pod get (RBAC: get pods) and, for pods
+// configured by a ConfigMap, a ConfigMap get (RBAC: get configmaps in the
+// pods' namespaces).
 type Kubernetes struct {
 	API      API
 	Audience string
@@ -74,6 +80,7 @@ type Kubernetes struct {
 type API interface {
 	CreateTokenReview(ctx context.Context, tr *authnv1.TokenReview) (*authnv1.TokenReview, error)
 	GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error)
+	GetConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error)
 }
 
 // AuthenticatePeer checks that token belongs to another replica of the
@@ -123,6 +130,14 @@ func (a restAPI) GetPod(ctx context.Context, namespace, name string) (*corev1.Po
 	return &pod, nil
 }
 
+func (a restAPI) GetConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
+	var cm corev1.ConfigMap
+	if err := a.core.Get().Namespace(namespace).Resource("configmaps").Name(name).Do(ctx).Into(&cm); err != nil {
+		return nil, err
+	}
+	return &cm, nil
+}
+
 // Authorize implements Authorizer.
 func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subscription) (Identity, wire.Subscription, error) {
 	id, err := k.review(ctx, token)
@@ -136,8 +151,26 @@ func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subs
 	if string(pod.UID) != id.PodUID {
 		return id, wire.Subscription{}, fmt.Errorf("%w: pod %s/%s was replaced since the token was issued", ErrUnauthenticated, id.Namespace, id.Pod)
 	}
-	got, err := allowed(pod, want)
-	return id, got, err
+	c, err := k.claimsOf(ctx, pod)
+	if err != nil {
+		return id, wire.Subscription{}, err
+	}
+	got, err := c.allow(want)
+	if err != nil {
+		return id, wire.Subscription{}, fmt.Errorf("%w: pod %s/%s %v", ErrForbidden, pod.Namespace, pod.Name, err)
+	}
+	return id, got, nil
+}
+
+// Probe makes one TokenReview of a token that cannot be valid: nil when the
+// API server answered (the relay can verify subscribers), else why not
+// (unreachable, or RBAC lacks create on tokenreviews). The relay's /readyz
+// uses it.
+func (k *Kubernetes) Probe(ctx context.Context) error {
+	_, err := k.API.CreateTokenReview(ctx, &authnv1.TokenReview{
+		Spec: authnv1.TokenReviewSpec{Token: "fig-injector-relay-readiness-probe", Audiences: []string{k.Audience}},
+	})
+	return err
 }
 
 // review verifies the token with a TokenReview for the relay's audience.
@@ -177,38 +210,70 @@ func first(v authnv1.ExtraValue) string {
 	return v[0]
 }
 
-// allowed narrows want to what pod's annotations allow: the client and
-// instance must be the pod's own (else ErrForbidden); vaults not among the
-// pod's are dropped.
-func allowed(pod *corev1.Pod, want wire.Subscription) (wire.Subscription, error) {
+// claims is what a pod's configuration says it reads.
+type claims struct {
+	client, instance string
+	vaults           []string // VaultKeys
+	source           string   // where they come from, for refusals
+}
+
+// claimsOf reads a pod's claims from its annotations, or from the
+// ConfigMap config they name.
+func (k *Kubernetes) claimsOf(ctx context.Context, pod *corev1.Pod) (claims, error) {
 	a := pod.Annotations
-	client := a[inject.ClientNameAnnotation]
-	if client == "" {
-		return wire.Subscription{}, fmt.Errorf("%w: pod %s/%s has no %s annotation", ErrForbidden, pod.Namespace, pod.Name, inject.ClientNameAnnotation)
+	ref, ok := a[inject.ConfigConfigMapAnnotation]
+	if !ok {
+		c := claims{client: a[inject.ClientNameAnnotation], instance: a[inject.InstanceAnnotation], source: "annotation " + inject.ClientNameAnnotation}
+		for _, v := range []string{a[inject.KeyVaultAnnotation], a[inject.ClientSecretAnnotation]} {
+			c.vaults = append(c.vaults, wire.VaultKey(v))
+		}
+		return c, nil
 	}
-	if want.Client != "" && want.Client != client {
-		return wire.Subscription{}, fmt.Errorf("%w: pod %s/%s is Fig client %q, not %q", ErrForbidden, pod.Namespace, pod.Name, client, want.Client)
+	name, key, found := strings.Cut(ref, "/")
+	if !found {
+		key = inject.DefaultConfigKey
 	}
-	if want.Client != "" && strings.TrimSpace(want.Instance) != strings.TrimSpace(a[inject.InstanceAnnotation]) {
-		return wire.Subscription{}, fmt.Errorf("%w: pod %s/%s is not instance %q of %q", ErrForbidden, pod.Namespace, pod.Name, want.Instance, client)
+	cm, err := k.API.GetConfigMap(ctx, pod.Namespace, name)
+	if err != nil {
+		return claims{}, fmt.Errorf("%w: reading the ConfigMap config %s/%s of pod %s: %v", ErrForbidden, pod.Namespace, name, pod.Name, err)
 	}
-	own := podVaults(a)
+	cfg, err := config.Parse([]byte(cm.Data[key]))
+	if err != nil {
+		return claims{}, fmt.Errorf("%w: the ConfigMap config %s/%s key %s of pod %s: %v", ErrForbidden, pod.Namespace, name, key, pod.Name, err)
+	}
+	return configClaims(cfg, "ConfigMap "+name+" key "+key), nil
+}
+
+// configClaims reads the claims of an agent config.
+func configClaims(cfg *config.Config, source string) claims {
+	c := claims{source: source + " (fig.clientName)"}
+	if f := cfg.Fig; f != nil {
+		c.client, c.instance = f.ClientName, f.Instance
+		c.vaults = append(c.vaults, wire.VaultKey(f.ClientSecret.KeyVault))
+	}
+	for _, kv := range cfg.KeyVaults {
+		c.vaults = append(c.vaults, wire.VaultKey(kv.URL))
+	}
+	return c
+}
+
+// allow narrows want to the claims: the client and instance must be the
+// pod's own (else an error); vaults not among the pod's are dropped.
+func (c claims) allow(want wire.Subscription) (wire.Subscription, error) {
+	if want.Client != "" && c.client == "" {
+		return wire.Subscription{}, fmt.Errorf("names no Fig client (%s)", c.source)
+	}
+	if want.Client != "" && want.Client != c.client {
+		return wire.Subscription{}, fmt.Errorf("is Fig client %q, not %q", c.client, want.Client)
+	}
+	if want.Client != "" && strings.TrimSpace(want.Instance) != strings.TrimSpace(c.instance) {
+		return wire.Subscription{}, fmt.Errorf("is not instance %q of %q", want.Instance, c.client)
+	}
 	out := wire.Subscription{Client: want.Client, Instance: want.Instance}
 	for _, v := range want.Vaults {
-		if k := wire.VaultKey(v); k != "" && slices.Contains(own, k) && !slices.Contains(out.Vaults, k) {
+		if k := wire.VaultKey(v); k != "" && slices.Contains(c.vaults, k) && !slices.Contains(out.Vaults, k) {
 			out.Vaults = append(out.Vaults, k)
 		}
 	}
 	return out, nil
-}
-
-// podVaults lists the vault keys a pod's annotations name.
-func podVaults(a map[string]string) []string {
-	var out []string
-	for _, v := range []string{a[inject.KeyVaultAnnotation], a[inject.ClientSecretAnnotation]} {
-		if k := wire.VaultKey(v); k != "" {
-			out = append(out, k)
-		}
-	}
-	return out
 }

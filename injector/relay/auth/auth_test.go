@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -38,17 +39,58 @@ func (f fakeAPI) GetPod(ctx context.Context, namespace, name string) (*corev1.Po
 	return f.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
+func (f fakeAPI) GetConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
+	return f.cs.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// configPods are pods configured by a ConfigMap (fig-injector.io/
+// config-configmap), token "token-of-<pod name>" each.
+func configPods() []runtime.Object {
+	pod := func(name, ref string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", UID: types.UID("uid-" + name),
+			Annotations: map[string]string{"fig-injector.io/config-configmap": ref}}}
+	}
+	cm := func(name, key, cfg string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}, Data: map[string]string{key: cfg}}
+	}
+	return []runtime.Object{
+		pod("cm-orders", "orders-config"), pod("cm-keyed", "shared/orders.yaml"), pod("cm-missing", "gone"), pod("cm-nofig", "kv-only"),
+		cm("orders-config", "config.yaml", `
+fig:
+  clientName: OrderService
+  instance: eu
+  clientSecret: {keyVault: "https://secrets-kv.vault.azure.net/secrets/fig-orders"}
+keyVaults:
+  - url: https://Orders-KV.vault.azure.net/
+outputs: [{path: /fig/appsettings.json}]
+`),
+		cm("shared", "orders.yaml", `
+fig: {clientName: OrderService, clientSecret: {file: /etc/fig/secret}}
+outputs: [{path: /fig/appsettings.json}]
+`),
+		cm("kv-only", "config.yaml", `
+keyVaults: [{url: "https://orders-kv.vault.azure.net/"}]
+outputs: [{path: /fig/appsettings.env, format: env}]
+`),
+	}
+}
+
 // newAuthorizer answers TokenReviews as the API server does for the
 // tokens it knows: "good" is orders-1's token for the relay's audience,
 // "api" the same pod's token for the API server's audience.
 func newAuthorizer(t *testing.T) *auth.Kubernetes {
 	t.Helper()
-	cs := fake.NewClientset(orderPod())
+	cs := fake.NewClientset(append(configPods(), orderPod())...)
 	cs.PrependReactor("create", "tokenreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		tr := a.(k8stesting.CreateAction).GetObject().(*authnv1.TokenReview)
 		out := tr.DeepCopy()
 		podUser := authnv1.UserInfo{Username: "system:serviceaccount:shop:orders", Extra: map[string]authnv1.ExtraValue{
 			"authentication.kubernetes.io/pod-name": {"orders-1"}, "authentication.kubernetes.io/pod-uid": {"uid-1"}}}
+		if pod, ok := strings.CutPrefix(tr.Spec.Token, "token-of-cm-"); ok {
+			out.Status = authnv1.TokenReviewStatus{Authenticated: true, Audiences: []string{audience}, User: authnv1.UserInfo{Username: "system:serviceaccount:shop:orders",
+				Extra: map[string]authnv1.ExtraValue{"authentication.kubernetes.io/pod-name": {"cm-" + pod}, "authentication.kubernetes.io/pod-uid": {"uid-cm-" + pod}}}}
+			return true, out, nil
+		}
 		switch tr.Spec.Token {
 		case "good":
 			if cmp.Equal(tr.Spec.Audiences, []string{audience}) {
@@ -89,6 +131,16 @@ func TestAuthorize(t *testing.T) {
 		{"pod replaced", "stale-pod", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
 		{"a user, not a service account", "user", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
 		{"no token", "", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"ConfigMap config: its client, instance and vaults", "token-of-cm-orders",
+			wire.Subscription{Client: "OrderService", Instance: "eu", Vaults: []string{"https://orders-kv.vault.azure.net/", "https://secrets-kv.vault.azure.net/", "https://billing-kv.vault.azure.net/"}},
+			wire.Subscription{Client: "OrderService", Instance: "eu", Vaults: []string{"https://orders-kv.vault.azure.net/", "https://secrets-kv.vault.azure.net/"}}, nil},
+		{"ConfigMap config: another client", "token-of-cm-orders", wire.Subscription{Client: "Billing", Instance: "eu"}, wire.Subscription{}, auth.ErrForbidden},
+		{"ConfigMap config: another instance", "token-of-cm-orders", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrForbidden},
+		{"ConfigMap config under another key", "token-of-cm-keyed", wire.Subscription{Client: "OrderService"}, wire.Subscription{Client: "OrderService"}, nil},
+		{"ConfigMap config gone", "token-of-cm-missing", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrForbidden},
+		{"ConfigMap config without Fig: its vault only", "token-of-cm-nofig",
+			wire.Subscription{Vaults: []string{"https://orders-kv.vault.azure.net/"}}, wire.Subscription{Vaults: []string{"https://orders-kv.vault.azure.net/"}}, nil},
+		{"ConfigMap config without Fig: no client", "token-of-cm-nofig", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,5 +173,21 @@ func TestAuthenticatePeer(t *testing.T) {
 	k.Peer = "shop/orders"
 	if err := k.AuthenticatePeer(context.Background(), "api"); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("a token for another audience: %v", err)
+	}
+}
+
+// TestProbe: any answer to a TokenReview means the relay can verify
+// subscribers; an API error (here RBAC's 403) means it cannot.
+func TestProbe(t *testing.T) {
+	if err := newAuthorizer(t).Probe(context.Background()); err != nil {
+		t.Errorf("the API answered, Probe = %v", err)
+	}
+	cs := fake.NewClientset()
+	cs.PrependReactor("create", "tokenreviews", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New(`tokenreviews.authentication.k8s.io is forbidden: User "system:serviceaccount:fig:fig-injector-relay" cannot create resource "tokenreviews"`)
+	})
+	k := &auth.Kubernetes{API: fakeAPI{cs}, Audience: audience}
+	if err := k.Probe(context.Background()); err == nil || !strings.Contains(err.Error(), "forbidden") {
+		t.Errorf("Probe = %v, want the API's refusal", err)
 	}
 }

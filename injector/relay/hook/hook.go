@@ -1,6 +1,26 @@
 // Package hook receives Fig's web hooks, exactly as Fig sends them, and
-// turns SettingValueChanged into a wake-up for the subscribers of that
-// client. It knows nothing of subscribers or streams: it calls a Sink.
+// turns the ones that can change what a client's agents read into a
+// wake-up for the subscribers of that client. It knows nothing of
+// subscribers or streams: it calls a Sink.
+//
+// What each type does (contracts: src/common/Fig.WebHooks.Contracts):
+//
+//   - SettingValueChanged (SettingValueChangedDataContract): wakes the
+//     client's (instance's) agents, naming the changed settings.
+//   - UpdatedClientRegistration (ClientRegistrationDataContract): new
+//     definitions (a setting added, a default changed by another pod of the
+//     client registering a new version) change what the agents render
+//     without any value changing, and no SettingValueChanged announces
+//     that: wakes the client's agents, naming every setting.
+//   - NewClientRegistration (the same contract): agents started before
+//     their client was registered wait for it; wakes them, so they fetch at
+//     once instead of at their next poll.
+//   - ClientStatusChanged, MinRunSessions, HealthStatusChanged and
+//     SecurityEvent are about run sessions, health and logins, not values:
+//     verified, counted ("ignored") and answered 200.
+//
+// Every type's "Test" variant (IsTest, WebHookClientTestingService) is
+// counted as "test" and wakes nobody.
 //
 // What Fig sends (src/api/Fig.Api/Workers/WebHookProcessorWorker.cs):
 // POST new Uri(new Uri(client.BaseUri), route), where route is the web hook
@@ -16,6 +36,7 @@ package hook
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -35,7 +56,8 @@ const (
 )
 
 // Routes lists every route Fig may post to. The relay answers 200 to all of
-// them (so Fig's "Test" button passes) and acts on SettingValueChanged only.
+// them (so Fig's "Test" button passes); see the package comment for what
+// each does.
 var Routes = []string{RouteSettingValueChanged, RouteNewClientRegistration, RouteUpdatedClientRegistration,
 	RouteClientStatusChanged, RouteMinRunSessions, RouteHealthStatusChanged, RouteSecurityEvent}
 
@@ -98,32 +120,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	if route != RouteSettingValueChanged {
-		_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		h.reject(w, route, errors.New("body unreadable or larger than 1 MiB"))
+		return
+	}
+	wake, err := decode(route, body)
+	switch {
+	case err != nil:
+		h.reject(w, route, err)
+		return
+	case wake.test:
+		h.count(route, "test") // Fig's "Test" button (WebHookClientTestingService): no real client changed
+	case wake.client == "":
 		h.count(route, "ignored")
-		w.WriteHeader(http.StatusOK)
-		return
+	default:
+		woke := h.Sink.SettingsChanged(wake.client, wake.instance, wake.settings)
+		h.Log.Debug("client changed", "route", route, "client", wake.client, "instance", wake.instance, "settings", len(wake.settings), "subscribers", woke)
+		h.count(route, "ok")
 	}
-	var c SettingValueChanged
-	if err := decode(w, r, &c); err != nil {
-		h.Log.Warn("web hook not understood", "route", route, "error", err.Error())
-		h.count(route, "bad_request")
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if c.IsTest { // Fig's "Test" button (WebHookClientTestingService): no real client changed
-		h.count(route, "test")
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	instance := ""
-	if c.Instance != nil {
-		instance = strings.TrimSpace(*c.Instance)
-	}
-	woke := h.Sink.SettingsChanged(c.ClientName, instance, c.UpdatedSettings)
-	h.Log.Debug("settings changed", "client", c.ClientName, "instance", instance, "settings", len(c.UpdatedSettings), "subscribers", woke)
-	h.count(route, "ok")
 	w.WriteHeader(http.StatusOK)
+}
+
+func (h *Handler) reject(w http.ResponseWriter, route string, err error) {
+	h.Log.Warn("web hook not understood", "route", route, "error", err.Error())
+	h.count(route, "bad_request")
+	http.Error(w, err.Error(), http.StatusBadRequest)
 }
 
 func (h *Handler) count(route, outcome string) {
@@ -143,21 +165,66 @@ func matchRoute(seg string) string {
 	return ""
 }
 
-// decode reads a SettingValueChanged body and checks what the contract's
-// constructor requires (a client name and at least one setting).
-func decode(w http.ResponseWriter, r *http.Request, c *SettingValueChanged) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		return errors.New("body unreadable or larger than 1 MiB")
+// wakeUp is what a hook asks for: wake client's (instance's) agents about
+// settings; no client means nobody, test a test hook.
+type wakeUp struct {
+	client, instance string
+	settings         []string
+	test             bool
+}
+
+// ClientRegistration is Fig's ClientRegistrationDataContract
+// (src/common/Fig.WebHooks.Contracts/ClientRegistrationDataContract.cs),
+// RegistrationType New = 0, Updated = 1; built by
+// WebHookProcessorWorker.CreateNew/UpdatedClientRegistrationContract with
+// every setting name of the client.
+type ClientRegistration struct {
+	ClientName       string
+	Instance         *string
+	Settings         []string
+	RegistrationType int
+	Link             *string
+	IsTest           bool
+}
+
+// decode reads a hook's body as its route's contract and checks what the
+// contract's constructor requires.
+func decode(route string, body []byte) (wakeUp, error) {
+	switch route {
+	case RouteSettingValueChanged:
+		var c SettingValueChanged
+		if err := json.Unmarshal(body, &c); err != nil {
+			return wakeUp{}, errors.New("body is not a SettingValueChangedDataContract (JSON)")
+		}
+		if len(c.UpdatedSettings) == 0 {
+			return wakeUp{}, errors.New("UpdatedSettings is empty")
+		}
+		return named(c.ClientName, c.Instance, c.UpdatedSettings, c.IsTest)
+	case RouteNewClientRegistration, RouteUpdatedClientRegistration:
+		var c ClientRegistration
+		if err := json.Unmarshal(body, &c); err != nil {
+			return wakeUp{}, errors.New("body is not a ClientRegistrationDataContract (JSON)")
+		}
+		return named(c.ClientName, c.Instance, c.Settings, c.IsTest)
 	}
-	if err := json.Unmarshal(body, c); err != nil {
-		return errors.New("body is not a SettingValueChangedDataContract (JSON)")
+	var c struct{ IsTest bool }
+	if err := json.Unmarshal(body, &c); err != nil {
+		return wakeUp{}, fmt.Errorf("body is not a %s contract (a JSON object)", route)
 	}
-	if strings.TrimSpace(c.ClientName) == "" {
-		return errors.New("ClientName is missing")
+	return wakeUp{test: c.IsTest}, nil
+}
+
+// named is the wake-up for a client hook; ClientName is required.
+func named(client string, instance *string, settings []string, test bool) (wakeUp, error) {
+	if strings.TrimSpace(client) == "" {
+		return wakeUp{}, errors.New("ClientName is missing")
 	}
-	if len(c.UpdatedSettings) == 0 {
-		return errors.New("UpdatedSettings is empty")
+	if test {
+		return wakeUp{test: true}, nil
 	}
-	return nil
+	w := wakeUp{client: client, settings: settings}
+	if instance != nil {
+		w.instance = strings.TrimSpace(*instance)
+	}
+	return w, nil
 }

@@ -59,6 +59,14 @@ func newHandler(t *testing.T) (*hook.Handler, *recorder, *testutil.Buffer) {
 // written, Link a URI.
 const settingChanged = `{"ClientName":"OrderService","Instance":null,"UpdatedSettings":["Location","Database->Host"],"Username":"admin","Link":"https://localhost:7148/","ChangeMessage":"","IsTest":false}`
 
+// Bodies as the Fig emulator writes them (it follows Fig's contracts and
+// WebHookProcessorWorker; tested in injector/dev/figapi).
+const (
+	updatedRegistration = `{"ClientName":"OrderService","Instance":null,"Settings":["Location","RetryCount"],"RegistrationType":1,"Link":"https://localhost:7148/","IsTest":false}`
+	clientConnected     = `{"ClientName":"OrderService","Instance":null,"ConnectionEvent":0,"StartTime":"2026-01-01T10:00:00.1234567Z","IpAddress":"10.0.0.7","Hostname":"orders-1","FigVersion":"4.0.0.0","ApplicationVersion":"1.0.0.0","Link":"https://localhost:7148/clients","IsTest":false}`
+	healthChanged       = `{"ClientName":"OrderService","Instance":null,"Hostname":"orders-1","IpAddress":"10.0.0.7","Status":1,"FigVersion":"4.0.0.0","ApplicationVersion":"1.0.0.0","HealthDetails":{"Status":1,"Components":[{"Name":"Database","Status":1,"Message":"slow"}]},"Link":"https://localhost:7148/clients","IsTest":false}`
+)
+
 func TestHooks(t *testing.T) {
 	tests := []struct {
 		name, method, path, auth, body string
@@ -74,8 +82,31 @@ func TestHooks(t *testing.T) {
 		{"Fig's Test button wakes nobody", "POST", "/fig/SettingValueChanged", "Secret " + secret,
 			`{"ClientName":"Test","Instance":null,"UpdatedSettings":["TestSetting"],"Username":"FigTester","Link":"https://localhost:7148/","ChangeMessage":"TestOnly","IsTest":true}`, 200,
 			nil, []string{"SettingValueChanged test"}},
-		{"other hook types are accepted and ignored", "POST", "/fig/ClientStatusChanged", "Secret " + secret, `{"ClientName":"OrderService","ConnectionEvent":0}`, 200,
-			nil, []string{"ClientStatusChanged ignored"}},
+		// Registrations: new definitions change what agents render without a value changing.
+		{"updated registration wakes the client's agents", "POST", "/fig/UpdatedClientRegistration", "Secret " + secret, updatedRegistration, 200,
+			[]wake{{"OrderService", "", []string{"Location", "RetryCount"}}}, []string{"UpdatedClientRegistration ok"}},
+		{"new registration wakes agents waiting for it", "POST", "/fig/NewClientRegistration", "Secret " + secret,
+			strings.Replace(updatedRegistration, `"RegistrationType":1`, `"RegistrationType":0`, 1), 200,
+			[]wake{{"OrderService", "", []string{"Location", "RetryCount"}}}, []string{"NewClientRegistration ok"}},
+		{"registration without a client", "POST", "/fig/UpdatedClientRegistration", "Secret " + secret, `{"ClientName":"","Settings":[]}`, 400,
+			nil, []string{"UpdatedClientRegistration bad_request"}},
+		// Sessions, health and logins are not about values: counted, nobody woken.
+		{"client connected", "POST", "/fig/ClientStatusChanged", "Secret " + secret, clientConnected, 200, nil, []string{"ClientStatusChanged ignored"}},
+		{"below the minimum run sessions", "POST", "/fig/MinRunSessions", "Secret " + secret,
+			`{"ClientName":"OrderService","Instance":null,"RunSessions":0,"RunSessionsEvent":0,"Link":"https://localhost:7148/clients","IsTest":false}`, 200,
+			nil, []string{"MinRunSessions ignored"}},
+		{"health changed", "POST", "/fig/HealthStatusChanged", "Secret " + secret, healthChanged, 200, nil, []string{"HealthStatusChanged ignored"}},
+		{"security event", "POST", "/fig/SecurityEvent", "Secret " + secret,
+			`{"EventType":"Login","Timestamp":"2026-01-01T10:00:00Z","Username":"admin","Success":true,"IpAddress":"10.0.0.9","Hostname":"ops","FailureReason":null,"Uri":"https://localhost:7148/security","IsTest":false}`, 200,
+			nil, []string{"SecurityEvent ignored"}},
+		{"an ignored type that is not JSON", "POST", "/fig/HealthStatusChanged", "Secret " + secret, `<xml/>`, 400, nil, []string{"HealthStatusChanged bad_request"}},
+		// Fig's Test button sends each type with IsTest (WebHookClientTestingService.CreateContract).
+		{"Test button: registration", "POST", "/fig/UpdatedClientRegistration", "Secret " + secret,
+			`{"ClientName":"Test","Instance":null,"Settings":["TestSetting"],"RegistrationType":1,"Link":"https://localhost:7148/","IsTest":true}`, 200,
+			nil, []string{"UpdatedClientRegistration test"}},
+		{"Test button: min run sessions", "POST", "/fig/MinRunSessions", "Secret " + secret,
+			`{"ClientName":"Test","Instance":null,"RunSessions":1,"RunSessionsEvent":0,"Link":"https://localhost:7148/","IsTest":true}`, 200,
+			nil, []string{"MinRunSessions test"}},
 		{"wrong secret", "POST", "/fig/SettingValueChanged", "Secret not-the-secret", settingChanged, 401, nil, []string{"SettingValueChanged unauthorized"}},
 		{"missing secret", "POST", "/fig/SettingValueChanged", "", settingChanged, 401, nil, []string{"SettingValueChanged unauthorized"}},
 		{"another scheme", "POST", "/fig/SettingValueChanged", "Bearer " + secret, settingChanged, 401, nil, []string{"SettingValueChanged unauthorized"}},

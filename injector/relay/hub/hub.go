@@ -174,6 +174,31 @@ func (h *Hub) setVault(vault string, st vaultState) {
 	}
 }
 
+// Apply delivers an event that another replica sent (relay/peers): a
+// wake-up or a vault's state. It reports false for any other type.
+func (h *Hub) Apply(ev wire.Event) bool {
+	switch ev.Type {
+	case wire.TypeSettingsChanged:
+		h.SettingsChanged(ev.Client, ev.Instance, ev.Settings)
+	case wire.TypeSecretsChanged:
+		h.SecretsChanged(ev.Vault, ev.Secrets)
+	case wire.TypeVaultWatched:
+		h.VaultWatched(ev.Vault, ev.Interval)
+	case wire.TypeVaultUnwatched:
+		h.VaultUnwatched(ev.Vault, ev.Reason)
+	default:
+		return false
+	}
+	return true
+}
+
+func (st vaultState) event(vault string) wire.Event {
+	if st.watched {
+		return wire.Event{Type: wire.TypeVaultWatched, Vault: vault, Interval: st.interval}
+	}
+	return wire.Event{Type: wire.TypeVaultUnwatched, Vault: vault, Reason: st.reason}
+}
+
 func addNames[K comparable](m map[K]map[string]struct{}, k K, names []string) {
 	set := m[k]
 	if set == nil {
@@ -208,12 +233,7 @@ func (s *Subscription) Take() []wire.Event {
 	defer h.mu.Unlock()
 	var out []wire.Event
 	for _, v := range sortedKeys(s.states) {
-		st := s.states[v]
-		if st.watched {
-			out = append(out, wire.Event{Type: wire.TypeVaultWatched, Vault: v, Interval: st.interval})
-		} else {
-			out = append(out, wire.Event{Type: wire.TypeVaultUnwatched, Vault: v, Reason: st.reason})
-		}
+		out = append(out, s.states[v].event(v))
 	}
 	keys := make([]settingsKey, 0, len(s.settings))
 	for k := range s.settings {
@@ -241,9 +261,18 @@ func (s *Subscription) Take() []wire.Event {
 func (s *Subscription) Close() {
 	h := s.hub
 	h.mu.Lock()
-	before := len(h.vaultSetLocked())
+	before := h.vaultSetLocked()
 	delete(h.subs, s)
-	changed := len(h.vaultSetLocked()) != before
+	after := h.vaultSetLocked()
+	for _, v := range before {
+		if !slices.Contains(after, v) {
+			// Forgotten with its last subscriber: a state kept for a vault
+			// nobody reads here could tell a later subscriber "watched"
+			// after the lister stopped listing it.
+			delete(h.vaults, v)
+		}
+	}
+	changed := len(after) != len(before)
 	h.mu.Unlock()
 	if changed && h.onVaults != nil {
 		h.onVaults()

@@ -100,3 +100,51 @@ func TestVaultStateIsToldOnceAndToNewSubscribers(t *testing.T) {
 		t.Errorf("onVaults called %d times, want 2 (first vault added, last removed)", vaultsChanged)
 	}
 }
+
+// TestVaultStateIsForgottenWithItsLastSubscriber: a later subscriber is
+// not told "watched" from a state kept while nobody here read the vault
+// (the lister may have stopped listing it meanwhile).
+func TestVaultStateIsForgottenWithItsLastSubscriber(t *testing.T) {
+	const kv = "https://orders-kv.vault.azure.net/"
+	h := hub.New(nil)
+	s := h.Subscribe(wire.Subscription{Vaults: []string{kv}})
+	h.VaultWatched(kv, "1m0s")
+	if diff := cmp.Diff([]wire.Event{{Type: wire.TypeVaultWatched, Vault: kv, Interval: "1m0s"}}, s.Take()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	s.Close()
+	if got := h.Subscribe(wire.Subscription{Vaults: []string{kv}}).Take(); got != nil {
+		t.Errorf("a new subscriber was told %v", got)
+	}
+}
+
+// TestApply: what another replica forwards reaches the matching
+// subscribers as if it happened here; other types are refused.
+func TestApply(t *testing.T) {
+	const kv = "https://orders-kv.vault.azure.net/"
+	h := hub.New(nil)
+	s := h.Subscribe(wire.Subscription{Client: "OrderService", Vaults: []string{kv}})
+	tests := []struct {
+		ev     wire.Event
+		wantOK bool
+		want   []wire.Event
+	}{
+		{wire.Event{Type: wire.TypeSettingsChanged, Client: "OrderService", Settings: []string{"Location"}}, true,
+			[]wire.Event{{Type: wire.TypeSettingsChanged, Client: "OrderService", Settings: []string{"Location"}}}},
+		{wire.Event{Type: wire.TypeSecretsChanged, Vault: kv, Secrets: []string{"api-key"}}, true,
+			[]wire.Event{{Type: wire.TypeSecretsChanged, Vault: kv, Secrets: []string{"api-key"}}}},
+		{wire.Event{Type: wire.TypeVaultWatched, Vault: kv, Interval: "1m0s"}, true,
+			[]wire.Event{{Type: wire.TypeVaultWatched, Vault: kv, Interval: "1m0s"}}},
+		{wire.Event{Type: wire.TypeVaultUnwatched, Vault: kv, Reason: "403"}, true,
+			[]wire.Event{{Type: wire.TypeVaultUnwatched, Vault: kv, Reason: "403"}}},
+		{wire.Event{Type: wire.TypeHello, Client: "OrderService"}, false, nil},
+	}
+	for _, tt := range tests {
+		if ok := h.Apply(tt.ev); ok != tt.wantOK {
+			t.Errorf("Apply(%s) = %v", tt.ev.Type, ok)
+		}
+		if diff := cmp.Diff(tt.want, s.Take()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.ev.Type, diff)
+		}
+	}
+}

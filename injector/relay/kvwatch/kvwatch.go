@@ -57,6 +57,13 @@ type Options struct {
 	// Now is the clock that decides whether a listed version is settled;
 	// nil means time.Now.
 	Now func() time.Time
+	// Catchup, when positive, makes a vault's first listing also report
+	// the secrets updated within Catchup before the pass began. A replica
+	// that takes over listing for the cluster sets it to cover the gap
+	// since the previous lister's last pass (relay/fleet), so a change made
+	// in that gap wakes its readers instead of waiting for their safety
+	// poll.
+	Catchup time.Duration
 }
 
 // DefaultInterval matches the agent's default Key Vault poll interval.
@@ -169,8 +176,12 @@ func (w *Watcher) forget(keep []string) {
 }
 
 func (w *Watcher) passVault(ctx context.Context, vault string) {
-	now, pages, err := w.list(ctx, vault, w.opts.Now())
+	start := w.opts.Now()
+	now, pages, err := w.list(ctx, vault, start)
 	if err != nil {
+		if ctx.Err() != nil {
+			return // stopped (shutdown, or the Lease lost): says nothing about the vault
+		}
 		w.fail(vault, err, pages)
 		return
 	}
@@ -187,12 +198,29 @@ func (w *Watcher) passVault(ctx context.Context, vault string) {
 		}
 		w.sink.VaultWatched(vault, w.opts.Interval.String())
 	}
-	if known {
-		if changed := diff(before, now); len(changed) > 0 {
-			n := w.sink.SecretsChanged(vault, changed)
-			w.opts.Log.Debug("secrets changed", "vault", vault, "secrets", len(changed), "subscribers", n)
+	var changed []string
+	switch {
+	case known:
+		changed = diff(before, now)
+	case w.opts.Catchup > 0:
+		changed = updatedSince(now, start.Add(-w.opts.Catchup))
+	}
+	if len(changed) > 0 {
+		n := w.sink.SecretsChanged(vault, changed)
+		w.opts.Log.Debug("secrets changed", "vault", vault, "secrets", len(changed), "subscribers", n)
+	}
+}
+
+// updatedSince lists, sorted, the secrets updated at or after since.
+func updatedSince(now map[string]marker, since time.Time) []string {
+	var out []string
+	for _, m := range now {
+		if !m.updated.Before(since) {
+			out = append(out, m.name)
 		}
 	}
+	slices.Sort(out)
+	return out
 }
 
 // fail reports a vault as unwatched, logging only when the reason changes.

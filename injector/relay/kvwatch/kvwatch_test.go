@@ -150,3 +150,41 @@ func TestNewVaultIsListedAtOnce(t *testing.T) {
 		t.Errorf("%d list requests, want 1", n)
 	}
 }
+
+// TestCatchupReportsRecentChangesOnTheFirstListing: a replica taking over
+// the listing reports the secrets updated within its catch-up window (the
+// previous lister may not have seen them); with none, or for older
+// updates, the first listing is only a baseline.
+func TestCatchupReportsRecentChangesOnTheFirstListing(t *testing.T) {
+	tests := []struct {
+		name    string
+		catchup time.Duration
+		later   time.Duration // how long after the seed's writes the pass runs
+		want    bool
+	}{
+		{"updated within the window", time.Minute, 0, true},
+		{"updated before the window", time.Minute, time.Hour, false},
+		{"no catch-up", 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, cfg := devenv.Start(t, dev.Options{})
+			cred, hc := devenv.Identity(t, cfg)
+			h := hub.New(nil)
+			w := kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, DisableChallengeResourceVerification: true,
+				Catchup: tt.catchup, Now: func() time.Time { return time.Now().Add(tt.later) }}, h)
+			if _, err := env.Vaults[env.VaultNames[0]].SetSecret("api-key", "rotated"); err != nil {
+				t.Fatal(err)
+			}
+			vault := wire.VaultKey(cfg.KeyVaults[0].URL)
+			sub := h.Subscribe(wire.Subscription{Vaults: []string{vault}})
+			w.Pass(context.Background(), h.Vaults())
+			got := slices.ContainsFunc(sub.Take(), func(ev wire.Event) bool {
+				return ev.Type == wire.TypeSecretsChanged && slices.Contains(ev.Secrets, "api-key")
+			})
+			if got != tt.want {
+				t.Errorf("api-key reported: %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

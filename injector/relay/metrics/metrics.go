@@ -11,7 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics implements hook.Metrics, kvwatch.Metrics and server.Metrics.
+// Metrics implements hook.Metrics, kvwatch.Metrics, server.Metrics and
+// fleet.Metrics.
 type Metrics struct {
 	hooks         *prometheus.CounterVec
 	subscriptions *prometheus.CounterVec
@@ -21,6 +22,7 @@ type Metrics struct {
 	vaultPasses   *prometheus.CounterVec
 	vaultRequests *prometheus.CounterVec
 	vaultWatched  *prometheus.GaugeVec
+	vaultLeader   prometheus.Gauge
 }
 
 // New registers the relay's metrics on reg; subscribers reports the open
@@ -28,7 +30,7 @@ type Metrics struct {
 func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 	m := &Metrics{
 		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_webhooks_total",
-			Help: "Fig web hooks received, by route and outcome (ok, ignored, test, unauthorized, bad_request)."}, []string{"route", "outcome"}),
+			Help: "Fig web hooks received, by route and outcome (ok: subscribers woken, ignored, test, unauthorized, bad_request)."}, []string{"route", "outcome"}),
 		subscriptions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_subscriptions_total",
 			Help: "Subscription attempts, by outcome (accepted, refused)."}, []string{"outcome"}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "fig_injector_relay_events_delivered_total",
@@ -43,8 +45,10 @@ func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 			Help: "Key Vault list requests (pages), by vault host."}, []string{"vault"}),
 		vaultWatched: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fig_injector_relay_vault_watched",
 			Help: "1 while the relay lists the vault for its subscribers, 0 while they poll it themselves (see the log for why)."}, []string{"vault"}),
+		vaultLeader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "fig_injector_relay_vault_leader",
+			Help: "1 while this replica holds the relay's Lease and lists Key Vault for the whole cluster (exactly one replica should)."}),
 	}
-	reg.MustRegister(m.hooks, m.subscriptions, m.delivered, m.offline, m.subscribers, m.vaultPasses, m.vaultRequests, m.vaultWatched)
+	reg.MustRegister(m.hooks, m.subscriptions, m.delivered, m.offline, m.subscribers, m.vaultPasses, m.vaultRequests, m.vaultWatched, m.vaultLeader)
 	return m
 }
 
@@ -72,4 +76,16 @@ func (m *Metrics) VaultPass(vault, outcome string, requests int) {
 		watched = 1
 	}
 	m.vaultWatched.WithLabelValues(vault).Set(watched)
+}
+
+// VaultLeader implements fleet.Metrics. A replica that stops listing
+// drops its vault_watched series: left at 1, they would look like a lister
+// that hangs (FigInjectorRelayLagging).
+func (m *Metrics) VaultLeader(leading bool) {
+	if !leading {
+		m.vaultLeader.Set(0)
+		m.vaultWatched.Reset()
+		return
+	}
+	m.vaultLeader.Set(1)
 }

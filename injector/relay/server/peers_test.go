@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -96,7 +97,7 @@ func TestPeerForwardsNeedTheRelaysIdentity(t *testing.T) {
 		token string
 		want  int
 	}{{"pod-token", 403}, {"relay-token", 200}} {
-		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+peers.PeerPath, strings.NewReader(`{"type":"settingsChanged","client":"OrderService","settings":["Location"]}`))
+		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+peers.PeerPath, strings.NewReader(`[{"type":"settingsChanged","client":"OrderService","settings":["Location"]}]`))
 		req.Header.Set("Authorization", "Bearer "+tc.token)
 		resp, err := b.srv.Client().Do(req)
 		if err != nil {
@@ -109,5 +110,51 @@ func TestPeerForwardsNeedTheRelaysIdentity(t *testing.T) {
 		if got := len(sub.Take()); (got > 0) != (tc.want == 200) {
 			t.Errorf("%s: %d wake-ups", tc.token, got)
 		}
+	}
+}
+
+// fleetStub answers vault reports as a Lease holder watching every vault.
+type fleetStub struct{ reports []string }
+
+func (f *fleetStub) PeerVaults(replica string, vaults []string) []wire.Event {
+	f.reports = append(f.reports, replica)
+	var out []wire.Event
+	for _, v := range vaults {
+		out = append(out, wire.Event{Type: wire.TypeVaultWatched, Vault: v, Interval: "1m0s"})
+	}
+	return out
+}
+
+// TestPeerVaultReports: a report needs the relay's identity, names its
+// replica, and is answered with the states as a JSON array.
+func TestPeerVaultReports(t *testing.T) {
+	f := &fleetStub{}
+	srv := httptest.NewTLSServer(server.New(server.Options{Hub: hub.New(nil), Authorizer: devenv.RelayPod{}, Peers: relayServiceAccount{}, Fleet: f}))
+	defer srv.Close()
+	const kv = "https://orders-kv.vault.azure.net/"
+	for _, tc := range []struct {
+		name, token, body string
+		want              int
+		answer            string
+	}{
+		{"a pod's token", "pod-token", `{"replica":"relay-b","vaults":["` + kv + `"]}`, 403, ""},
+		{"no replica", "relay-token", `{"vaults":["` + kv + `"]}`, 400, ""},
+		{"a replica's report", "relay-token", `{"replica":"relay-b","vaults":["` + kv + `"]}`, 200,
+			`[{"type":"vaultWatched","vault":"` + kv + `","interval":"1m0s"}]`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+peers.VaultsPath, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.answer != "" && strings.TrimSpace(string(body)) != tc.answer) {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, resp.StatusCode, body, tc.want, tc.answer)
+		}
+	}
+	if len(f.reports) != 1 || f.reports[0] != "relay-b" {
+		t.Errorf("reports taken: %v, want relay-b's one", f.reports)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,9 +23,11 @@ import (
 	"github.com/fig-injector/fig-injector/injector/certreload"
 	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
+	"github.com/fig-injector/fig-injector/injector/relay/fleet"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
 	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
+	"github.com/fig-injector/fig-injector/injector/relay/lease"
 	"github.com/fig-injector/fig-injector/injector/relay/metrics"
 	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
 	"github.com/fig-injector/fig-injector/injector/relay/peers"
@@ -63,6 +67,8 @@ type PeerConfig struct {
 	Namespace      string // the relay's namespace
 	ServiceAccount string // the relay's ServiceAccount: the only accepted forwarder
 	PodIP          string // this replica, left out of the peers
+	PodName        string // this replica's identity in the Lease
+	LeaseName      string // the Lease (in Namespace) whose holder lists Key Vault for the cluster
 	TokenFile      string // this replica's projected token for the relay's audience
 	CAFile         string // CA of the relay's serving certificate
 	ServerName     string // a name in that certificate (the relay Service's DNS name)
@@ -98,31 +104,47 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	wake := make(chan struct{}, 1)
-	h := hub.New(func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	})
+	var coord *fleet.Coordinator // set before the first subscription
+	h := hub.New(func() { coord.LocalVaultsChanged() })
 	m := metrics.New(reg, h.Subscribers)
-	watcher, err := newWatcher(cfg, m, h, log)
-	if err != nil {
-		// Fig wake-ups still work; every vault stays on its subscribers' own polling.
-		log.Warn("no Key Vault identity: vaults are not watched, agents keep polling them", "error", err)
-		go unwatchAll(ctx, h, wake, "the relay has no Key Vault identity: "+err.Error())
-	} else {
-		go watcher.Run(ctx, h.Vaults, wake)
-	}
+	interval := cmp.Or(cfg.VaultInterval, kvwatch.DefaultInterval)
+	fo := fleet.Options{Hub: h, Interval: interval, LeaseDuration: lease.DefaultLeaseDuration, Metrics: m, Log: log,
+		NewWatcher: watcherFactory(cfg, interval, m, log)}
 	var sink hook.Sink = h
 	var peerAuth PeerAuthenticator
+	var fwd *peers.Forwarder
 	if cfg.Peers.Service != "" {
-		if sink, err = forwarder(ctx, cfg.Peers, restCfg, h, log); err != nil {
+		if fwd, err = forwarder(ctx, cfg.Peers, restCfg, h, log); err != nil {
 			return err
 		}
-		peerAuth = authz
+		sink, peerAuth, fo.Peers, fo.Self = fwd, authz, fwd, cfg.Peers.PodName
 	}
-	opts := Options{Hub: h, Authorizer: authz, Peers: peerAuth, Metrics: m, Log: log,
+	coord = fleet.New(fo)
+	var el *lease.Elector
+	if fwd != nil {
+		api, err := lease.NewAPI(restCfg, cfg.Peers.Namespace, cfg.Peers.LeaseName)
+		if err != nil {
+			return err
+		}
+		el = lease.New(lease.Config{API: api, Identity: cfg.Peers.PodName, Log: log, Lead: coord.Lead, Observed: coord.Observed})
+	}
+	// The elector releases the Lease when ctx ends; Run waits for that, so
+	// another replica takes over at once instead of after a lease duration.
+	elected := make(chan struct{})
+	defer func() { <-elected }()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // also on a serve error
+	go func() {
+		defer close(elected)
+		if el == nil {
+			coord.Lead(ctx) // the only replica lists
+			return
+		}
+		go coord.Report(ctx)
+		el.Run(ctx)
+	}()
+	ready := &Readiness{Certificate: certs.GetCertificate, Review: authz.Probe}
+	opts := Options{Hub: h, Authorizer: authz, Peers: peerAuth, Fleet: coord, Metrics: m, Log: log, Ready: ready.Check,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Hooks:          &hook.Handler{Verifier: verifier, Sink: sink, Metrics: m, Log: log}}
 	if cfg.OfflineNamespace != "" {
@@ -141,7 +163,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 // forwarder makes the hook sink that also wakes the other replicas.
 func forwarder(ctx context.Context, pc PeerConfig, restCfg *rest.Config, h *hub.Hub, log *slog.Logger) (*peers.Forwarder, error) {
 	for _, f := range []struct{ name, v string }{{"namespace", pc.Namespace}, {"service account", pc.ServiceAccount},
-		{"pod IP", pc.PodIP}, {"token file", pc.TokenFile}, {"CA file", pc.CAFile}, {"server name", pc.ServerName}} {
+		{"pod IP", pc.PodIP}, {"pod name", pc.PodName}, {"lease name", pc.LeaseName}, {"token file", pc.TokenFile}, {"CA file", pc.CAFile}, {"server name", pc.ServerName}} {
 		if f.v == "" {
 			return nil, fmt.Errorf("peers: the %s is required with a peer service", f.name)
 		}
@@ -165,24 +187,36 @@ func forwarder(ctx context.Context, pc PeerConfig, restCfg *rest.Config, h *hub.
 	return &peers.Forwarder{Local: h, Peers: d.Peers, HTTPClient: hc, TokenFile: pc.TokenFile, Log: log}, nil
 }
 
-func newWatcher(cfg Config, m *metrics.Metrics, h *hub.Hub, log *slog.Logger) (*kvwatch.Watcher, error) {
+// watcherFactory makes the Key Vault watcher of each term of leadership;
+// without a Key Vault identity, one that reports every vault unwatched
+// (Fig wake-ups still work; agents keep polling their vaults).
+func watcherFactory(cfg Config, interval time.Duration, m *metrics.Metrics, log *slog.Logger) func(kvwatch.Sink, time.Duration) fleet.Watcher {
 	hc, err := transport.New(transport.Options{CAFile: cfg.CAFile})
-	if err != nil {
-		return nil, err
+	var cred azcore.TokenCredential
+	if err == nil {
+		cred, err = azure.NewCredential(azure.Options{HTTPClient: hc, DisableInstanceDiscovery: cfg.DisableInstanceDiscovery})
 	}
-	cred, err := azure.NewCredential(azure.Options{HTTPClient: hc, DisableInstanceDiscovery: cfg.DisableInstanceDiscovery})
 	if err != nil {
-		return nil, err
+		log.Warn("no Key Vault identity: vaults are not watched, agents keep polling them", "error", err)
+		reason := "the relay has no Key Vault identity: " + err.Error()
+		return func(sink kvwatch.Sink, _ time.Duration) fleet.Watcher { return unwatched{sink: sink, reason: reason} }
 	}
-	return kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, Interval: cfg.VaultInterval, Log: log, Metrics: m,
-		DisableChallengeResourceVerification: cfg.DisableChallengeResourceVerification}, h), nil
+	return func(sink kvwatch.Sink, catchup time.Duration) fleet.Watcher {
+		return kvwatch.New(kvwatch.Options{Credential: cred, HTTPClient: hc, Interval: interval, Log: log, Metrics: m, Catchup: catchup,
+			DisableChallengeResourceVerification: cfg.DisableChallengeResourceVerification}, sink)
+	}
 }
 
-// unwatchAll tells every subscribed vault's subscribers to keep polling.
-func unwatchAll(ctx context.Context, h *hub.Hub, wake <-chan struct{}, reason string) {
+// unwatched tells every subscribed vault's subscribers to keep polling.
+type unwatched struct {
+	sink   kvwatch.Sink
+	reason string
+}
+
+func (u unwatched) Run(ctx context.Context, vaults func() []string, wake <-chan struct{}) {
 	for {
-		for _, v := range h.Vaults() {
-			h.VaultUnwatched(v, reason)
+		for _, v := range vaults() {
+			u.sink.VaultUnwatched(v, u.reason)
 		}
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
@@ -42,6 +43,9 @@ type Options struct {
 	// Offline, when set, keeps the agents' offline copies on
 	// wire.OfflinePath; nil answers 501 there.
 	Offline OfflineStore
+	// Fleet, with Peers, takes other replicas' vault reports on
+	// peers.VaultsPath (relay/fleet.Coordinator).
+	Fleet VaultReceiver
 	// Metrics counts; MetricsHandler serves /metrics. Both may be nil.
 	Metrics        Metrics
 	MetricsHandler http.Handler
@@ -52,7 +56,9 @@ type Options struct {
 	// Heartbeat is the longest silence on a stream; default
 	// wire.HeartbeatInterval.
 	Heartbeat time.Duration
-	Log       *slog.Logger
+	// Ready decides /readyz (Readiness.Check); nil means always ready.
+	Ready func(ctx context.Context) error
+	Log   *slog.Logger
 }
 
 // PeerAuthenticator accepts only the relay's own replicas
@@ -61,15 +67,22 @@ type PeerAuthenticator interface {
 	AuthenticatePeer(ctx context.Context, token string) error
 }
 
+// VaultReceiver takes a replica's report of its subscribers' vaults and
+// answers with the vault states it knows as the lister (fleet.Coordinator).
+type VaultReceiver interface {
+	PeerVaults(replica string, vaults []string) []wire.Event
+}
+
 // DefaultMinSpacing keeps a flood of hooks to ten writes a second per
 // subscriber while adding at most 100 ms to a wake-up.
 const DefaultMinSpacing = 100 * time.Millisecond
 
 // Server is an http.Handler.
 type Server struct {
-	opts Options
-	log  *slog.Logger
-	mux  *http.ServeMux
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	notReady atomic.Bool
 }
 
 // New returns the relay's handler.
@@ -95,9 +108,12 @@ func New(opts Options) *Server {
 	}
 	if opts.Peers != nil {
 		s.mux.HandleFunc(peers.PeerPath, s.servePeer)
+		if opts.Fleet != nil {
+			s.mux.HandleFunc(peers.VaultsPath, s.servePeerVaults)
+		}
 	}
 	s.mux.HandleFunc("/healthz", ok)
-	s.mux.HandleFunc("/readyz", ok)
+	s.mux.HandleFunc("/readyz", s.serveReady)
 	if opts.MetricsHandler != nil {
 		s.mux.Handle("/metrics", opts.MetricsHandler)
 	}
@@ -112,6 +128,24 @@ func (s *Server) count(outcome string) { s.opts.Metrics.Subscription(outcome) }
 func ok(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// serveReady answers 200 "ok", or 503 with the reason (logged when it
+// changes).
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(r.Context()); err != nil {
+			if !s.notReady.Swap(true) {
+				s.log.Warn("not ready", "reason", err.Error())
+			}
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if s.notReady.Swap(false) {
+			s.log.Info("ready again")
+		}
+	}
+	ok(w, r)
 }
 
 type noMetrics struct{}

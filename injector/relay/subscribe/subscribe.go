@@ -38,6 +38,11 @@ type Options struct {
 	// audience; it is re-read at every connection (the kubelet rotates it).
 	TokenFile    string
 	Subscription wire.Subscription
+	// Update, if set, replaces the subscription: the open stream is closed
+	// and a new one opened at once with the new subscription (the agent
+	// learns of vaults from Fig values after it subscribed). No OnState
+	// (false) is reported for that switch.
+	Update <-chan wire.Subscription
 	// HTTPClient must trust the relay's certificate and have no overall
 	// Timeout (the stream lives for hours); nil means http.DefaultClient.
 	HTTPClient *http.Client
@@ -72,9 +77,14 @@ func Run(ctx context.Context, opts Options) error {
 	opts = withDefaults(opts)
 	wait := opts.MinBackoff
 	for {
-		hello, err := once(ctx, opts)
+		hello, updated, err := onceOrUpdate(ctx, opts)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if updated != nil {
+			opts.Subscription = *updated
+			opts.Log.Info("subscription changed; resubscribing", "vaults", len(updated.Vaults))
+			continue
 		}
 		opts.OnState(false, err)
 		var refused *RefusedError
@@ -85,8 +95,12 @@ func Run(ctx context.Context, opts Options) error {
 			wait = opts.MaxBackoff
 		}
 		opts.Log.Info("relay connection lost; polling on our own until it is back", "error", err, "retry_in", wait)
-		if err := sleep(ctx, jitter(wait)); err != nil {
+		updated, err = sleepOrUpdate(ctx, jitter(wait), opts.Update)
+		if err != nil {
 			return err
+		}
+		if updated != nil {
+			opts.Subscription = *updated // the next attempt carries it
 		}
 		if !hello {
 			wait = min(2*wait, opts.MaxBackoff)
@@ -117,6 +131,44 @@ func withDefaults(o Options) Options {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o
+}
+
+// onceOrUpdate runs one connection, ended early by a new subscription on
+// opts.Update (returned as updated).
+func onceOrUpdate(ctx context.Context, opts Options) (hello bool, updated *wire.Subscription, err error) {
+	if opts.Update == nil {
+		hello, err = once(ctx, opts)
+		return hello, nil, err
+	}
+	connCtx, cancel := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case s := <-opts.Update:
+			updated = &s
+			cancel()
+		case <-connCtx.Done():
+		}
+	}()
+	hello, err = once(connCtx, opts)
+	cancel()
+	<-watched
+	return hello, updated, err
+}
+
+// sleepOrUpdate waits d, or less when a new subscription arrives.
+func sleepOrUpdate(ctx context.Context, d time.Duration, update <-chan wire.Subscription) (*wire.Subscription, error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, nil
+	case s := <-update:
+		return &s, nil
+	}
 }
 
 // once runs one connection; hello reports whether the relay accepted it.
@@ -184,15 +236,4 @@ func cause(ctx context.Context, err error) error {
 // restart is not met by every agent in the same instant.
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

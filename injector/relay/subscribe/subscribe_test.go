@@ -258,3 +258,31 @@ func TestQuietStreamCarriesHeartbeats(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestUpdateResubscribesAtOnce: a new subscription replaces the open
+// stream with a new one at once (a new hello), reported as connected
+// again with no disconnection in between; the relay then holds only the
+// new one.
+func TestUpdateResubscribesAtOnce(t *testing.T) {
+	r := startRelay(t, time.Minute)
+	update := make(chan wire.Subscription)
+	s := startSubscriber(t, r, "orders-token", func(o *subscribe.Options) {
+		o.Subscription.Vaults = nil
+		o.Update = update
+		o.MinBackoff, o.MaxBackoff = time.Hour, time.Hour // a reconnect after a loss would stall the test
+	})
+	if err := s.state(t); err != nil {
+		t.Fatalf("not connected: %v", err)
+	}
+	if ev := s.next(t); ev.Type != wire.TypeHello {
+		t.Fatalf("first event %+v, want hello", ev)
+	}
+	update <- wire.Subscription{Client: "OrderService", Vaults: []string{kv, "https://other-kv.vault.azure.net/"}}
+	if err := s.state(t); err != nil {
+		t.Fatalf("after the update: %v, want connected again without a loss", err)
+	}
+	if ev := s.next(t); ev.Type != wire.TypeHello {
+		t.Fatalf("after the update %+v, want a new hello", ev)
+	}
+	testutil.Eventually(t, "the old stream gone at the relay", 10*time.Second, func() bool { return r.hub.Subscribers() == 1 })
+}
