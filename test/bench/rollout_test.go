@@ -207,7 +207,9 @@ func BenchmarkRollout(b *testing.B) {
 	for _, c := range rollouts {
 		b.Run(c.name, func(b *testing.B) {
 			sim := func(cost cost, s schedule) func([]time.Duration, *rand.Rand) []time.Duration {
-				return func(starts []time.Duration, rng *rand.Rand) []time.Duration { return c.r.requests(starts, cost, s, rng) }
+				return func(starts []time.Duration, rng *rand.Rand) []time.Duration {
+					return c.r.requests(starts, cost, s, rng)
+				}
 			}
 			variants := []struct {
 				unit string
