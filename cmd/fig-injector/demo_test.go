@@ -29,8 +29,10 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	var out, errOut testutil.Buffer
-	cmd := exec.Command(bin, "dev", "--demo", "--dir", filepath.Join(t.TempDir(), "demo"),
+	// A relative --dir, as `make demo` runs it: every path agent.yaml names must still be absolute.
+	cmd := exec.Command(bin, "dev", "--demo", "--dir", "demo",
 		"--fig-port=0", "--entra-port=0", "--vault-port=0", "--relay-port=0", "--agent-listen=127.0.0.1:0", "--fig-poll-interval=1h")
+	cmd.Dir = t.TempDir()
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.WaitDelay = 5 * time.Second // the demo's agent shares the pipes; never wait on them for ever
 	if err := cmd.Start(); err != nil {

@@ -87,12 +87,20 @@ func Listen(opts Options) (*Relay, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("devrelay: Options.Dir is required")
 	}
+	// agent.yaml's relay.tokenFile must be absolute, as dev's own paths are.
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("relay dir: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("relay dir: %w", err)
+	}
 	host := cmpOr(opts.Host, dev.DefaultHost)
 	ln, err := net.Listen("tcp", net.JoinHostPort(cmpOr(opts.ListenHost, host), fmt.Sprint(opts.Port)))
 	if err != nil {
 		return nil, fmt.Errorf("relay: listen on port %d: %w (is another relay or dev running? pick another port or 0)", opts.Port, err)
 	}
-	r := &Relay{opts: opts, ln: ln, hookSecret: rand.Text(), token: rand.Text(), TokenFile: filepath.Join(opts.Dir, TokenFileName)}
+	r := &Relay{opts: opts, ln: ln, hookSecret: rand.Text(), token: rand.Text(), TokenFile: filepath.Join(dir, TokenFileName)}
 	r.URL = "https://" + net.JoinHostPort(host, fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
 	if err := os.WriteFile(r.TokenFile, []byte(r.token+"\n"), 0o600); err != nil {
 		ln.Close()
