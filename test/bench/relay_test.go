@@ -229,7 +229,7 @@ func BenchmarkPropagation(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(relayed)), "samples")
 	saveFigure(b, "propagation-latency", chart{
-		title:  fmt.Sprintf("Fig change → file, %d agents × %d changes: share of pods updated within x", propagationAgents, propagationChanges),
+		title:  fmt.Sprintf("Fig change → file: pods updated within x (%d agents × %d changes)", propagationAgents, propagationChanges),
 		xLabel: "seconds from the change in Fig to the new value in the pod's file (log scale)",
 		yLabel: "% of pods updated", logX: true,
 		series: []series{cdf("polling at the default 30 s (measured at 3 s, ×10)", seconds(polled, 1)),

@@ -240,7 +240,7 @@ func BenchmarkRollout(b *testing.B) {
 			b.ReportMetric(float64(KeyVaultLimit), "limit-req/10s")
 			if c.name == "example-app/start-within-30s" {
 				saveFigure(b, "rollout-keyvault", chart{
-					title:  "1,000 pods of one app on one vault: Key Vault requests per 10 s (simulation)",
+					title:  "Key Vault requests per 10 s: 1,000 pods, one vault (simulation)",
 					xLabel: "minutes since the rollout began (pods start within 30 s; 60 s poll interval)",
 					yLabel: "Key Vault requests per 10 s",
 					series: []series{histogram10s("per-pod polling (the agent alone)", events[0], c.r.horizon),
