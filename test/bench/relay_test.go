@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -78,12 +77,7 @@ func startFleet(tb testing.TB, env *dev.Env, n int, spread time.Duration, tune f
 	f := &agentFleet{writes: make([][]write, n), cancel: cancel, errs: make([]error, n)}
 	dir := tb.TempDir()
 	for i := range n {
-		cfg, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
-		if err != nil {
-			tb.Fatal(err)
-		}
-		cfg.Listen = ""
-		cfg.Outputs = []config.Output{{Path: filepath.Join(dir, fmt.Sprintf("agent-%04d.json", i)), Format: "json", Mode: "0440"}}
+		cfg := agentConfig(tb, env, dir, i)
 		tune(cfg)
 		w := func(path string, data []byte, mode fs.FileMode) (bool, error) {
 			changed, err := output.Write(path, data, mode)
