@@ -38,8 +38,8 @@ type ref struct {
 }
 
 const (
-	svgW, svgH                      = 720, 380
-	padL, padR, padT, padB          = 70, 20, 40, 50
+	svgW, svgH                      = 720, 420
+	padL, padR, padT, padB          = 70, 20, 90, 50 // the legend sits between the title and the plot
 	plotW, plotH                    = svgW - padL - padR, svgH - padT - padB
 	svgFont                         = `font-family="sans-serif" font-size="12"`
 	minLogX, maxLogXDecades float64 = 1e-3, 6 // log axes start at 1 ms and span at most 6 decades
@@ -87,7 +87,7 @@ func (c chart) svg() []byte {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", tx(max(s.xs[j], x0)), ty(s.ys[j])))
 		}
 		p(`<polyline data-series="%s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", esc(s.name), color, strings.Join(pts, " "))
-		ly := padT + 16 + 18*i
+		ly := 44 + 18*i
 		p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/><text x="%d" y="%d">%s</text>`+"\n",
 			padL+10, ly, padL+34, ly, color, padL+40, ly+4, esc(s.name))
 	}
