@@ -27,6 +27,7 @@ DOC=docs/benchmarks.md
 CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
 BENCHSTAT_VERSION=${BENCHSTAT_VERSION:-v0.0.0-20260908200009-22c9c6c9d4da}
 mkdir -p "$OUT" docs
+COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown) # before the figures and the document are rewritten
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 # benchstat, when the module proxy can be reached; the medians below do not depend on it.
@@ -221,7 +222,6 @@ else
   OFFLINE_SECTION="Not measured in this run: \`$OF\` (test/bench, part of the offline-start work: relay \`/v1/offline\`)
 does not exist at this commit. hack/bench.sh runs it and writes its figures here as soon as it does."
 fi
-COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown) # before the document is rewritten
 REUSED_NOTE=''
 if [ -n "$REUSED" ]; then
   REUSED_NOTE="
