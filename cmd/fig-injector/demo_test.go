@@ -3,6 +3,7 @@ package main
 import (
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,14 +17,22 @@ import (
 // and watches its output: the merged file appears, then, after the demo's
 // own change in Fig and Key Vault, appears again with both new values.
 // SIGINT (Ctrl-C) stops everything cleanly.
+//
+// The change arrives by push: the agent's Fig poll interval is an hour, and
+// its Key Vault poll is stretched tenfold while the relay watches the vault,
+// so only Fig's web hook through the in-process relay (and the relay's list
+// pass) can bring the new values within the test's wait; the demo prints
+// how long each took.
 func TestDemo(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "fig-injector")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	var out, errOut testutil.Buffer
-	cmd := exec.Command(bin, "dev", "--demo", "--dir", filepath.Join(t.TempDir(), "demo"),
-		"--fig-port=0", "--entra-port=0", "--vault-port=0", "--agent-listen=127.0.0.1:0")
+	// A relative --dir, as `make demo` runs it: every path agent.yaml names must still be absolute.
+	cmd := exec.Command(bin, "dev", "--demo", "--dir", "demo",
+		"--fig-port=0", "--entra-port=0", "--vault-port=0", "--relay-port=0", "--agent-listen=127.0.0.1:0", "--fig-poll-interval=1h")
+	cmd.Dir = t.TempDir()
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.WaitDelay = 5 * time.Second // the demo's agent shares the pipes; never wait on them for ever
 	if err := cmd.Start(); err != nil {
@@ -55,6 +64,15 @@ func TestDemo(t *testing.T) {
 		i := strings.Index(s, "The demo changed Location")
 		return i >= 0 && strings.Contains(s[i:], `"Location": "Utrecht"`) && strings.Contains(s[i:], `"PaymentApiKey": "dev-api-key-0002"`)
 	})
+	await("the Fig change's arrival time", func(s string) bool { return pushed.MatchString(s) })
+	if m := pushed.FindStringSubmatch(out.String()); m != nil {
+		if took, err := time.ParseDuration(m[1]); err != nil || took >= time.Second {
+			t.Errorf("Fig change → file took %s (%v), want well under a second by push", m[1], err)
+		}
+	}
+	if !strings.Contains(errOut.String(), "subscribed to the relay") {
+		t.Errorf("the agent never subscribed to the relay:\n%s", errOut.String())
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +84,10 @@ func TestDemo(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the demo did not stop within 30 s of Ctrl-C")
 	}
-	if !strings.Contains(out.String(), "Stopping the emulators.") {
+	if !strings.Contains(out.String(), "Stopping the relay.\nStopping the emulators.") {
 		t.Errorf("no clean stop:\n%s", out.String())
 	}
 }
+
+// pushed is the demo's line on the Fig change's arrival.
+var pushed = regexp.MustCompile(`Fig change → file: (\S+) \(Fig's web hook → relay`)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,12 +16,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/dev/devrelay"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
+	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/watch"
 )
 
@@ -33,6 +37,8 @@ type devFlags struct {
 	seed, dir, host, listenHost   string
 	agentListen, issuerCA         string
 	figPort, entraPort, vaultPort int
+	relayPort                     int
+	figPoll                       time.Duration
 	sans                          listFlag
 	demo                          bool
 	log                           logFlags
@@ -61,7 +67,9 @@ func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.issuerCA, "issuer-ca", "", "verify each federated assertion's signature against its issuer's OIDC discovery and JWKS, "+
 		"as Entra ID does, trusting the CA certificates in this PEM file (in a cluster: the kube-root-ca.crt ConfigMap); "+
 		"default: claims only, so dev's own minted tokens work")
-	fs.BoolVar(&f.demo, "demo", false, "also run the agent against the emulators and print the file it writes, again on every change")
+	fs.IntVar(&f.relayPort, "relay-port", 7280, "port of the relay --demo runs in-process (0: a free port)")
+	fs.DurationVar(&f.figPoll, "fig-poll-interval", 0, "Fig poll interval written into agent.yaml; 0 means 2s, or 30s with --demo (Fig.Client's default: the relay pushes changes)")
+	fs.BoolVar(&f.demo, "demo", false, "also run the relay and the agent against the emulators (Fig's web hooks go to the relay, the agent subscribes) and print the file the agent writes, again on every change")
 	f.log.register(fs, "text", "info") // dev is for people at a terminal
 }
 
@@ -98,24 +106,50 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	env, err := dev.Start(ctx, dev.Options{
+	opts := dev.Options{
 		Dir: f.dir, SeedFile: seed, Host: f.host, ListenHost: f.listenHost,
 		FigPort: f.figPort, EntraPort: f.entraPort, VaultPort: f.vaultPort,
-		SANs: f.sans, AgentListen: f.agentListen, Logger: log,
+		SANs: f.sans, AgentListen: f.agentListen, Logger: log, FigPollInterval: f.figPoll,
 		EntraOptions: entra.Options{IssuerClient: issuerClient},
-	})
+	}
+	var relay *devrelay.Relay
+	if f.demo {
+		if relay, err = devrelay.Listen(devrelay.Options{Host: f.host, ListenHost: f.listenHost, Port: f.relayPort,
+			Dir: f.dir, VaultInterval: demoRelayVaultInterval, Log: log}); err != nil {
+			return err
+		}
+		opts.FigOptions.WebHooks = []figapi.WebHookClient{relay.WebHook()}
+		opts.AgentRelay = relay.AgentConfig()
+		opts.FigPollInterval = cmp.Or(f.figPoll, demoFigPollInterval)
+	}
+	env, err := dev.Start(ctx, opts)
 	if err != nil {
+		if relay != nil {
+			_ = relay.Close()
+		}
 		return err
 	}
-	printEnv(stdout, env, f.demo)
+	printEnv(stdout, env, relay)
 	if f.demo {
-		err = runDemo(ctx, env, log, stdout, stderr)
+		if err = relay.Serve(env); err == nil {
+			err = runDemo(ctx, env, log, stdout, stderr)
+		}
+		fmt.Fprintln(stdout, "Stopping the relay.")
+		err = errors.Join(err, relay.Close())
 	} else {
 		<-ctx.Done()
 	}
 	fmt.Fprintln(stdout, "Stopping the emulators.")
 	return errors.Join(err, env.Close())
 }
+
+// With --demo the agent polls Fig at Fig.Client's default interval, so what
+// brings a change within a second is the relay's push; the relay lists the
+// vault every second, so a rotation shows as soon.
+const (
+	demoFigPollInterval    = 30 * time.Second
+	demoRelayVaultInterval = time.Second
+)
 
 // issuerClient is the HTTP client the Entra emulator fetches issuers' keys
 // with, trusting the PEM bundle at caFile; nil (claims only) without one.
@@ -136,8 +170,9 @@ func issuerClient(caFile string) (*http.Client, error) {
 	}}, nil
 }
 
-// printEnv tells the user what runs, what was written and what to do next.
-func printEnv(w io.Writer, env *dev.Env, demo bool) {
+// printEnv tells the user what runs, what was written and what to do next;
+// relay is the demo's (nil without --demo).
+func printEnv(w io.Writer, env *dev.Env, relay *devrelay.Relay) {
 	s := env.Seed()
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("\nfig-injector dev: emulators running (TLS from the dev CA)\n\n")
@@ -150,6 +185,9 @@ func printEnv(w io.Writer, env *dev.Env, demo bool) {
 	for _, name := range env.VaultNames {
 		p("  Key Vault  %-28s %s\n", env.VaultURLs[name], name)
 	}
+	if relay != nil {
+		p("  Relay      %-28s Fig's web hooks in, the agent's wake-ups out; lists each vault every %s\n", relay.URL, demoRelayVaultInterval)
+	}
 	p("\nFiles in %s:\n", rel(env.Dir))
 	files := []struct{ path, what string }{
 		{env.SeedFile, "the seed, watched: edit and save it and the emulators follow"},
@@ -158,13 +196,16 @@ func printEnv(w io.Writer, env *dev.Env, demo bool) {
 		{env.FigSecretFile, "client secret of " + client},
 		{env.AgentConfigPath, "agent configuration for these emulators"},
 	}
+	if relay != nil {
+		files = append(files, struct{ path, what string }{relay.TokenFile, "the token the agent subscribes to the relay with"})
+	}
 	for _, f := range files {
 		if _, err := os.Stat(f.path); f.path != "" && err == nil {
 			p("  %-12s %s\n", filepath.Base(f.path), f.what)
 		}
 	}
 	p("\nNext steps:\n")
-	if !demo {
+	if relay == nil {
 		p("  fig-injector agent --mode=sidecar --config %s --log-format=text\n", rel(env.AgentConfigPath))
 		p("      writes %s; then edit %s (e.g. change Location) and watch it change.\n", rel(env.OutputPath), rel(env.SeedFile))
 	}
@@ -215,12 +256,15 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 
 	var last []byte
 	var change <-chan time.Time // the demo's own change, once, after the first file
+	var arrivals *demoArrivals  // how long the change took to reach the file
 	for {
 		select {
 		case <-change:
+			changed := time.Now()
 			if report, err := env.DemoChange(); err != nil {
 				fmt.Fprintf(stdout, "(The demo's own change needs the example seed: %v.)\n", err)
 			} else {
+				arrivals = newDemoArrivals(changed)
 				fmt.Fprintln(stdout, report)
 			}
 		case <-ctx.Done():
@@ -243,6 +287,7 @@ func runDemo(ctx context.Context, env *dev.Env, log *slog.Logger, stdout, stderr
 				continue // removed for a moment, or rewritten unchanged
 			}
 			fmt.Fprintf(stdout, "── %s (%s) ──\n%s\n", rel(env.OutputPath), time.Now().Format(time.TimeOnly), strings.TrimRight(string(data), "\n"))
+			arrivals.report(stdout, data)
 			if last == nil {
 				fmt.Fprintf(stdout, "\nIn %s the demo changes a Fig value and rotates a Key Vault secret itself; then edit %s (e.g. the value of Location) and save it: the file is rewritten within seconds.\n\n",
 					dev.DemoChangeAfter, rel(env.SeedFile))
@@ -265,4 +310,35 @@ func rel(path string) string {
 		return path
 	}
 	return r
+}
+
+// demoArrivals times the demo's own change: from the moment it was made to
+// the first file holding each new value, printed once per value.
+type demoArrivals struct {
+	at      time.Time
+	pending []demoArrival
+}
+
+type demoArrival struct{ value, what string }
+
+func newDemoArrivals(at time.Time) *demoArrivals {
+	return &demoArrivals{at: at, pending: []demoArrival{
+		{`"` + dev.DemoLocation + `"`, "Fig change → file: %s (Fig's web hook → relay → agent fetch: pushed, the Fig poll is every " + demoFigPollInterval.String() + ")"},
+		{`"` + dev.DemoAPIKey + `"`, "Key Vault rotation → file: %s (the relay's list pass every " + demoRelayVaultInterval.String() + " → agent GET)"},
+	}}
+}
+
+// report prints the arrival of each pending value data holds.
+func (d *demoArrivals) report(w io.Writer, data []byte) {
+	if d == nil {
+		return
+	}
+	took := time.Since(d.at)
+	d.pending = slices.DeleteFunc(d.pending, func(a demoArrival) bool {
+		if !strings.Contains(string(data), a.value) {
+			return false
+		}
+		fmt.Fprintf(w, a.what+"\n", took.Round(time.Millisecond))
+		return true
+	})
 }

@@ -34,6 +34,7 @@ func (e *Env) agentConfig(p *plan) *config.Config {
 		Outputs: []config.Output{{Path: e.OutputPath}},
 		TLS:     config.TLS{CAFile: e.CAFile},
 		Listen:  e.agentListen,
+		Relay:   e.agentRelay,
 	}
 	prefix := ""
 	if c := p.firstClient(); c != nil {
@@ -42,7 +43,7 @@ func (e *Env) agentConfig(p *plan) *config.Config {
 			ClientName:   c.Name,
 			Instance:     c.Instance,
 			ClientSecret: config.ClientSecret{File: e.FigSecretFile},
-			PollInterval: config.Dur(DemoFigPollInterval),
+			PollInterval: config.Dur(e.figPoll),
 		}
 		prefix = c.Name + "--"
 	}

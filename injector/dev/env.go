@@ -73,6 +73,12 @@ type Options struct {
 	// time.Now. A test whose agent runs on a fake clock passes it here and
 	// as FigOptions.Now, so change stamps and the agent's cursors agree.
 	KeyVaultNow func() time.Time
+	// AgentRelay, when set, is agent.yaml's relay section: the agent
+	// subscribes to that relay (devrelay runs one in-process).
+	AgentRelay *config.Relay
+	// FigPollInterval is the Fig poll interval written into agent.yaml;
+	// zero means DemoFigPollInterval.
+	FigPollInterval time.Duration
 }
 
 // Env is a running dev environment. Its fields do not change after Start;
@@ -100,6 +106,8 @@ type Env struct {
 
 	log         *slog.Logger
 	agentListen string
+	agentRelay  *config.Relay
+	figPoll     time.Duration
 	emu         *emulators
 	token       *tokenFile
 	servers     []*server
@@ -141,6 +149,8 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		OutputPath:      filepath.Join(dir, OutputFileName),
 		log:             opts.Logger,
 		agentListen:     cmpOr(opts.AgentListen, DefaultAgentListen),
+		agentRelay:      opts.AgentRelay,
+		figPoll:         cmpOr(opts.FigPollInterval, DemoFigPollInterval),
 		onReload:        opts.OnReload,
 	}
 	if e.log == nil {

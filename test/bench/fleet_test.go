@@ -71,12 +71,7 @@ func (f fleet) run(tb testing.TB, starts []time.Duration, horizon time.Duration)
 	dir := tb.TempDir()
 	cfgs := make([]*config.Config, f.agents)
 	for i := range cfgs {
-		c, err := config.Load(f.env.AgentConfigPath, func(string) string { return "" })
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c.Listen = ""
-		c.Outputs = []config.Output{{Path: filepath.Join(dir, fmt.Sprintf("agent-%04d.json", i)), Format: "json", Mode: "0440"}}
+		c := agentConfig(tb, f.env, dir, i)
 		c.Fig.PollInterval = config.Dur(f.figEvery)
 		for k := range c.KeyVaults {
 			c.KeyVaults[k].PollInterval = config.Dur(f.kvEvery)
@@ -197,4 +192,17 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// agentConfig is the i-th agent's copy of the agent.yaml dev wrote for env:
+// its own output file in dir, no status listener.
+func agentConfig(tb testing.TB, env *dev.Env, dir string, i int) *config.Config {
+	tb.Helper()
+	c, err := config.Load(env.AgentConfigPath, func(string) string { return "" })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.Listen = ""
+	c.Outputs = []config.Output{{Path: filepath.Join(dir, fmt.Sprintf("agent-%04d.json", i)), Format: "json", Mode: "0440"}}
+	return c
 }

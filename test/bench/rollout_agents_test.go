@@ -4,12 +4,14 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/fig-injector/fig-injector/injector/agent"
 	"github.com/fig-injector/fig-injector/injector/dev"
+	"github.com/fig-injector/fig-injector/injector/dev/devrelay"
 	"github.com/fig-injector/fig-injector/injector/dev/keyvault"
 )
 
@@ -37,9 +39,13 @@ const rolloutAgents = 100
 // rollout plus 10 intervals, the steady state being the windows from 5
 // intervals after the last start on, as in the simulation.
 //
-// Two variants with the same start times: the product (agent.DefaultSchedule)
+// Three variants with the same start times: the product (agent.DefaultSchedule)
 // and no jitter (first poll exactly one interval after the first render,
-// then exactly every interval). Beside the measured peaks it reports the
+// then exactly every interval), each agent polling on its own, and the
+// product subscribed to the relay (in-process, injector/dev/devrelay),
+// which lists the vault every (scaled) interval for the fleet while the
+// agents' own polls stretch to agent.RelaySafetyFactor intervals; its
+// requests are counted with the agents'. Beside the measured peaks it reports the
 // simulation's for the same fleet, starts and scaled times, so the two can be
 // compared; the simulation is what speaks for 1,000 pods when fewer run here.
 func BenchmarkRolloutAgents(b *testing.B) {
@@ -64,16 +70,29 @@ func BenchmarkRolloutAgents(b *testing.B) {
 		unit  string
 		sched agent.Schedule
 		model schedule
+		relay bool
 	}{
-		{"jittered", agent.DefaultSchedule, product},
-		{"no-jitter", fixed, noJitter},
+		{"jittered", agent.DefaultSchedule, product, false},
+		{"no-jitter", fixed, noJitter, false},
+		{"relay", agent.DefaultSchedule, relayed, true},
 	}
-	type figures struct{ all, steady, total, modelAll, modelSteady int }
+	type figures struct {
+		all, steady, total, modelAll, modelSteady int
+		idle, modelIdle                           float64
+	}
 	got := make([]figures, len(variants))
 	var firstFile, lateStart time.Duration
 	for b.Loop() {
 		for i, v := range variants {
-			env, _ := startEnv(b, dev.ExampleSeed())
+			var (
+				env   *dev.Env
+				relay *devrelay.Relay
+			)
+			if v.relay {
+				env, relay = startRelayEnv(b, dev.ExampleSeed(), kvEvery)
+			} else {
+				env, _ = startEnv(b, dev.ExampleSeed())
+			}
 			// The seed was written just now: secrets fetched less than 2 s
 			// after their updated stamp are fetched again at the next poll
 			// (its one-second resolution), which a real rollout against a
@@ -82,13 +101,21 @@ func BenchmarkRolloutAgents(b *testing.B) {
 			f := fleet{env: env, agents: n, spread: spread, kvEvery: kvEvery, figEvery: figEvery, schedule: v.sched}
 			starts := f.starts()
 			res := f.run(b, starts, horizon)
+			if relay != nil {
+				_ = relay.Close()
+			}
 			_ = env.Close()
 			all, steady := peaks(res.requests, window, settled)
 			// The model with the agent's measured costs: a challenge, a
 			// list and 2 GETs at the first render, then one list per poll.
 			r := rollout{pods: n, window: spread, interval: kvEvery, horizon: horizon}
-			mAll, mSteady := peaks(r.requests(starts, cost{4, 1}, v.model, rand.New(rand.NewPCG(1, 2))), window, settled)
-			got[i] = figures{all, steady, len(res.requests), mAll, mSteady}
+			model := r.requests(starts, cost{4, 1}, v.model, rand.New(rand.NewPCG(1, 2)))
+			if v.relay { // and the relay's list passes, its one challenge first
+				model = append(r.relayRequests(starts, cost{4, 1}, 1, rand.New(rand.NewPCG(1, 2))), slices.Min(starts))
+			}
+			mAll, mSteady := peaks(model, window, settled)
+			got[i] = figures{all, steady, len(res.requests), mAll, mSteady,
+				perWindow(res.requests, window, settled, horizon), perWindow(model, window, settled, horizon)}
 			firstFile = max(firstFile, quantile(res.firstFile, 0.99))
 			lateStart = max(lateStart, res.lateStart)
 		}
@@ -99,6 +126,8 @@ func BenchmarkRolloutAgents(b *testing.B) {
 		b.ReportMetric(float64(got[i].total), "requests-"+v.unit)
 		b.ReportMetric(float64(got[i].modelAll), "model-peak-req/window-"+v.unit)
 		b.ReportMetric(float64(got[i].modelSteady), "model-steady-peak-req/window-"+v.unit)
+		b.ReportMetric(got[i].idle, "idle-req/window-"+v.unit)
+		b.ReportMetric(got[i].modelIdle, "model-idle-req/window-"+v.unit)
 	}
 	b.ReportMetric(float64(n), "agents")
 	b.ReportMetric(rolloutScale, "time-scale")

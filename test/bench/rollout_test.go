@@ -24,6 +24,7 @@ type rollout struct {
 	interval time.Duration // Key Vault poll interval
 	product  cost          // the agent's budget: min(⌈vault/25⌉, mapped) per poll
 	naive    cost          // one GET per secret every time, as the CSI driver does
+	pages    int           // the relay's list pages per pass: ⌈secrets in the vault/25⌉
 	horizon  time.Duration
 }
 
@@ -60,6 +61,16 @@ var earlyStartup = schedule{
 	next: agent.DefaultSchedule.AfterSuccess,
 }
 
+// relayed is the agent subscribed to a relay that lists its vault for the
+// cluster: the relay's vaultWatched reaches it right after its first
+// render, and from then on it polls the vault itself only every
+// agent.RelaySafetyFactor intervals (±10%), as a safety net.
+var relayed = schedule{startup: safetyPoll, next: safetyPoll}
+
+func safetyPoll(interval time.Duration, r *rand.Rand) time.Duration {
+	return agent.DefaultSchedule.AfterSuccess(agent.RelaySafetyFactor*interval, r)
+}
+
 func (s schedule) wait(f func(time.Duration, *rand.Rand) time.Duration, interval time.Duration, r *rand.Rand) time.Duration {
 	if f == nil {
 		return interval
@@ -92,6 +103,56 @@ func (r rollout) requests(starts []time.Duration, c cost, s schedule, rng *rand.
 	return events
 }
 
+// relayRequests simulates the fleet subscribed to a relay: the pods'
+// requests on the relayed schedule plus the relay's own list passes of the
+// vault, pages each (⌈secrets/25⌉): one when the first pod subscribes (the
+// relay lists a newly subscribed vault at once), then one every interval
+// from the relay's start at 0, as kvwatch.Watcher.Run does.
+func (r rollout) relayRequests(starts []time.Duration, c cost, pages int, rng *rand.Rand) []time.Duration {
+	events := r.requests(starts, c, relayed, rng)
+	first := slices.Min(starts)
+	for range pages {
+		events = append(events, first)
+	}
+	for t := r.interval; t < r.horizon; t += r.interval {
+		for range pages {
+			if t > first {
+				events = append(events, t)
+			}
+		}
+	}
+	return events
+}
+
+// perWindow returns the mean number of events per window among those at
+// settled or later, until horizon: the idle rate of the steady state.
+func perWindow(events []time.Duration, window, settled, horizon time.Duration) float64 {
+	n := 0
+	for _, e := range events {
+		if e >= settled && e < horizon {
+			n++
+		}
+	}
+	return float64(n) * float64(window) / float64(horizon-settled)
+}
+
+// histogram10s counts events per 10 s from 0 to horizon: a figure's series
+// (x in minutes).
+func histogram10s(name string, events []time.Duration, horizon time.Duration) series {
+	bins := make([]float64, int(horizon/(10*time.Second)))
+	for _, e := range events {
+		if i := int(e / (10 * time.Second)); i >= 0 && i < len(bins) {
+			bins[i]++
+		}
+	}
+	s := series{name: name}
+	for i, n := range bins {
+		s.xs = append(s.xs, float64(i)/6) // the bin's start, in minutes
+		s.ys = append(s.ys, n)
+	}
+	return s
+}
+
 // peaks returns the largest number of events (request times, in any order)
 // in any span of length window, over all of them and over the spans that
 // start at settled or later (the steady state). The simulation and the
@@ -122,10 +183,10 @@ var rollouts = []struct {
 	name string
 	r    rollout
 }{
-	{"example-app/start-within-30s", rollout{1000, 30 * time.Second, time.Minute, cost{3, 1}, cost{2, 2}, 30 * time.Minute}},
-	{"example-app/start-at-once", rollout{1000, 0, time.Minute, cost{3, 1}, cost{2, 2}, 30 * time.Minute}},
-	{"10-GETs-app/start-within-30s", rollout{1000, 30 * time.Second, time.Minute, cost{10, 10}, cost{10, 10}, 30 * time.Minute}},
-	{"10-GETs-app/start-at-once", rollout{1000, 0, time.Minute, cost{10, 10}, cost{10, 10}, 30 * time.Minute}},
+	{"example-app/start-within-30s", rollout{1000, 30 * time.Second, time.Minute, cost{3, 1}, cost{2, 2}, 1, 30 * time.Minute}},
+	{"example-app/start-at-once", rollout{1000, 0, time.Minute, cost{3, 1}, cost{2, 2}, 1, 30 * time.Minute}},
+	{"10-GETs-app/start-within-30s", rollout{1000, 30 * time.Second, time.Minute, cost{10, 10}, cost{10, 10}, 40, 30 * time.Minute}},
+	{"10-GETs-app/start-at-once", rollout{1000, 0, time.Minute, cost{10, 10}, cost{10, 10}, 40, 30 * time.Minute}},
 }
 
 // BenchmarkRollout reports peak Key Vault requests per 10 s for a rollout of
@@ -137,32 +198,55 @@ var rollouts = []struct {
 // per secret). It simulates the schedule; it does not run 1,000 agents.
 // Every variant sees the same start times; the seed is fixed, so -count
 // runs agree.
+//
+// The relay variant is the product's agent subscribed to a relay that
+// lists the vault for the cluster (relayRequests); its idle figure is the
+// point of issue 14, and the example app's rollout under both is drawn
+// as docs/img/rollout-keyvault.svg.
 func BenchmarkRollout(b *testing.B) {
 	for _, c := range rollouts {
 		b.Run(c.name, func(b *testing.B) {
+			sim := func(cost cost, s schedule) func([]time.Duration, *rand.Rand) []time.Duration {
+				return func(starts []time.Duration, rng *rand.Rand) []time.Duration {
+					return c.r.requests(starts, cost, s, rng)
+				}
+			}
 			variants := []struct {
 				unit string
-				cost cost
-				s    schedule
+				run  func([]time.Duration, *rand.Rand) []time.Duration
 			}{
-				{"jittered", c.r.product, product},
-				{"no-jitter", c.r.product, noJitter},
-				{"early-startup", c.r.product, earlyStartup},
-				{"naive", c.r.naive, noJitter},
+				{"jittered", sim(c.r.product, product)},
+				{"no-jitter", sim(c.r.product, noJitter)},
+				{"early-startup", sim(c.r.product, earlyStartup)},
+				{"naive", sim(c.r.naive, noJitter)},
+				{"relay", func(starts []time.Duration, rng *rand.Rand) []time.Duration {
+					return c.r.relayRequests(starts, c.r.product, c.r.pages, rng)
+				}},
 			}
-			all := make([]int, len(variants))
-			steady := make([]int, len(variants))
+			settled := c.r.window + 5*c.r.interval
+			events := make([][]time.Duration, len(variants))
 			for b.Loop() {
 				starts := c.r.starts(rand.New(rand.NewPCG(1, 1)))
 				for i, v := range variants {
-					all[i], steady[i] = c.r.peak(starts, v.cost, v.s, rand.New(rand.NewPCG(1, 2)))
+					events[i] = v.run(starts, rand.New(rand.NewPCG(1, 2)))
 				}
 			}
 			for i, v := range variants {
-				b.ReportMetric(float64(all[i]), "peak-req/10s-"+v.unit)
-				b.ReportMetric(float64(steady[i]), "steady-peak-req/10s-"+v.unit)
+				all, steady := peaks(events[i], 10*time.Second, settled)
+				b.ReportMetric(float64(all), "peak-req/10s-"+v.unit)
+				b.ReportMetric(float64(steady), "steady-peak-req/10s-"+v.unit)
+				b.ReportMetric(perWindow(events[i], 10*time.Second, settled, c.r.horizon), "idle-req/10s-"+v.unit)
 			}
 			b.ReportMetric(float64(KeyVaultLimit), "limit-req/10s")
+			if c.name == "example-app/start-within-30s" {
+				saveFigure(b, "rollout-keyvault", chart{
+					title:  "Key Vault requests per 10 s: 1,000 pods, one vault (simulation)",
+					xLabel: "minutes since the rollout began (pods start within 30 s; 60 s poll interval)",
+					yLabel: "Key Vault requests per 10 s",
+					series: []series{histogram10s("per-pod polling (the agent alone)", events[0], c.r.horizon),
+						histogram10s("relay (one list per interval + 10× safety polls)", events[4], c.r.horizon)},
+				}.svg())
+			}
 		})
 	}
 }
@@ -193,6 +277,22 @@ func TestRolloutModel(t *testing.T) {
 	// any 10 s; allow generous noise.
 	if _, got := atOnce.peak(starts, noFirst, product, rng); got < 17 || got > 45 {
 		t.Errorf("100 jittered pods: peak %d, want about 100×10/60", got)
+	}
+	// With a relay the pods poll every 10 intervals (±10%) and the relay
+	// lists the vault when the first pod subscribes and then every
+	// interval: 100 pods on 1 page for 30 minutes poll 2 or 3 times each,
+	// and the relay lists 30 times (at 0, then at 1…29 minutes).
+	relayCase := rollout{pods: 100, interval: time.Minute, horizon: 30 * time.Minute}
+	pods := relayCase.requests(starts, noFirst, relayed, rng)
+	if len(pods) < 200 || len(pods) > 300 {
+		t.Errorf("100 relayed pods over 30 intervals: %d polls, want 200 to 300", len(pods))
+	}
+	lists := relayCase.relayRequests(starts, cost{}, 1, rng)
+	if len(lists) != 30 {
+		t.Errorf("the relay alone: %d lists in 30 minutes, want 30", len(lists))
+	}
+	if got := perWindow(lists, time.Minute, 0, 30*time.Minute); got != 1 {
+		t.Errorf("per-window mean of one list a minute: %v, want 1", got)
 	}
 	// The starts are the fleet's, whatever the schedule.
 	within := rollout{pods: 1000, window: 30 * time.Second}

@@ -74,6 +74,12 @@ type PeerConfig struct {
 	ServerName     string // a name in that certificate (the relay Service's DNS name)
 }
 
+// apiQPS and apiBurst bound the relay's Kubernetes API requests.
+const (
+	apiQPS   = 100
+	apiBurst = 200
+)
+
 // shutdownTimeout bounds how long requests may finish after ctx ends.
 const shutdownTimeout = 10 * time.Second
 
@@ -93,6 +99,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	restCfg.UserAgent = "fig-injector-relay"
+	// Every subscription costs a TokenReview and a pod get: at client-go's
+	// default 5 requests per second, 1,000 pods resubscribing after a relay
+	// restart waited 400 s (test/bench BenchmarkRelayProcess).
+	restCfg.QPS, restCfg.Burst = apiQPS, apiBurst
 	authz, err := auth.NewKubernetes(restCfg, cfg.Audience)
 	if err != nil {
 		return err

@@ -67,7 +67,13 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, sub *hub.Sub
 				return err
 			}
 		}
-		return rc.Flush()
+		if err := rc.Flush(); err != nil {
+			return err
+		}
+		// Clear the deadline between writes: over HTTP/2 an expired write
+		// deadline resets the stream even when no write is pending, which
+		// cut every idle stream writeTimeout after its last line.
+		return rc.SetWriteDeadline(time.Time{})
 	}
 	if err := send(wire.Event{Type: wire.TypeHello, Client: allowed.Client, Instance: allowed.Instance, Vaults: allowed.Vaults}); err != nil {
 		return err
