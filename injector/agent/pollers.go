@@ -162,10 +162,11 @@ func (a *Agent) pollVault(ctx context.Context, v *vault, last *keyvault.Snapshot
 		case <-v.relay.resched:
 			stop()
 			if failures == 0 { // a backoff stays as it is
-				if v.relay.watched.Load() { // back to the short interval after the next success
+				watched := v.relay.watched.Load()
+				if watched { // back to the short interval after the next success
 					a.health.track(name, v.pollInterval())
 				}
-				wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterSuccess(v.pollInterval(), r) })
+				wait = a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterRelayWord(watched, v.interval, r) })
 			}
 			continue
 		case <-timer:

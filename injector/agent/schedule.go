@@ -49,6 +49,19 @@ func (s Schedule) AfterFailure(n int, retryAfter time.Duration, r *rand.Rand) ti
 	return s.floor(max(wait, retryAfter))
 }
 
+// AfterRelayWord returns the wait of a vault's poller when the relay's word
+// on the vault changed. Watched: the first safety poll is uniform in [½, 1½]
+// × RelaySafetyFactor intervals (as Startup), because a fleet subscribes
+// within seconds of a relay (re)start and ±10% jitter would keep every
+// pod's safety poll in one burst for good. Unwatched: the vault's own
+// interval ±10%, so polling resumes within one interval.
+func (s Schedule) AfterRelayWord(watched bool, interval time.Duration, r *rand.Rand) time.Duration {
+	if watched {
+		return s.Startup(RelaySafetyFactor*interval, r)
+	}
+	return s.AfterSuccess(interval, r)
+}
+
 // Startup returns the random delay before a source's first poll after the
 // initial render (which fetched everything), uniform in [interval/2,
 // 3·interval/2]. The mean is one interval, so a rollout costs no more

@@ -140,3 +140,29 @@ func TestScheduleFixedStartup(t *testing.T) {
 		})
 	}
 }
+
+// TestScheduleAfterRelayWord: once the relay watches a vault, the pods'
+// first safety polls spread over a whole stretched interval instead of
+// staying in the burst of their subscriptions; once it stops, polling
+// resumes within the vault's own interval.
+func TestScheduleAfterRelayWord(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, tt := range []struct {
+		watched bool
+		lo, hi  time.Duration
+		spread  time.Duration // the least span of 10,000 draws
+	}{
+		{true, 5 * time.Minute, 15 * time.Minute, 9 * time.Minute},
+		{false, 54 * time.Second, 66 * time.Second, 10 * time.Second},
+	} {
+		lo, hi := time.Duration(1<<62), time.Duration(0)
+		for range 10_000 {
+			d := DefaultSchedule.AfterRelayWord(tt.watched, time.Minute, r)
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		if lo < tt.lo || hi > tt.hi || hi-lo < tt.spread {
+			t.Errorf("watched=%v: waits span [%s, %s], want within [%s, %s] and spread over at least %s",
+				tt.watched, lo, hi, tt.lo, tt.hi, tt.spread)
+		}
+	}
+}

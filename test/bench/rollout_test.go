@@ -63,9 +63,15 @@ var earlyStartup = schedule{
 
 // relayed is the agent subscribed to a relay that lists its vault for the
 // cluster: the relay's vaultWatched reaches it right after its first
-// render, and from then on it polls the vault itself only every
-// agent.RelaySafetyFactor intervals (±10%), as a safety net.
-var relayed = schedule{startup: safetyPoll, next: safetyPoll}
+// render, which draws its first safety poll uniformly in [½, 1½]
+// agent.RelaySafetyFactor intervals (agent.Schedule.AfterRelayWord); from then on
+// it polls the vault itself every agent.RelaySafetyFactor intervals
+// (±10%), as a safety net.
+var relayed = schedule{startup: firstSafetyPoll, next: safetyPoll}
+
+func firstSafetyPoll(interval time.Duration, r *rand.Rand) time.Duration {
+	return agent.DefaultSchedule.AfterRelayWord(true, interval, r)
+}
 
 func safetyPoll(interval time.Duration, r *rand.Rand) time.Duration {
 	return agent.DefaultSchedule.AfterSuccess(agent.RelaySafetyFactor*interval, r)
