@@ -395,8 +395,10 @@ falls about tenfold. What is left is still proportional to the pods, the safety 
 10 s ÷ 600 s ≈ 17 per 10 s against the relay's one list a minute), so issue 14's "grows with vaults,
 not pods" holds for the relay's share only; the safety factor sets the rest. The rollout's peak is
 the first renders, which the relay does not change: every new pod still reads its secrets itself.
-The safety polls of pods that started together stay bunched (their ±10% jitter spreads them
-slowly), so the busiest steady 10 s falls by less than the mean does.
+A pod's first safety poll is drawn uniformly over [5, 15] intervals once the relay watches its vault
+(\`agent.Schedule.AfterRelayWord\`), so pods that subscribed together do not keep their safety polls
+in one burst: with ±10% alone the busiest steady 10 s fell only 1.9× (109 requests) in the same
+simulation.
 
 ### Relay process: 1,000 subscribers
 
@@ -464,7 +466,8 @@ with the default 60 s poll interval. Five ways of polling, each with the same st
 - **product + relay** (issue 14): the product's agent subscribed to \`fig-injector relay\`, which
   lists the vault once per interval for the whole cluster (one list page per 25 secrets); told
   that the relay watches the vault right after its first render, each pod polls the vault itself
-  only every \`agent.RelaySafetyFactor\` (10) intervals ±10%, as a safety net.
+  only every \`agent.RelaySafetyFactor\` (10) intervals ±10%, as a safety net, the first of them
+  uniformly in [5, 15] intervals.
 
 The example app (the \`dev\` seed: 2 secrets, in a vault of their own) costs the agent 3 requests
 at start (1 list + 2 GETs) and 1 list per poll, and the naive strategy 2 GETs each time; the
