@@ -81,8 +81,7 @@ func SecretName(k Key) string {
 // Store keeps copies as Secrets through API.
 type Store struct {
 	API API
-	// Clock stamps each upload (UploadedAtAnnot) and dates Expire's
-	// cutoff; nil is the real clock.
+	// Clock stamps each upload (UploadedAtAnnot); nil is the real clock.
 	Clock clock.Clock
 }
 
