@@ -46,6 +46,7 @@ var layout = []layoutRule{
 	{pkg: "injector/rules", forbid: []string{nonStandard}, except: decoders},
 	{pkg: "injector/allowlist", forbid: []string{nonStandard}, except: append([]string{"injector/rules"}, decoders...)},
 	{pkg: "injector/boundedfile", forbid: []string{nonStandard}},
+	{pkg: "injector/clock", forbid: []string{nonStandard, "injector/"}},
 	// config: no other injector package than the leaves above (STYLE says
 	// none; the allowlists, bounded reads and shared rules are what its
 	// validation is made of), and no HTTP.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/fig-injector/fig-injector/injector/relay/kvwatch"
 	"github.com/fig-injector/fig-injector/injector/relay/server"
@@ -37,6 +38,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.StringVar(&cfg.Peers.CAFile, "peer-ca-file", "", "CA (PEM) of the relay's serving certificate, to verify peers (with --peer-service)")
 	fs.StringVar(&cfg.Peers.ServerName, "peer-server-name", "", "a DNS name in the relay's serving certificate, checked on peers (with --peer-service)")
 	fs.StringVar(&cfg.OfflineNamespace, "offline-namespace", "", "keep the agents' encrypted offline copies of their Fig settings as Secrets in this namespace, the relay's own (default: none; agents then start only with Fig up)")
+	fs.DurationVar(&cfg.OfflineRetention, "offline-retention", 30*24*time.Hour, "delete an offline copy no pod has uploaded for this long (a client that is gone; running agents upload theirs at least daily); 0 keeps copies for ever, else at least 48h")
 	lf.register(fs, "json", "info")
 	if err := parseFlags(fs, args); err != nil {
 		return err

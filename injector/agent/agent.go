@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fig-injector/fig-injector/injector/clock"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/notify"
 	"github.com/fig-injector/fig-injector/injector/output"
@@ -57,9 +58,13 @@ type Options struct {
 	Write output.WriteFunc
 	// Dial routes outbound connections (tests); nil dials normally.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// Clock drives time: every timestamp and every wait (the real clock
-	// when nil). Rand drives jitter (a random source when nil).
-	Clock Clock
+	// Clock drives time: every timestamp and every wait (poll intervals,
+	// backoff, Retry-After, the coalescing window, the retry of a failed
+	// write), the real clock when nil. RenderOnce keeps initTimeout on it
+	// too (no retry is waited for that would come after it), and also as a
+	// context deadline in real time, which ends a request in flight. Rand
+	// drives jitter (a random source when nil).
+	Clock clock.Clock
 	Rand  *rand.Rand
 	// Schedule overrides DefaultSchedule (tests use short backoffs).
 	Schedule *Schedule
@@ -175,7 +180,7 @@ func withDefaults(o Options) Options {
 		o.Write = output.Write
 	}
 	if o.Clock == nil {
-		o.Clock = realClock{}
+		o.Clock = clock.Real{}
 	}
 	if o.Rand == nil {
 		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))

@@ -131,7 +131,7 @@ func (f *figSource) status(ctx context.Context, health *fig.Health, props []fig.
 	if err != nil {
 		return resp, err
 	}
-	f.copies.serverSaid(resp.AllowOfflineSettings)
+	f.copies.serverSaid(resp.AllowOfflineSettings, f.now().UTC())
 	f.interval = figPollInterval(resp.PollIntervalMs, f.interval)
 	f.warnOnce(resp.Warnings)
 	return resp, nil

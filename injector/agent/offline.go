@@ -13,6 +13,7 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/relay/subscribe"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/injector/source"
 	"github.com/fig-injector/fig-injector/injector/source/fig"
 	"github.com/fig-injector/fig-injector/injector/source/fig/offline"
@@ -28,7 +29,10 @@ import (
 // its file (injector/source/fig/offline): the relay holds ciphertext only.
 //
 //   - After a fetch whose settings changed, the copy is queued for upload
-//     (only Fig settings: Key Vault secrets are never part of it).
+//     (only Fig settings: Key Vault secrets are never part of it); also
+//     after a status a day (wire.OfflineRefresh) after the last, so the
+//     relay, which deletes copies not uploaded for its retention, keeps
+//     those of clients with a running pod.
 //   - At start, when the first fetch fails with no answer, a timeout or a
 //     5xx, the agent reads the copy, decrypts it with its client secret
 //     and renders from it (FigSettingLoadType Offline); the next fetch that
@@ -48,7 +52,7 @@ type offlineCopies struct {
 	// Owned by the Fig conversation's goroutine (RenderOnce, then pollFig).
 	serverAllows bool          // Fig's last AllowOfflineSettings; true until it says otherwise, as SettingStatusMonitor starts
 	lastSum      [32]byte      // the settings of the last copy queued
-	last         *offline.Copy // the last copy queued, queued again when Fig allows copies again
+	last         *offline.Copy // the last copy queued (PersistedUtc: when), queued again when Fig allows copies again
 	inUse        bool          // the Fig values are the copy's; the next fetch replaces them
 
 	mu      sync.Mutex
@@ -108,19 +112,30 @@ func (o *offlineCopies) fetched(settings []fig.Setting, at time.Time) {
 	}
 }
 
-// serverSaid takes Fig's AllowOfflineSettings from a status reply. Turning
-// false deletes the copy (Fig.Client's OnOfflineSettingsDisabled); turning
-// true again uploads the last settings.
-func (o *offlineCopies) serverSaid(allow bool) {
-	if o == nil || allow == o.serverAllows {
+// serverSaid takes a status reply's AllowOfflineSettings, received at at.
+// Turning false deletes the copy (Fig.Client's OnOfflineSettingsDisabled);
+// turning true again uploads the last settings. Otherwise, once a day
+// (wire.OfflineRefresh) the last settings are uploaded again although they
+// did not change, stamped with at (Fig has just said they are current), so
+// the relay, which deletes copies not uploaded for its retention, keeps
+// the copy of a client whose pods run.
+func (o *offlineCopies) serverSaid(allow bool, at time.Time) {
+	if o == nil {
 		return
 	}
-	o.serverAllows = allow
-	switch {
-	case !allow:
-		o.log.Info("Fig does not allow offline settings for this client; deleting its offline copy at the relay")
-		o.queue(offlineOp{})
-	case o.last != nil:
+	if allow != o.serverAllows {
+		o.serverAllows = allow
+		switch {
+		case !allow:
+			o.log.Info("Fig does not allow offline settings for this client; deleting its offline copy at the relay")
+			o.queue(offlineOp{})
+		case o.last != nil:
+			o.queue(offlineOp{copy: o.last})
+		}
+		return
+	}
+	if allow && o.last != nil && at.Sub(o.last.PersistedUtc) >= wire.OfflineRefresh {
+		o.last = &offline.Copy{PersistedUtc: at, Settings: o.last.Settings}
 		o.queue(offlineOp{copy: o.last})
 	}
 }

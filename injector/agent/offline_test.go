@@ -16,6 +16,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev"
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/injector/source/fig/offline"
 	"github.com/fig-injector/fig-injector/injector/status"
 	"github.com/fig-injector/fig-injector/internal/devenv"
@@ -133,6 +134,34 @@ func TestOfflineStartFromTheRelaysCopy(t *testing.T) {
 	if g := offlineGauge(); g != 0 {
 		t.Errorf("fig_injector_fig_offline_copy = %v after the reload from Fig, want 0", g)
 	}
+}
+
+// TestOfflineCopyRefreshedDaily: polls whose settings did not change
+// upload nothing, but once a day (wire.OfflineRefresh) the copy is
+// uploaded again, so the relay's retention keeps the copy of a client
+// whose pods run.
+func TestOfflineCopyRefreshedDaily(t *testing.T) {
+	f := newOfflineFixture(t)
+	f.start(f.options())
+	f.eventually("the copy at the relay", func() bool { return f.storedCopy() != "" })
+	secret, err := os.ReadFile(f.cfg.Fig.ClientSecret.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	persisted := func() time.Time {
+		c, err := offline.Open(strings.TrimSpace(string(secret)), f.storedCopy())
+		if err != nil {
+			return time.Time{}
+		}
+		return c.PersistedUtc
+	}
+	first, start := persisted(), f.clock.Now()
+	f.eventually("ten unchanged polls", func() bool { return f.clock.Now().Sub(start) > 10*f.cfg.Fig.PollInterval.D() })
+	if got := persisted(); !got.Equal(first) {
+		t.Fatalf("the copy was uploaded again (persisted %v, first %v) although the settings did not change", got, first)
+	}
+	f.clock.Add(wire.OfflineRefresh)
+	f.eventually("the daily upload", func() bool { return persisted().Sub(first) >= wire.OfflineRefresh })
 }
 
 // TestOfflineCopyDeletedWhenFigDisallowsIt: Fig's AllowOfflineSettings

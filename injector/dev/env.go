@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fig-injector/fig-injector/injector/clock"
 	"github.com/fig-injector/fig-injector/injector/config"
 	"github.com/fig-injector/fig-injector/injector/dev/devca"
 	"github.com/fig-injector/fig-injector/injector/dev/entra"
@@ -79,6 +80,10 @@ type Options struct {
 	// FigPollInterval is the Fig poll interval written into agent.yaml;
 	// zero means DemoFigPollInterval.
 	FigPollInterval time.Duration
+	// FigCleanupClock times the Fig emulator's session clean-up
+	// (figapi.Server.RunSessionCleanup, on Fig's schedule); nil means real
+	// time. A test on a fake clock passes it with FigOptions.Now.
+	FigCleanupClock clock.Clock
 }
 
 // Env is a running dev environment. Its fields do not change after Start;
@@ -260,6 +265,7 @@ func (e *Env) start(ctx context.Context, opts Options, p *plan) error {
 		e.wg.Go(s.serve)
 	}
 	e.wg.Go(func() { e.token.run(ctx) })
+	e.wg.Go(func() { e.Fig.RunSessionCleanup(ctx, opts.FigCleanupClock) })
 	e.wg.Go(func() {
 		<-ctx.Done()
 		for _, s := range e.servers {

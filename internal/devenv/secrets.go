@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fig-injector/fig-injector/injector/dev"
@@ -69,12 +70,34 @@ func (s *Secrets) Update(_ context.Context, o *corev1.Secret) error {
 	return nil
 }
 
-// Delete implements offlinestore.API.
-func (s *Secrets) Delete(_ context.Context, name string) error {
+// List implements offlinestore.API.
+func (s *Secrets) List(_ context.Context, labelSelector string) ([]corev1.Secret, error) {
+	sel, err := labels.Parse(labelSelector)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.objects[name]; !ok {
+	var out []corev1.Secret
+	for _, o := range s.objects {
+		if sel.Matches(labels.Set(o.Labels)) {
+			out = append(out, *o.DeepCopy())
+		}
+	}
+	return out, nil
+}
+
+// Delete implements offlinestore.API: with a resourceVersion, a precondition
+// the API server checks (Conflict when the Secret changed).
+func (s *Secrets) Delete(_ context.Context, name, resourceVersion string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[name]
+	switch {
+	case !ok:
 		return apierrors.NewNotFound(secretsResource, name)
+	case resourceVersion != "" && resourceVersion != o.ResourceVersion:
+		return apierrors.NewConflict(secretsResource, name, nil)
 	}
 	delete(s.objects, name)
 	return nil

@@ -5,10 +5,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fig-injector/fig-injector/injector/clock"
 )
 
 // Clock is the one fake time source of the tests: a component takes its Now
-// (the emulators' Options.Now) or the whole clock (agent.Options.Clock), and
+// (the emulators' Options.Now) or the whole clock (a clock.Clock: the
+// agent's Options.Clock, the relay's lease.Config.Clock), and
 // time moves only when the test moves it, so a schedule can be asserted to
 // the nanosecond without sleeping (Pending shows what the component waits
 // for). It is safe for concurrent use.
@@ -26,6 +29,8 @@ type Clock struct {
 	flowing   bool
 	flowSince time.Time
 }
+
+var _ clock.Clock = (*Clock)(nil)
 
 type fakeTimer struct {
 	at time.Time

@@ -353,14 +353,16 @@ func TestChartRelay(t *testing.T) {
 	}
 	// Offline copies (on by default): Secrets in the release namespace only, the namespace passed.
 	offline := byName("Role", relayName+"-offline")
-	if offline.GetNamespace() != chartNS || fmt.Sprint(field(t, offline, "rules")) != "[map[apiGroups:[] resources:[secrets] verbs:[get create update delete]]]" {
+	if offline.GetNamespace() != chartNS || fmt.Sprint(field(t, offline, "rules")) != "[map[apiGroups:[] resources:[secrets] verbs:[get list create update delete]]]" {
 		t.Errorf("relay offline Role in %s: %v", offline.GetNamespace(), field(t, offline, "rules"))
 	}
 	if binding := byName("RoleBinding", relayName+"-offline"); binding.GetNamespace() != chartNS {
 		t.Errorf("relay offline RoleBinding in %s, want %s", binding.GetNamespace(), chartNS)
 	}
-	if want := "--offline-namespace=" + chartNS; !strings.Contains(args, want) {
-		t.Errorf("relay args %q lack %q", args, want)
+	for _, want := range []string{"--offline-namespace=" + chartNS, "--offline-retention=720h"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("relay args %q lack %q", args, want)
+		}
 	}
 	off := mustRender(t, "--set", "relay.enabled=true", "--set", "relay.webhookSecretHash.secretName=fig-hook", "--set", "relay.offline.enabled=false")
 	for _, o := range append(off["Role"], off["Deployment"]...) {

@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
@@ -49,7 +50,7 @@ func TestRelayOfflineCopiesOnARealAPIServer(t *testing.T) {
 	}
 	// The chart's relay-rbac.yaml Role and RoleBinding for offline copies.
 	if _, err := cs.RbacV1().Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "relay-offline"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "create", "update", "delete"}}}}, metav1.CreateOptions{}); err != nil {
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "create", "update", "delete"}}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "relay-offline"},
@@ -109,12 +110,45 @@ func TestRelayOfflineCopiesOnARealAPIServer(t *testing.T) {
 	if _, err := store.Get(ctx, key); !errors.Is(err, offlinestore.ErrNotFound) {
 		t.Errorf("Get after Delete: %v, want ErrNotFound", err)
 	}
+	expireOnTheAPIServer(ctx, t, cfg, ns)
+
 	elsewhere, err := offlinestore.New(cfg, other)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := elsewhere.Put(ctx, key, []byte(sealed), "shop/orders-1"); err == nil || !strings.Contains(err.Error(), "forbidden") {
 		t.Errorf("Put in another namespace: %v, want forbidden (the Role is the relay's namespace only)", err)
+	}
+}
+
+// expireOnTheAPIServer: the retention sweep's list by label and delete
+// with a resourceVersion precondition, as the relay's ServiceAccount: an
+// old copy goes, a Secret of the namespace that is no copy stays.
+func expireOnTheAPIServer(ctx context.Context, t *testing.T, cfg *rest.Config, ns string) {
+	t.Helper()
+	other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "not-a-copy"}, StringData: map[string]string{"k": "v"}}
+	if _, err := env.cluster.client.CoreV1().Secrets(ns).Create(ctx, other, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(time.Now().Add(-72 * time.Hour))
+	store, err := offlinestore.New(cfg, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Clock = clock
+	old := offlinestore.Key{Client: "Retired Service"}
+	if err := store.Put(ctx, old, []byte("AAAA"), "shop/retired-0"); err != nil {
+		t.Fatal(err)
+	}
+	expired, err := store.Expire(ctx, time.Now().Add(-48*time.Hour))
+	if err != nil || len(expired) != 1 || expired[0].Key != old {
+		t.Fatalf("Expire = %+v, %v; want the copy uploaded 72 h ago", expired, err)
+	}
+	if _, err := store.Get(ctx, old); !errors.Is(err, offlinestore.ErrNotFound) {
+		t.Errorf("Get after Expire: %v, want ErrNotFound", err)
+	}
+	if _, err := env.cluster.client.CoreV1().Secrets(ns).Get(ctx, other.Name, metav1.GetOptions{}); err != nil {
+		t.Errorf("Expire touched a Secret that is no copy: %v", err)
 	}
 }
 

@@ -5,7 +5,10 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,8 +23,10 @@ import (
 
 	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
+	"github.com/fig-injector/fig-injector/injector/relay/hub"
 	"github.com/fig-injector/fig-injector/injector/relay/lease"
 	"github.com/fig-injector/fig-injector/injector/relay/peers"
+	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/internal/testutil"
 )
@@ -32,7 +37,9 @@ const relayAudience = "fig-injector-relay"
 // by TokenReview against the real API server and authorised by their pod's
 // annotations or its ConfigMap config: pod-bound tokens for the relay's
 // audience only, the pod's own client and vault only, and nothing once the
-// pod is gone.
+// pod is gone: refused at once (although the API server still accepts the
+// token for a few seconds), and its open stream closed at the next
+// re-authorisation.
 func TestRelayAuthOnARealAPIServer(t *testing.T) {
 	ctx := context.Background()
 	cs := env.cluster.client
@@ -124,14 +131,41 @@ func TestRelayAuthOnARealAPIServer(t *testing.T) {
 	if err := k.AuthenticatePeer(ctx, podToken); err != nil {
 		t.Errorf("the relay's own service account as a peer: %v", err)
 	}
+	// An open stream of the pod, re-authorised every 100 ms.
+	h := hub.New(nil)
+	relay := httptest.NewTLSServer(server.New(server.Options{Hub: h, Authorizer: k, Reauthorize: 100 * time.Millisecond}))
+	defer relay.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, relay.URL+wire.SubscribePath, strings.NewReader(`{"Client":"OrderService"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+podToken)
+	resp, err := relay.Client().Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the pod's subscription: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	streamEnded := make(chan struct{})
+	go func() {
+		defer close(streamEnded)
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}()
+
 	if err := cs.CoreV1().Pods(ns).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
 		t.Fatal(err)
 	}
-	// The API server caches token validations for a few seconds (about 10 s here).
-	testutil.Eventually(t, "the deleted pod's token refused", 60*time.Second, func() bool {
-		_, _, err := k.Authorize(ctx, podToken, orders)
-		return errors.Is(err, auth.ErrUnauthenticated)
-	})
+	// The API server caches token validations for a few seconds (about 10 s
+	// here) and may still accept the token; the relay's read of the pod
+	// refuses it at once.
+	if _, _, err := k.Authorize(ctx, podToken, orders); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("the deleted pod's token right after the deletion: %v, want ErrUnauthenticated", err)
+	}
+	select {
+	case <-streamEnded:
+	case <-time.After(10 * time.Second):
+		t.Error("the deleted pod's stream is still open 10 s after the deletion")
+	}
+	testutil.Eventually(t, "the deleted pod's subscription gone from the hub", 5*time.Second, func() bool { return h.Subscribers() == 0 })
 }
 
 // TestRelayPeersOnARealAPIServer: replicas find each other in the

@@ -78,6 +78,10 @@ type Options struct {
 	// WebHookSent, when set, is called after each delivery attempt, on the
 	// sending goroutine.
 	WebHookSent func(WebHookResult)
+	// SessionCleanupDelay and SessionCleanupInterval time
+	// RunSessionCleanup's first pass and the passes after it; zero draws
+	// each as Fig's SessionCleanupWorker does (10–59 s, 60–299 s).
+	SessionCleanupDelay, SessionCleanupInterval time.Duration
 }
 
 // Config is the part of Fig's server configuration that the client

@@ -174,10 +174,10 @@ func (s *Server) matchingHooks(typ, client string, fn func(compiledClient, compi
 	}
 }
 
-// RemoveExpiredSessions removes the run sessions that have expired, as
-// Fig's session clean-up does on its schedule, firing ClientStatusChanged
-// (disconnected) and MinRunSessions for each before its removal. It
-// returns how many it removed.
+// RemoveExpiredSessions removes the run sessions that have expired, as one
+// pass of Fig's session clean-up (RunSessionCleanup runs it on Fig's
+// schedule), firing ClientStatusChanged (disconnected) and MinRunSessions
+// for each before its removal. It returns how many it removed.
 func (s *Server) RemoveExpiredSessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

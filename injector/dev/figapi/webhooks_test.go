@@ -1,6 +1,7 @@
 package figapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
+	"github.com/fig-injector/fig-injector/internal/testutil"
 )
 
 const hookSecret = "d21b0b4b-b978-4048-85be-eb73e057f6fb"
@@ -261,5 +263,55 @@ func TestRunSessionHooks(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, rcv.all()); diff != "" {
 		t.Errorf("received (-want +got):\n%s", diff)
+	}
+}
+
+// TestSessionCleanupOnFigsSchedule: as Fig's SessionCleanupWorker, the
+// emulator removes expired run sessions on its own, first after the
+// start-up delay, then every interval, and each removal posts the
+// disconnect hook: a pod that stopped is reported disconnected within one
+// interval of its session expiring, not before it expires.
+func TestSessionCleanupOnFigsSchedule(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	sent := make(chan figapi.WebHookResult, 10)
+	e := newEnv(t, figapi.Options{
+		WebHooks: []figapi.WebHookClient{{Name: "relay", BaseURI: rcv.srv.URL + "/", Secret: hookSecret,
+			Hooks: []figapi.WebHook{{Type: figapi.WebHookClientStatusChanged, ClientNameRegex: "MyApp"}}}},
+		WebHookHTTPClient:   rcv.srv.Client(),
+		WebHookSent:         func(r figapi.WebHookResult) { sent <- r },
+		SessionCleanupDelay: 30 * time.Second, SessionCleanupInterval: 2 * time.Minute,
+	})
+	if r := e.register(secret, fixtureB); r.status != 200 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	statusWithHealth(t, e, `{"Status":0,"Components":[]}`) // a session polling every 30 s: expired 60.05 s after this
+	if r := awaitHook(t, sent); !strings.Contains(rcv.all()[0].Body, `"ConnectionEvent":0`) {
+		t.Fatalf("connect hook %+v: %s", r, rcv.all()[0].Body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.srv.RunSessionCleanup(ctx, e.clock) }()
+	t.Cleanup(func() { cancel(); <-done })
+	armed := func(want time.Duration) {
+		t.Helper()
+		testutil.Eventually(t, fmt.Sprintf("the clean-up waiting %s", want), 5*time.Second, func() bool {
+			p := e.clock.Pending()
+			return len(p) == 1 && p[0] == want
+		})
+	}
+	armed(30 * time.Second)
+	e.clock.Add(30 * time.Second) // the first pass: the session is 30 s old, alive
+	armed(2 * time.Minute)
+	if s := e.srv.RunSessions("MyApp"); len(s) != 1 {
+		t.Fatalf("the first pass removed a live session: %d left", len(s))
+	}
+	e.clock.Add(2 * time.Minute) // 150 s after the last status: expired, removed
+	armed(2 * time.Minute)
+	if s := e.srv.RunSessions("MyApp"); len(s) != 0 {
+		t.Errorf("%d sessions left after the pass past their expiry, want 0", len(s))
+	}
+	awaitHook(t, sent)
+	if got := rcv.all(); len(got) != 2 || got[1].Path != "/ClientStatusChanged" || !strings.Contains(got[1].Body, `"ConnectionEvent":1`) {
+		t.Errorf("hooks %+v, want the disconnect after the connect", got)
 	}
 }

@@ -6,7 +6,11 @@
 // or another service is useless here and one of ours is useless there. The
 // relay asks the Kubernetes API to verify it (TokenReview, with the relay's
 // audience in spec.audiences); the API server also checks that the pod the
-// token is bound to still exists.
+// token is bound to still exists, but may answer from its cache of reviews
+// for a few seconds after the pod is gone, so the relay reads the pod too:
+// gone (404) or replaced (another UID) refuses. Nothing is cached here:
+// every subscription and offline copy request is reviewed afresh, and an
+// open stream is reviewed again periodically (server.DefaultReauthorize).
 //
 // Authorisation: a projected token is bound to its pod, and the review
 // returns the pod's name and UID. The relay reads that pod and allows only
@@ -30,6 +34,7 @@ import (
 
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 
 	"github.com/fig-injector/fig-injector/injector/config"
@@ -145,8 +150,15 @@ func (k *Kubernetes) Authorize(ctx context.Context, token string, want wire.Subs
 		return Identity{}, wire.Subscription{}, err
 	}
 	pod, err := k.API.GetPod(ctx, id.Namespace, id.Pod)
-	if err != nil {
+	switch {
+	case apierrors.IsNotFound(err):
+		// The API server may still accept the token for a few seconds
+		// (it caches token reviews); the pod read does not.
+		return id, wire.Subscription{}, fmt.Errorf("%w: pod %s/%s no longer exists", ErrUnauthenticated, id.Namespace, id.Pod)
+	case apierrors.IsForbidden(err):
 		return id, wire.Subscription{}, fmt.Errorf("%w: reading pod %s/%s: %v", ErrForbidden, id.Namespace, id.Pod, err)
+	case err != nil:
+		return id, wire.Subscription{}, fmt.Errorf("reading pod %s/%s: %w", id.Namespace, id.Pod, err)
 	}
 	if string(pod.UID) != id.PodUID {
 		return id, wire.Subscription{}, fmt.Errorf("%w: pod %s/%s was replaced since the token was issued", ErrUnauthenticated, id.Namespace, id.Pod)

@@ -96,6 +96,10 @@ func newAuthorizer(t *testing.T) *auth.Kubernetes {
 			if cmp.Equal(tr.Spec.Audiences, []string{audience}) {
 				out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: podUser, Audiences: []string{audience}}
 			}
+		case "deleted-pod": // the API server's cache of reviews still accepts it
+			podUser.Extra["authentication.kubernetes.io/pod-name"] = authnv1.ExtraValue{"orders-0"}
+			podUser.Extra["authentication.kubernetes.io/pod-uid"] = authnv1.ExtraValue{"uid-0"}
+			out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: podUser, Audiences: []string{audience}}
 		case "stale-pod":
 			podUser.Extra["authentication.kubernetes.io/pod-uid"] = authnv1.ExtraValue{"uid-0"}
 			out.Status = authnv1.TokenReviewStatus{Authenticated: true, User: podUser, Audiences: []string{audience}}
@@ -128,6 +132,7 @@ func TestAuthorize(t *testing.T) {
 		{"another instance", "good", wire.Subscription{Client: "OrderService", Instance: "eu"}, wire.Subscription{}, auth.ErrForbidden},
 		{"token for another audience", "api", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
 		{"token not bound to a pod", "legacy", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
+		{"pod deleted, its token still accepted by the review", "deleted-pod", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
 		{"pod replaced", "stale-pod", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
 		{"a user, not a service account", "user", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
 		{"no token", "", wire.Subscription{Client: "OrderService"}, wire.Subscription{}, auth.ErrUnauthenticated},
@@ -189,5 +194,19 @@ func TestProbe(t *testing.T) {
 	k := &auth.Kubernetes{API: fakeAPI{cs}, Audience: audience}
 	if err := k.Probe(context.Background()); err == nil || !strings.Contains(err.Error(), "forbidden") {
 		t.Errorf("Probe = %v, want the API's refusal", err)
+	}
+}
+
+// TestAuthorizePodReadFailureIsNoRefusal: an API server that cannot
+// answer the pod read is not a verdict on the pod (no ErrForbidden or
+// ErrUnauthenticated): the relay answers 503 and keeps open streams.
+func TestAuthorizePodReadFailureIsNoRefusal(t *testing.T) {
+	k := newAuthorizer(t)
+	k.API.(fakeAPI).cs.PrependReactor("get", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New("etcd timeout")
+	})
+	_, _, err := k.Authorize(context.Background(), "good", wire.Subscription{Client: "OrderService"})
+	if err == nil || errors.Is(err, auth.ErrForbidden) || errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("error %v, want one that is neither a refusal nor nil", err)
 	}
 }

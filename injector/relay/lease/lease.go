@@ -27,6 +27,8 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fig-injector/fig-injector/injector/clock"
 )
 
 // Defaults, as Kubernetes' own controllers use them.
@@ -43,20 +45,6 @@ type API interface {
 	Update(ctx context.Context, l *coordinationv1.Lease) (*coordinationv1.Lease, error)
 }
 
-// Clock is the elector's time (internal/testutil.Clock in tests).
-type Clock interface {
-	Now() time.Time
-	Timer(d time.Duration) (<-chan time.Time, func() bool)
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-func (realClock) Timer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
-}
-
 // Config configures an Elector.
 type Config struct {
 	API      API
@@ -64,7 +52,7 @@ type Config struct {
 	// LeaseDuration, RenewDeadline and RetryPeriod default to the
 	// Default* values.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
-	Clock                                     Clock // nil: real time
+	Clock                                     clock.Clock // nil: real time
 	Log                                       *slog.Logger
 	// Lead runs while this replica holds the Lease; its ctx ends when it
 	// stops holding it, and Run waits for it to return before trying again.
@@ -98,7 +86,7 @@ func New(cfg Config) *Elector {
 		cfg.RetryPeriod = DefaultRetryPeriod
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

@@ -11,13 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics implements hook.Metrics, kvwatch.Metrics, server.Metrics and
-// fleet.Metrics.
+// Metrics implements hook.Metrics, kvwatch.Metrics, server.Metrics,
+// fleet.Metrics and offlinestore.ExpiryMetrics.
 type Metrics struct {
 	hooks         *prometheus.CounterVec
 	subscriptions *prometheus.CounterVec
 	delivered     prometheus.Counter
 	offline       *prometheus.CounterVec
+	expired       prometheus.Counter
 	subscribers   prometheus.GaugeFunc
 	vaultPasses   *prometheus.CounterVec
 	vaultRequests *prometheus.CounterVec
@@ -37,6 +38,8 @@ func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 			Help: "Wake-up events written to subscribers (after coalescing)."}),
 		offline: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_offline_copy_requests_total",
 			Help: "Offline copy requests, by op (get, put, delete) and outcome (ok, not_found, unauthorized, forbidden, request_entity_too_large, bad_request, error, …)."}, []string{"op", "outcome"}),
+		expired: prometheus.NewCounter(prometheus.CounterOpts{Name: "fig_injector_relay_offline_copies_expired_total",
+			Help: "Offline copies deleted because no pod had uploaded them for the retention (--offline-retention)."}),
 		subscribers: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fig_injector_relay_subscribers",
 			Help: "Open subscriptions."}, func() float64 { return float64(subscribers()) }),
 		vaultPasses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fig_injector_relay_vault_list_passes_total",
@@ -48,7 +51,7 @@ func New(reg prometheus.Registerer, subscribers func() int) *Metrics {
 		vaultLeader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "fig_injector_relay_vault_leader",
 			Help: "1 while this replica holds the relay's Lease and lists Key Vault for the whole cluster (exactly one replica should)."}),
 	}
-	reg.MustRegister(m.hooks, m.subscriptions, m.delivered, m.offline, m.subscribers, m.vaultPasses, m.vaultRequests, m.vaultWatched, m.vaultLeader)
+	reg.MustRegister(m.hooks, m.subscriptions, m.delivered, m.offline, m.expired, m.subscribers, m.vaultPasses, m.vaultRequests, m.vaultWatched, m.vaultLeader)
 	return m
 }
 
@@ -63,6 +66,9 @@ func (m *Metrics) Delivered(events int) { m.delivered.Add(float64(events)) }
 
 // OfflineCopy implements server.Metrics.
 func (m *Metrics) OfflineCopy(op, outcome string) { m.offline.WithLabelValues(op, outcome).Inc() }
+
+// OfflineCopiesExpired implements offlinestore.ExpiryMetrics.
+func (m *Metrics) OfflineCopiesExpired(n int) { m.expired.Add(float64(n)) }
 
 // VaultPass implements kvwatch.Metrics.
 func (m *Metrics) VaultPass(vault, outcome string, requests int) {

@@ -12,7 +12,8 @@
 //	labels:      fig-injector.io/offline-copy: "true",
 //	             app.kubernetes.io/managed-by: fig-injector-relay
 //	annotations: fig-injector.io/client-name, fig-injector.io/instance (names
-//	             only), fig-injector.io/uploaded-by (namespace/pod)
+//	             only), fig-injector.io/uploaded-by (namespace/pod),
+//	             fig-injector.io/uploaded-at (RFC 3339, for Expire)
 //	data:        ciphertext: the Base64 text the agent sent
 //
 // The name is a hash because Fig client names may hold characters a
@@ -26,12 +27,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/fig-injector/fig-injector/injector/clock"
 	"github.com/fig-injector/fig-injector/injector/inject"
 	"github.com/fig-injector/fig-injector/injector/kubeconfig"
 )
@@ -43,6 +46,7 @@ const (
 	SecretType      = corev1.SecretType("fig-injector.io/offline-copy")
 	DataKey         = "ciphertext"
 	UploadedByAnnot = "fig-injector.io/uploaded-by"
+	UploadedAtAnnot = "fig-injector.io/uploaded-at"
 	managedByLabel  = "app.kubernetes.io/managed-by"
 	managedBy       = "fig-injector-relay"
 	namePrefix      = "fig-offline-"
@@ -52,13 +56,17 @@ const (
 var ErrNotFound = errors.New("no offline copy")
 
 // API is the part of the Kubernetes API the store calls: Secrets in one
-// namespace (RBAC: get, create, update, delete secrets in the relay's
+// namespace (RBAC: get, list, create, update, delete secrets in the relay's
 // namespace). Errors are the API's (apierrors).
 type API interface {
 	Get(ctx context.Context, name string) (*corev1.Secret, error)
+	// List returns the Secrets that match a label selector.
+	List(ctx context.Context, labelSelector string) ([]corev1.Secret, error)
 	Create(ctx context.Context, s *corev1.Secret) error
 	Update(ctx context.Context, s *corev1.Secret) error
-	Delete(ctx context.Context, name string) error
+	// Delete deletes name; with a resourceVersion, only that version of
+	// it (else Conflict).
+	Delete(ctx context.Context, name, resourceVersion string) error
 }
 
 // Key names one copy.
@@ -71,7 +79,18 @@ func SecretName(k Key) string {
 }
 
 // Store keeps copies as Secrets through API.
-type Store struct{ API API }
+type Store struct {
+	API API
+	// Clock stamps each upload (UploadedAtAnnot); nil is the real clock.
+	Clock clock.Clock
+}
+
+func (s *Store) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
+}
 
 // New returns the store for the Secrets of namespace on cfg's API server.
 func New(cfg *rest.Config, namespace string) (*Store, error) {
@@ -118,7 +137,7 @@ func (s *Store) put(ctx context.Context, k Key, ciphertext []byte, uploadedBy st
 	name := SecretName(k)
 	old, err := s.API.Get(ctx, name)
 	if apierrors.IsNotFound(err) {
-		return s.API.Create(ctx, secretFor(k, name, ciphertext, uploadedBy, ""))
+		return s.API.Create(ctx, secretFor(k, name, ciphertext, uploadedBy, s.now(), ""))
 	}
 	if err != nil {
 		return err
@@ -126,7 +145,7 @@ func (s *Store) put(ctx context.Context, k Key, ciphertext []byte, uploadedBy st
 	if !owns(old, k) {
 		return fmt.Errorf("the Secret %s exists and is not this client's offline copy; fix: delete or rename it", name)
 	}
-	return s.API.Update(ctx, secretFor(k, name, ciphertext, uploadedBy, old.ResourceVersion))
+	return s.API.Update(ctx, secretFor(k, name, ciphertext, uploadedBy, s.now(), old.ResourceVersion))
 }
 
 // Delete removes k's copy; none is not an error.
@@ -137,7 +156,7 @@ func (s *Store) Delete(ctx context.Context, k Key) error {
 		return nil
 	}
 	if err == nil {
-		err = s.API.Delete(ctx, name)
+		err = s.API.Delete(ctx, name, "")
 	}
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete the offline copy's Secret: %w", err)
@@ -145,19 +164,23 @@ func (s *Store) Delete(ctx context.Context, k Key) error {
 	return nil
 }
 
-func secretFor(k Key, name string, ciphertext []byte, uploadedBy, resourceVersion string) *corev1.Secret {
-	annotations := map[string]string{inject.ClientNameAnnotation: k.Client, UploadedByAnnot: uploadedBy}
+func secretFor(k Key, name string, ciphertext []byte, uploadedBy string, at time.Time, resourceVersion string) *corev1.Secret {
+	annotations := map[string]string{inject.ClientNameAnnotation: k.Client, UploadedByAnnot: uploadedBy,
+		UploadedAtAnnot: at.UTC().Format(time.RFC3339)}
 	if k.Instance != "" {
 		annotations[inject.InstanceAnnotation] = k.Instance
 	}
 	return &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, ResourceVersion: resourceVersion,
-			Labels: map[string]string{Label: "true", managedByLabel: managedBy}, Annotations: annotations},
+			Labels: ownLabels, Annotations: annotations},
 		Type: SecretType,
 		Data: map[string][]byte{DataKey: ciphertext},
 	}
 }
+
+// ownLabels are on every copy; Expire lists by them.
+var ownLabels = map[string]string{Label: "true", managedByLabel: managedBy}
 
 // owns reports whether sec is k's copy (and not a hash collision or a
 // Secret someone else made under that name).
@@ -182,6 +205,14 @@ func (r restSecrets) Get(ctx context.Context, name string) (*corev1.Secret, erro
 	return &s, nil
 }
 
+func (r restSecrets) List(ctx context.Context, labelSelector string) ([]corev1.Secret, error) {
+	var l corev1.SecretList
+	if err := r.rc.Get().Namespace(r.namespace).Resource("secrets").Param("labelSelector", labelSelector).Do(ctx).Into(&l); err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
 func (r restSecrets) Create(ctx context.Context, s *corev1.Secret) error {
 	return r.rc.Post().Namespace(r.namespace).Resource("secrets").Body(s).Do(ctx).Error()
 }
@@ -190,6 +221,10 @@ func (r restSecrets) Update(ctx context.Context, s *corev1.Secret) error {
 	return r.rc.Put().Namespace(r.namespace).Resource("secrets").Name(s.Name).Body(s).Do(ctx).Error()
 }
 
-func (r restSecrets) Delete(ctx context.Context, name string) error {
-	return r.rc.Delete().Namespace(r.namespace).Resource("secrets").Name(name).Do(ctx).Error()
+func (r restSecrets) Delete(ctx context.Context, name, resourceVersion string) error {
+	opts := &metav1.DeleteOptions{}
+	if resourceVersion != "" {
+		opts.Preconditions = &metav1.Preconditions{ResourceVersion: &resourceVersion}
+	}
+	return r.rc.Delete().Namespace(r.namespace).Resource("secrets").Name(name).Body(opts).Do(ctx).Error()
 }

@@ -153,3 +153,15 @@ func TestOfflineCopyRefusals(t *testing.T) {
 		t.Errorf("the client's own copy after the refusals: %q, %v; want it unchanged", got, err)
 	}
 }
+
+// TestOfflineRetentionBounds: a retention shorter than two of the agents'
+// daily uploads would delete the copies of running clients; Run refuses
+// it (and a negative one) before anything starts, naming the fix.
+func TestOfflineRetentionBounds(t *testing.T) {
+	for _, r := range []time.Duration{-time.Hour, time.Hour, wire.MinOfflineRetention - time.Second} {
+		err := server.Run(context.Background(), server.Config{OfflineRetention: r}, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "offline retention") || !strings.Contains(err.Error(), "at least 48h") {
+			t.Errorf("Run with --offline-retention %s: %v, want a refusal naming the minimum", r, err)
+		}
+	}
+}

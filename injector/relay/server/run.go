@@ -31,6 +31,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/metrics"
 	"github.com/fig-injector/fig-injector/injector/relay/offlinestore"
 	"github.com/fig-injector/fig-injector/injector/relay/peers"
+	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/injector/transport"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// OfflineNamespace, when set, keeps the agents' offline copies as
 	// Secrets there (the relay's own namespace); "" answers 501.
 	OfflineNamespace string
+	// OfflineRetention deletes a copy no pod has uploaded for this long
+	// (a client that is gone); 0 keeps copies for ever.
+	OfflineRetention time.Duration
 }
 
 // PeerConfig is how a replica finds and reaches the others.
@@ -86,6 +90,10 @@ const shutdownTimeout = 10 * time.Second
 // Run is the whole relay command: build everything from cfg, serve until
 // ctx ends. Streams end with ctx, so subscribers move to another replica.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if r := cfg.OfflineRetention; r < 0 || r > 0 && r < wire.MinOfflineRetention {
+		return fmt.Errorf("offline retention %s: fix: 0 (keep copies for ever) or at least %s (agents upload their copy again every %s)",
+			r, wire.MinOfflineRetention, wire.OfflineRefresh)
+	}
 	hashed, err := os.ReadFile(cfg.HookSecretHashFile)
 	if err != nil {
 		return fmt.Errorf("web hook secret hash: %w", err)
@@ -158,8 +166,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Hooks:          &hook.Handler{Verifier: verifier, Sink: sink, Metrics: m, Log: log}}
 	if cfg.OfflineNamespace != "" {
-		if opts.Offline, err = offlinestore.New(restCfg, cfg.OfflineNamespace); err != nil {
+		store, err := offlinestore.New(restCfg, cfg.OfflineNamespace)
+		if err != nil {
 			return err
+		}
+		opts.Offline = store
+		if cfg.OfflineRetention > 0 {
+			go (&offlinestore.Expiry{Store: store, Retention: cfg.OfflineRetention, Metrics: m, Log: log}).Run(ctx)
 		}
 	}
 	srv := New(opts)

@@ -122,3 +122,15 @@ const OfflineContentType = "text/plain; charset=us-ascii"
 // MaxOfflineCopy bounds a copy: a Kubernetes Secret holds at most 1 MiB,
 // and the relay keeps some of that for its metadata.
 const MaxOfflineCopy = 768 << 10
+
+// OfflineRefresh is how often an agent uploads its copy again although its
+// settings did not change: the relay deletes copies not uploaded for its
+// retention (clients that are gone), so a running client's copy stays
+// while any of its pods runs. The relay's retention must be longer
+// (MinOfflineRetention).
+const OfflineRefresh = 24 * time.Hour
+
+// MinOfflineRetention is the shortest retention a relay accepts: two
+// refreshes, so one missed upload (a relay restart, a failed request)
+// loses no running client's copy.
+const MinOfflineRetention = 2 * OfflineRefresh

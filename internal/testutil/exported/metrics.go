@@ -72,6 +72,7 @@ func relayFamilies(t testing.TB) []*dto.MetricFamily {
 	m.Subscription("accepted")
 	m.Delivered(1)
 	m.OfflineCopy("get", "ok")
+	m.OfflineCopiesExpired(1)
 	m.VaultPass("https://kv.vault.azure.net/", "ok", 1)
 	return gather(t, reg)
 }
