@@ -56,6 +56,9 @@ type Options struct {
 	// Heartbeat is the longest silence on a stream; default
 	// wire.HeartbeatInterval.
 	Heartbeat time.Duration
+	// WriteTimeout bounds one write to a subscriber; default
+	// DefaultWriteTimeout.
+	WriteTimeout time.Duration
 	// Ready decides /readyz (Readiness.Check); nil means always ready.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
@@ -92,6 +95,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = wire.HeartbeatInterval
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

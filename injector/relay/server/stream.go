@@ -16,9 +16,9 @@ import (
 // maxSubscription bounds a subscription body.
 const maxSubscription = 64 << 10
 
-// writeTimeout bounds one write to a subscriber: a subscriber that stops
-// reading is dropped instead of holding a goroutine for ever.
-const writeTimeout = 10 * time.Second
+// DefaultWriteTimeout bounds one write to a subscriber: a subscriber that
+// stops reading is dropped instead of holding a goroutine for ever.
+const DefaultWriteTimeout = 10 * time.Second
 
 // serveSubscribe authenticates and authorises a subscriber, then streams
 // its wake-ups until it leaves or the server stops (wire's protocol).
@@ -61,7 +61,10 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, sub *hub.Sub
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	send := func(evs ...wire.Event) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+		// Cleared after the write: HTTP/2 resets a stream whose deadline
+		// passes even while nothing is written (between heartbeats).
+		defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 		for _, ev := range evs {
 			if err := enc.Encode(ev); err != nil {
 				return err
