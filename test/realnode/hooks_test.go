@@ -79,6 +79,13 @@ func TestRelayWebHooks(t *testing.T) {
 	if p50 >= time.Second {
 		t.Errorf("median %v from Fig's change to the file in the pod, want < 1s (issue 14)", p50)
 	}
+	// A subscription lasts: an idle one must outlive the heartbeat and any write timeout (a hook that
+	// arrives while an agent reconnects is lost to it until its next poll).
+	for pod, n := range logCounts(t, push, "relay connection lost") {
+		if n > 0 {
+			t.Errorf("%s: the agent lost its relay connection %d times while the relay ran", pod, n)
+		}
+	}
 	m := relayMetrics(t, relay)
 	if n := metricSum(m, "fig_injector_relay_webhooks_total", "route", "SettingValueChanged", "outcome", "ok"); n < 6 {
 		t.Errorf("the relay accepted %v SettingValueChanged hooks, want ≥ 6 (one per change)", n)
