@@ -46,7 +46,8 @@ The injected start includes the token exchange (the Entra ID emulator verifies t
 against the cluster's JWKS), the Fig and Key Vault reads and the kubelet's 1 s startup-probe period;
 the polled change is dominated by the 5 s poll interval (half of it on average) plus the render and
 the agent's POST /reload; through the relay it is the web hook, the relay's wake-up over the agent's
-open subscription, one settings fetch, the render and the POST /reload (p99 by nearest rank over $RUNS
+open subscription, one settings fetch, the render and the POST /reload (after one warm-up change: the
+relay's first hook pays one bcrypt check of Fig's secret, about 0.3 s; p99 by nearest rank over $RUNS
 changes: the maximum). Times come from a pod watch (start) and from the emulator's and the app's
 own timestamps (change), all on one host clock.
 

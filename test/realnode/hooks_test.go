@@ -50,9 +50,11 @@ const (
 // sidecar mode, admitted with a Fig poll interval of 10 minutes, subscribe (the relay counts them, each
 // agent logs it). Each change is a seed edit of Location: the emulator applies it, fires
 // SettingValueChanged, and the time from its "seed applied" line to the app's own loadedAt (the app
-// re-read the file holding the new value when the agent told it) is one sample. The median must be under
-// 1 s, the bar; p99 and the maximum are logged, not asserted: the node shares two CPUs with
-// other work, so a single change may be late without anything being wrong.
+// re-read the file holding the new value when the agent told it) is one sample (the first change also
+// pays the relay's one bcrypt check of Fig's secret, about 0.3 s). The median must be under 1 s, the
+// issue's bar; p99 and the maximum are logged, not asserted: the node shares two CPUs with other work,
+// so a single change may be late without anything being wrong. The agents keep their subscriptions
+// meanwhile.
 //
 // Then a pod polling Fig every 5 s joins, the relay is scaled to zero, and changes made while it is gone
 // reach that pod through its own polling; the agents notice the loss. Scaled back, every agent
