@@ -108,8 +108,8 @@ func BenchmarkRelayChangeToPod(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		latencies = append(latencies, hookChange(b, fmt.Sprintf("Bench-%d-%d", time.Now().Unix(), i), name)...)
 	}
-	b.ReportMetric(float64(quantile(latencies, 0.50).Milliseconds()), "ms/p50-hook-to-app")
-	b.ReportMetric(float64(quantile(latencies, 0.99).Milliseconds()), "ms/p99-hook-to-app")
+	b.ReportMetric(float64(quantile(latencies, 0.50).Microseconds())/1000, "ms/p50-hook-to-app")
+	b.ReportMetric(float64(quantile(latencies, 0.99).Microseconds())/1000, "ms/p99-hook-to-app")
 	b.ReportMetric(0, "ns/op")
 }
 
