@@ -24,10 +24,18 @@ func Scrape(tb testing.TB, h http.Handler) (map[string]*dto.MetricFamily, string
 	if rec.Code != http.StatusOK {
 		tb.Fatalf("GET /metrics: %d\n%s", rec.Code, raw)
 	}
+	return ParseMetrics(tb, raw), raw
+}
+
+// ParseMetrics parses a /metrics answer in the classic text format with
+// Prometheus' own parser, for metrics fetched some other way (a pod's
+// /metrics through the API server's proxy).
+func ParseMetrics(tb testing.TB, raw string) map[string]*dto.MetricFamily {
+	tb.Helper()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(strings.NewReader(raw))
 	if err != nil {
 		tb.Fatalf("parse /metrics: %v\n%s", err, raw)
 	}
-	return families, raw
+	return families
 }

@@ -80,19 +80,22 @@ func TestVaultForbidden(t *testing.T) {
 
 // scaleEmulators sets the replicas of the emulators' Deployment and waits until that many are ready
 // (0: until no pod of it is left, so its Service has no endpoint).
-func scaleEmulators(t *testing.T, n int32) {
+func scaleEmulators(t *testing.T, n int32) { scaleDeployment(t, "fig-dev", "fig-dev", n) }
+
+// scaleDeployment does the same for any Deployment whose pods are labelled app.kubernetes.io/name=name.
+func scaleDeployment(t *testing.T, namespace, name string, n int32) {
 	t.Helper()
 	ctx := context.Background()
-	sc, err := cs.AppsV1().Deployments("fig-dev").GetScale(ctx, "fig-dev", metav1.GetOptions{})
+	sc, err := cs.AppsV1().Deployments(namespace).GetScale(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("get scale: %v", err)
 	}
 	sc.Spec.Replicas = n
-	if _, err := cs.AppsV1().Deployments("fig-dev").UpdateScale(ctx, "fig-dev", sc, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("scale fig-dev to %d: %v", n, err)
+	if _, err := cs.AppsV1().Deployments(namespace).UpdateScale(ctx, name, sc, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("scale %s/%s to %d: %v", namespace, name, n, err)
 	}
-	testutil.Eventually(t, "fig-dev scaled", 120*time.Second, func() bool {
-		pods, err := cs.CoreV1().Pods("fig-dev").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=fig-dev"})
+	testutil.Eventually(t, name+" scaled", 120*time.Second, func() bool {
+		pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + name})
 		if err != nil {
 			return false
 		}

@@ -35,7 +35,7 @@ const (
 )
 
 // secretValues are the seed's secret values (and prefixes of the rotated ones): no log may hold any.
-var secretValues = []string{figSecret, "kind-only-password", "kind-api-key-", "kind-webhook-key-", "realnode-api-key-"}
+var secretValues = []string{figSecret, hookSecret, "kind-only-password", "kind-api-key-", "kind-webhook-key-", "realnode-api-key-"}
 
 // podSpec says how one test pod differs from the sample app of the walkthrough.
 type podSpec struct {

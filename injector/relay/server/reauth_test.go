@@ -24,10 +24,10 @@ import (
 type podState int32
 
 const (
-	podRunning podState = iota
-	podDeleted          // the pod read answers 404
-	apiDown             // the API server cannot answer
-	vaultRemoved        // the pod's configuration no longer names the vault
+	podRunning   podState = iota
+	podDeleted            // the pod read answers 404
+	apiDown               // the API server cannot answer
+	vaultRemoved          // the pod's configuration no longer names the vault
 )
 
 // switchingPod authorises orders-1 as auth.Kubernetes would in each state.

@@ -59,6 +59,9 @@ type Options struct {
 	// Reauthorize is how often an open stream's token and pod are checked
 	// again (±20 %); default DefaultReauthorize.
 	Reauthorize time.Duration
+	// WriteTimeout bounds one write to a subscriber; default
+	// DefaultWriteTimeout.
+	WriteTimeout time.Duration
 	// Ready decides /readyz (Readiness.Check); nil means always ready.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
@@ -98,6 +101,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Reauthorize <= 0 {
 		opts.Reauthorize = DefaultReauthorize
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

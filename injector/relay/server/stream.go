@@ -20,9 +20,9 @@ import (
 // maxSubscription bounds a subscription body.
 const maxSubscription = 64 << 10
 
-// writeTimeout bounds one write to a subscriber: a subscriber that stops
-// reading is dropped instead of holding a goroutine for ever.
-const writeTimeout = 10 * time.Second
+// DefaultWriteTimeout bounds one write to a subscriber: a subscriber that
+// stops reading is dropped instead of holding a goroutine for ever.
+const DefaultWriteTimeout = 10 * time.Second
 
 // DefaultReauthorize is how often an open stream is authorised again with
 // the token it was opened with: a TokenReview and a read of the pod, one
@@ -84,19 +84,16 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, sub *hub.Sub
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	send := func(evs ...wire.Event) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+		// Cleared after the write: HTTP/2 resets a stream whose deadline
+		// passes even while nothing is written (between heartbeats).
+		defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 		for _, ev := range evs {
 			if err := enc.Encode(ev); err != nil {
 				return err
 			}
 		}
-		if err := rc.Flush(); err != nil {
-			return err
-		}
-		// Clear the deadline between writes: over HTTP/2 an expired write
-		// deadline resets the stream even when no write is pending, which
-		// cut every idle stream writeTimeout after its last line.
-		return rc.SetWriteDeadline(time.Time{})
+		return rc.Flush()
 	}
 	if err := send(wire.Event{Type: wire.TypeHello, Client: allowed.Client, Instance: allowed.Instance, Vaults: allowed.Vaults}); err != nil {
 		return err
