@@ -203,7 +203,7 @@ func (a *Agent) runOffline(ctx context.Context, o *offlineCopies) {
 		o.requeue(*op)
 		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, 0, r) })
 		o.log.Warn("offline copy not sent to the relay; retrying", "error", err.Error(), "retry_in", wait.String())
-		if ok, _ := a.sleep(ctx, wait, nil); !ok {
+		if ok, _ := a.sleep(ctx, wait, nil, nil); !ok {
 			return
 		}
 		signal(o.ready)

@@ -51,7 +51,7 @@ func (a *Agent) RenderOnce(ctx context.Context) (err error) {
 		wait := a.draw(func(r *rand.Rand) time.Duration { return a.sched.AfterFailure(failures, retryAfter(err, 0), r) })
 		if !a.opts.Clock.Now().Add(wait).After(giveUpAt) {
 			a.log.Warn("sources not ready; retrying", "error", err.Error(), "retry_in", wait.String())
-			if ok, _ := a.sleep(ctx, wait, nil); ok {
+			if ok, _ := a.sleep(ctx, wait, nil, nil); ok {
 				continue
 			}
 		}

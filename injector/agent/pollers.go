@@ -13,8 +13,9 @@ import (
 // when Fig says they changed, exactly as Fig.Client's status monitor does:
 // a status PUT every poll interval (the server's interval wins), five times
 // the interval after a network failure, non-2xx replies ignored. A kick (the
-// client-secret file changed) fetches at once.
-func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan struct{}) {
+// client-secret file changed, a relay wake-up) fetches at once; a check (the
+// relay stream is back) sends the status at once.
+func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick, check <-chan struct{}) {
 	f := a.fig
 	// Only a running agent acts on a restart request: the first status
 	// (sent by RenderOnce, also an init container's) says it cannot.
@@ -24,7 +25,7 @@ func (a *Agent) pollFig(ctx context.Context, events chan<- event, kick <-chan st
 	failures := 0
 	restarting := false // Fig keeps answering restartRequested until a new session reports: act once
 	for {
-		ok, fetch := a.sleep(ctx, wait, kick)
+		ok, fetch := a.sleep(ctx, wait, kick, check)
 		if !ok {
 			return
 		}

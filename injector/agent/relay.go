@@ -63,7 +63,12 @@ func signal(c chan<- struct{}) {
 // saying settingUpdateAvailable would; a secretsChanged wake-up makes the
 // vault's poller poll at once. The Fig status poll never stops (it keeps the
 // agent connected in Fig, and Fig does not retry a hook).
-func (a *Agent) subscribeRelay(ctx context.Context, figKick chan<- struct{}) {
+//
+// On every reconnection figCheck asks for a status poll at once: a hook
+// that came while the stream was down reached nobody, and the status says
+// whether anything changed meanwhile (one status, not a fetch, so a relay
+// restart does not make the whole fleet fetch from Fig at once).
+func (a *Agent) subscribeRelay(ctx context.Context, figKick, figCheck chan<- struct{}) {
 	r := a.cfg.Relay
 	// No overall timeout: the stream lives for hours (the subscriber's
 	// heartbeat watchdog ends a dead one). No body limit, for the same
@@ -76,14 +81,19 @@ func (a *Agent) subscribeRelay(ctx context.Context, figKick chan<- struct{}) {
 	sub := a.relaySubscription()
 	update := make(chan wire.Subscription)
 	go a.followVaults(ctx, sub, update)
+	lost := false // a stream was up and went down: OnState runs on this goroutine
 	_ = subscribe.Run(ctx, subscribe.Options{
 		URL: r.URL, TokenFile: r.TokenFile, Subscription: sub, Update: update, HTTPClient: hc, Log: a.log,
 		OnEvent: func(ev wire.Event) { a.relayEvent(ev, figKick) },
 		OnState: func(connected bool, err error) {
 			if connected {
 				a.log.Info("subscribed to the relay", "url", r.URL)
+				if lost {
+					signal(figCheck)
+				}
 				return
 			}
+			lost = true
 			for _, v := range a.vaults.all() {
 				v.relay.setWatched(false) // on our own polling within one interval
 			}

@@ -199,3 +199,23 @@ func TestRelaySubscriptionFollowsVaultsLearnedFromFig(t *testing.T) {
 		t.Errorf("%d subscriptions at the relay, want the agent's one (the old stream replaced)", n)
 	}
 }
+
+// A change Fig announces to nobody (a value-only import fires no web hook,
+// and a hook sent while the agent's stream is down reaches no one) is
+// caught when the stream comes back: the agent sends a status at once,
+// which says an update is available, instead of waiting for its next
+// status poll (the stepped clock never reaches it here).
+func TestRelayReconnectCatchesUpOnChangesItMissed(t *testing.T) {
+	f, r := newRelayFixture(t)
+	f.startWatched()
+	if err := f.env.Fig.ImportValues("OrderService", "", map[string]figapi.Value{"Location": figapi.String("Utrecht")}); err != nil {
+		t.Fatal(err)
+	}
+	statuses := f.env.Fig.Requests(figapi.RouteStatus)
+
+	r.srv.CloseClientConnections() // the stream drops; the agent reconnects after its backoff
+	f.eventually("the status sent on reconnecting", func() bool { return f.env.Fig.Requests(figapi.RouteStatus) > statuses })
+	testutil.Eventually(t, "the fetch it triggered, coalescing", 15*time.Second, func() bool { return slices.Contains(f.clock.Pending(), window) })
+	f.clock.Add(window)
+	f.eventually("the imported value in the file", func() bool { return f.key("Location") == "Utrecht" })
+}

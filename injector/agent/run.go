@@ -59,13 +59,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = w.Close() }()
-	figKick := make(chan struct{}, 1)
+	figKick := make(chan struct{}, 1)  // fetch at once
+	figCheck := make(chan struct{}, 1) // send a status at once
 	if a.fig != nil {
-		go a.pollFig(ctx, events, figKick)
+		go a.pollFig(ctx, events, figKick, figCheck)
 	}
 	a.startVaultPollers(ctx, events)
 	if a.cfg.Relay != nil {
-		go a.subscribeRelay(ctx, figKick)
+		go a.subscribeRelay(ctx, figKick, figCheck)
 	}
 	if a.fig != nil && a.fig.copies != nil {
 		go a.runOffline(ctx, a.fig.copies)

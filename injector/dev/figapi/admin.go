@@ -29,6 +29,19 @@ func (s *Server) SetValue(client, instance, name string, v Value) error {
 // is told to reload. The edit is all or nothing: an unknown setting or a
 // value of the wrong kind changes nothing.
 func (s *Server) SetValues(client, instance string, values map[string]Value) error {
+	return s.setValues(client, instance, values, true)
+}
+
+// ImportValues changes values as Fig's value-only import does
+// (ImportExportService.ValueOnlyImport → UpdateClient in
+// src/api/Fig.Api/Services/ImportExportService.cs): the client's
+// LastSettingValueUpdate moves and the change is recorded, but no web hook
+// fires, so only a status poll tells the client. Otherwise as SetValues.
+func (s *Server) ImportValues(client, instance string, values map[string]Value) error {
+	return s.setValues(client, instance, values, false)
+}
+
+func (s *Server) setValues(client, instance string, values map[string]Value, hooks bool) error {
 	names := slices.Sorted(maps.Keys(values))
 	for _, n := range names {
 		if err := checkRows(values[n].rows); err != nil {
@@ -66,7 +79,7 @@ func (s *Server) SetValues(client, instance string, values map[string]Value) err
 		row.lastValueUpdate = at
 		s.registerChange(at)
 	}
-	s.applyValues(g, row, updates)
+	s.applyValues(g, row, updates, hooks)
 	return nil
 }
 

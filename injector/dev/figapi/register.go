@@ -300,7 +300,7 @@ func (s *Server) applyOverrides(g *clientGroup, def Definition) (int, string) {
 		}
 		values = append(values, namedValue{name: o.Name, value: o.Value})
 	}
-	s.applyValues(g, row, values)
+	s.applyValues(g, row, values, true)
 	for _, o := range def.ClientSettingOverrides {
 		if st := row.setting(o.Name); st != nil {
 			st.externallyManaged = true

@@ -173,8 +173,9 @@ func (s *Server) registerChange(at time.Time) { s.lastSettingChange = at }
 
 // applyValues sets values on a row's settings and, when any differs, stamps
 // the row's LastSettingValueUpdate and logs one change per setting, as
-// SettingsService.UpdateSettingValues does. It reports the names changed.
-func (s *Server) applyValues(g *clientGroup, r *clientRow, values []namedValue) []string {
+// SettingsService.UpdateSettingValues does, with SettingValueChanged web
+// hooks when hooks is set. It reports the names changed.
+func (s *Server) applyValues(g *clientGroup, r *clientRow, values []namedValue, hooks bool) []string {
 	var changed []string
 	var at time.Time
 	for _, nv := range values {
@@ -208,7 +209,9 @@ func (s *Server) applyValues(g *clientGroup, r *clientRow, values []namedValue) 
 	if len(changed) > 0 {
 		r.lastValueUpdate = at
 		s.registerChange(at)
-		s.settingsChangedHooks(g.name, r.instance, changed)
+		if hooks {
+			s.settingsChangedHooks(g.name, r.instance, changed)
+		}
 	}
 	return changed
 }
