@@ -68,17 +68,14 @@ install_tools() {
 }
 timed "tools" install_tools
 
-# 2. Private container configuration: overlay storage in the cache, runc, ulimits the host allows
-#    (pitfall 2), no registry to search, file-based events (no journald needed).
-mkdir -p "$WORK/cfg" "$DIST"
+# 2. Private container configuration (hack/containers-env.sh): overlay storage in the cache, runc, ulimits
+#    the host allows, no registry to search; shared with hack/kind, whose podman sees these images.
+mkdir -p "$DIST"
+CONTAINERS_WORK=$WORK
+# shellcheck source=hack/containers-env.sh
+. hack/containers-env.sh
 exec 9>"$WORK/lock"
 flock 9 # one build at a time per cache; a second run waits here
-printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$WORK" "$WORK" >"$WORK/cfg/storage.conf"
-printf '%s\n' '[containers]' 'default_ulimits = ["nofile=16384:16384", "nproc=16384:16384"]' \
-  '[engine]' 'runtime = "runc"' 'cgroup_manager = "cgroupfs"' 'events_logger = "file"' >"$WORK/cfg/containers.conf"
-echo 'unqualified-search-registries = []' >"$WORK/cfg/registries.conf"
-export CONTAINERS_STORAGE_CONF=$WORK/cfg/storage.conf CONTAINERS_CONF=$WORK/cfg/containers.conf \
-  CONTAINERS_REGISTRIES_CONF=$WORK/cfg/registries.conf
 # A failed build leaves mounted working containers behind (pitfall 6).
 trap 'buildah rm --all >/dev/null 2>&1 || true' EXIT
 
