@@ -106,6 +106,9 @@ trap finish EXIT
 # 3. kind create cluster
 timed "kind create cluster" kind create cluster --image "$NODE_IMAGE" --config hack/kind/cluster.yaml --wait 180s
 kubectl get nodes -o wide
+# Every control-plane pod, kube-proxy and CoreDNS from the pre-loaded images (up.sh needs cluster DNS and
+# Service routing: the agent reaches fig-dev.fig-dev.svc, the API server the webhook's Service).
+timed "kube-system Ready" kubectl -n kube-system wait --for=condition=Ready pods --all --timeout=180s
 kubectl -n kube-system get pods -o wide
 
 # 4. examples/kind/up.sh, unmodified
