@@ -15,3 +15,10 @@ printf '%s\n' '[containers]' 'default_ulimits = ["nofile=16384:16384", "nproc=16
 echo 'unqualified-search-registries = []' >"$CONTAINERS_WORK/cfg/registries.conf"
 export CONTAINERS_STORAGE_CONF=$CONTAINERS_WORK/cfg/storage.conf CONTAINERS_CONF=$CONTAINERS_WORK/cfg/containers.conf \
   CONTAINERS_REGISTRIES_CONF=$CONTAINERS_WORK/cfg/registries.conf
+# apt_mirror prints the Debian archive this machine's apt uses (deb822 .sources or one-line .list): the
+# mirror debootstrap makes the local base images from.
+apt_mirror() {
+  { sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null
+    sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+  } | tr ' ' '\n' | grep -E '^https?://.*/debian/?$' | head -n 1
+}
