@@ -99,6 +99,10 @@ podman network exists kind || touch "$STATE/network-created"
 [ -d /lib/modules ] || { mkdir /lib/modules; touch "$STATE/modules-created"; }
 finish() {
   local rc=$?
+  if [ "$rc" -ne 0 ] && [ -s "$KUBECONFIG" ]; then # what CI's log needs to tell why
+    kubectl get pods -A -o wide >&2 || true
+    kubectl get events -A --sort-by=.lastTimestamp 2>/dev/null | tail -n 30 >&2 || true
+  fi
   if [ -n "${KIND_KEEP:-}" ]; then log "KIND_KEEP: cluster left up; KUBECONFIG=$KUBECONFIG; down: $0 --down"; exit "$rc"; fi
   down || rc=1
   log "done in $((SECONDS - T0))s (rc=$rc)"
@@ -111,7 +115,12 @@ timed "kind create cluster" kind create cluster --image "$NODE_IMAGE" --config h
 kubectl get nodes -o wide
 # Every control-plane pod, kube-proxy and CoreDNS from the pre-loaded images (up.sh needs cluster DNS and
 # Service routing: the agent reaches fig-dev.fig-dev.svc, the API server the webhook's Service).
-timed "kube-system Ready" kubectl -n kube-system wait --for=condition=Ready pods --all --timeout=180s
+kube_system_ready() {
+  kubectl -n kube-system rollout status daemonset/kube-proxy --timeout=180s &&
+    kubectl -n kube-system rollout status deployment/coredns --timeout=180s &&
+    kubectl -n kube-system wait --for=condition=Ready pods --all --timeout=180s
+}
+timed "kube-system Ready" kube_system_ready
 kubectl -n kube-system get pods -o wide
 
 # 4. examples/kind/up.sh, unmodified
