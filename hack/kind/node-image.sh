@@ -220,18 +220,22 @@ preload() {
 }
 timed "pre-load images into the node's containerd" preload
 
-# ---- 6. the image (ENTRYPOINT, env and stop signal of kind's base image)
+# ---- 6. the image (ENTRYPOINT, env and stop signal of kind's base image). The storage is hack/image.sh's:
+#      take its lock, since its exit removes every working container there (image-offline.md, pitfall 6).
 commit() {
   local c m
   c=$(buildah from scratch)
+  # shellcheck disable=SC2064 # expand now: this function's own working container
+  trap "trap - RETURN; buildah rm '$c' >/dev/null 2>&1 || true" RETURN
   m=$(buildah mount "$c")
   cp -a "$N/." "$m/"
   buildah umount "$c" >/dev/null
   buildah config --entrypoint '["/usr/local/bin/entrypoint", "/sbin/init"]' --cmd '' --env container=docker \
     --stop-signal SIGRTMIN+3 --label "fig-injector.kind-node.stamp=$STAMP" "$c"
-  buildah commit -q --rm "$c" "$NODE_IMAGE" >/dev/null
+  buildah commit -q "$c" "$NODE_IMAGE" >/dev/null
 }
-trap 'buildah rm --all >/dev/null 2>&1 || true' EXIT
+exec 9>"$CONTAINERS_WORK/lock"
+flock 9
 old=$(podman image inspect --format '{{.Id}}' "$NODE_IMAGE" 2>/dev/null || true)
 timed "commit $NODE_IMAGE" commit
 [ -z "$old" ] || podman rmi "$old" >/dev/null 2>&1 || true # the previous build (1.5 GB), now untagged

@@ -129,4 +129,7 @@ go mod download
 mkdir -p "$(go env GOMODCACHE)" "$(go env GOCACHE)"
 sed "s|^\[containers\]|&\nvolumes = [\"$(go env GOMODCACHE):/go/pkg/mod\", \"$(go env GOCACHE):/root/.cache/go-build\"]|" \
   "$CONTAINERS_CONF" >"$STATE/containers-build.conf"
+# up.sh's podman builds use hack/image.sh's storage: hold its lock (its exit removes every working container).
+exec 7>"$CONTAINERS_WORK/lock"
+flock 7
 CONTAINERS_CONF=$STATE/containers-build.conf timed "examples/kind/up.sh" bash examples/kind/up.sh
