@@ -41,6 +41,15 @@ log() { printf '[kind-node %3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 die() { printf '[kind-node] FAIL: %s\n' "$*" >&2; exit 1; }
 timed() { local label=$1 started=$SECONDS; shift; "$@"; log "$label: $((SECONDS - started))s"; }
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, buildah, a temporary containerd)"
+# What a failure must not leave behind: the temporary containerd (step 5), the working container (step 6).
+CTRD_PID='' CTRD_DIR='' WORKING=''
+cleanup() {
+  if [ -n "$CTRD_PID" ]; then kill "$CTRD_PID" 2>/dev/null || true; wait "$CTRD_PID" 2>/dev/null || true; fi
+  [ -z "$CTRD_DIR" ] || rm -rf "$CTRD_DIR"
+  [ -z "$WORKING" ] || buildah rm "$WORKING" >/dev/null 2>&1 || true
+  CTRD_PID='' CTRD_DIR='' WORKING=''
+}
+trap cleanup EXIT
 
 # The packages of kind's base image a single node uses (kind's nfs-common, open-iscsi and fuse-overlayfs
 # serve storage drivers and rootless nodes), plus Debian's container runtime in place of kind's builds.
@@ -139,8 +148,8 @@ echo "$K8S_VERSION" >"$N/kind/version"
 # ---- 5. the control-plane images, pre-loaded into the node's containerd
 I=$W/images
 rm -rf "$I"; mkdir -p "$I"
-# one_binary BINARY... : prints a new directory for a one-layer image holding the binaries in /usr/local/bin (where the
-# upstream images keep them; kubeadm's manifests call them by name), plus passwd/group and /tmp.
+# one_binary BINARY...: prints a new directory for a one-layer image: the binaries in /usr/local/bin
+# (where the upstream images keep them; kubeadm's manifests call them by name), passwd/group and /tmp.
 one_binary() {
   local dir b
   dir=$(mktemp -d "$I/root.XXXX")
@@ -203,20 +212,20 @@ for w in $want; do grep -qx "$w" <<<"$have" || die "kubeadm wants $w; the node i
 # `kind load image-archive` does (ctr -n k8s.io images import --all-platforms; the archives are named,
 # so no --digests images).
 preload() {
-  local s pid t
+  local s t
   s=$(mktemp -d /tmp/kind-node-ctrd.XXXX)
+  CTRD_DIR=$s
   printf '%s\n' 'version = 2' "root = \"$N/var/lib/containerd\"" "state = \"$s/state\"" \
     'disabled_plugins = ["io.containerd.grpc.v1.cri"]' '[grpc]' "  address = \"$s/sock\"" >"$s/config.toml"
   containerd --config "$s/config.toml" >"$s/log" 2>&1 &
-  pid=$!
-  # shellcheck disable=SC2064 # expand now: these are this function's own process and directory
-  trap "trap - RETURN; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf '$s'" RETURN
+  CTRD_PID=$!
   for _ in $(seq 100); do [ -S "$s/sock" ] && ctr -a "$s/sock" version >/dev/null 2>&1 && break; sleep 0.1; done
   for t in "$I"/*.tar; do
     ctr -a "$s/sock" -n k8s.io images import --all-platforms --snapshotter overlayfs "$t" >/dev/null ||
       { cat "$s/log" >&2; die "ctr import $t failed"; }
   done
   ctr -a "$s/sock" -n k8s.io images ls -q | grep -v '^sha256:' | sed 's/^/  /' >&2
+  cleanup
 }
 timed "pre-load images into the node's containerd" preload
 
@@ -225,14 +234,14 @@ timed "pre-load images into the node's containerd" preload
 commit() {
   local c m
   c=$(buildah from scratch)
-  # shellcheck disable=SC2064 # expand now: this function's own working container
-  trap "trap - RETURN; buildah rm '$c' >/dev/null 2>&1 || true" RETURN
+  WORKING=$c
   m=$(buildah mount "$c")
   cp -a "$N/." "$m/"
   buildah umount "$c" >/dev/null
   buildah config --entrypoint '["/usr/local/bin/entrypoint", "/sbin/init"]' --cmd '' --env container=docker \
     --stop-signal SIGRTMIN+3 --label "fig-injector.kind-node.stamp=$STAMP" "$c"
   buildah commit -q "$c" "$NODE_IMAGE" >/dev/null
+  cleanup
 }
 exec 9>"$CONTAINERS_WORK/lock"
 flock 9
