@@ -36,14 +36,6 @@ AGENT_IMAGE=${AGENT_IMAGE:-${IMAGE%:*}-agent:${IMAGE##*:}}
 SAMPLE_IMAGE=${SAMPLE_IMAGE:-localhost/fig-sampleapp:dev}
 MAX_BYTES=${MAX_BYTES:-30000000}
 AGENT_MAX_BYTES=${AGENT_MAX_BYTES:-20000000}
-# The mirror apt already uses on this machine (deb822 .sources or one-line .list).
-apt_mirror() {
-  { sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null
-    sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
-  } | tr ' ' '\n' | grep -E '^https?://.*/debian/?$' | head -n 1
-}
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror || true)}
-[ -n "$DEBIAN_MIRROR" ] || { echo "no Debian mirror found in /etc/apt: set DEBIAN_MIRROR" >&2; exit 1; }
 CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
 WORK=$CACHE/image
 DIST=$PROJ/dist
@@ -68,17 +60,16 @@ install_tools() {
 }
 timed "tools" install_tools
 
-# 2. Private container configuration: overlay storage in the cache, runc, ulimits the host allows
-#    (pitfall 2), no registry to search, file-based events (no journald needed).
-mkdir -p "$WORK/cfg" "$DIST"
+# 2. Private container configuration (hack/containers-env.sh): overlay storage in the cache, runc, ulimits
+#    the host allows, no registry to search; shared with hack/kind, whose podman sees these images.
+mkdir -p "$DIST"
+CONTAINERS_WORK=$WORK
+# shellcheck source=hack/containers-env.sh
+. hack/containers-env.sh
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror || true)}
+[ -n "$DEBIAN_MIRROR" ] || { echo "no Debian mirror found in /etc/apt: set DEBIAN_MIRROR" >&2; exit 1; }
 exec 9>"$WORK/lock"
 flock 9 # one build at a time per cache; a second run waits here
-printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$WORK" "$WORK" >"$WORK/cfg/storage.conf"
-printf '%s\n' '[containers]' 'default_ulimits = ["nofile=16384:16384", "nproc=16384:16384"]' \
-  '[engine]' 'runtime = "runc"' 'cgroup_manager = "cgroupfs"' 'events_logger = "file"' >"$WORK/cfg/containers.conf"
-echo 'unqualified-search-registries = []' >"$WORK/cfg/registries.conf"
-export CONTAINERS_STORAGE_CONF=$WORK/cfg/storage.conf CONTAINERS_CONF=$WORK/cfg/containers.conf \
-  CONTAINERS_REGISTRIES_CONF=$WORK/cfg/registries.conf
 # A failed build leaves mounted working containers behind (pitfall 6).
 trap 'buildah rm --all >/dev/null 2>&1 || true' EXIT
 

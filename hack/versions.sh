@@ -9,3 +9,7 @@ export HELM_VERSION=${HELM_VERSION:-v4.3.1}
 HELM3_VERSION=${HELM3_VERSION:-v3.22.0}
 CACHE=${FIG_INJECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fig-injector}
 ASSETS=$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION
+# kind (hack/kind): the CLI and, in its node image, CoreDNS (the version kubeadm $K8S_VERSION deploys:
+# `kubeadm config images list`), both built from the Go module proxy.
+export KIND_VERSION=${KIND_VERSION:-v0.33.0}
+export COREDNS_VERSION=${COREDNS_VERSION:-v1.14.6}
