@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/fig-injector/fig-injector/injector/relay/auth"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
@@ -36,4 +37,21 @@ func RelayTokenFile(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// AwaitEvent reads a subscriber's events until one matches, failing tb
+// after within.
+func AwaitEvent(tb testing.TB, events <-chan wire.Event, within time.Duration, what string, match func(wire.Event) bool) {
+	tb.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case ev := <-events:
+			if match(ev) {
+				return
+			}
+		case <-deadline:
+			tb.Fatalf("no %s within %s", what, within)
+		}
+	}
 }

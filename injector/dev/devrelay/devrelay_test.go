@@ -16,6 +16,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/relay/subscribe"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/injector/transport"
+	"github.com/fig-injector/fig-injector/internal/devenv"
 )
 
 // TestRelayNextToDev: agent.yaml subscribes to the relay, a holder of the
@@ -60,17 +61,7 @@ func TestRelayNextToDev(t *testing.T) {
 	}()
 	await := func(what string, match func(wire.Event) bool) {
 		t.Helper()
-		deadline := time.After(20 * time.Second)
-		for {
-			select {
-			case ev := <-events:
-				if match(ev) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no %s within 20 s", what)
-			}
-		}
+		devenv.AwaitEvent(t, events, 20*time.Second, what, match)
 	}
 	await("vaultWatched", func(ev wire.Event) bool { return ev.Type == wire.TypeVaultWatched && ev.Vault == vault })
 	if err := env.Fig.SetValue(cfg.Fig.ClientName, "", "Location", figapi.String("Utrecht")); err != nil {

@@ -65,17 +65,7 @@ func TestEndToEnd(t *testing.T) {
 	}()
 	await := func(what string, match func(wire.Event) bool) {
 		t.Helper()
-		deadline := time.After(20 * time.Second)
-		for {
-			select {
-			case ev := <-events:
-				if match(ev) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no %s within 20 s", what)
-			}
-		}
+		devenv.AwaitEvent(t, events, 20*time.Second, what, match)
 	}
 	await("hello", func(ev wire.Event) bool { return ev.Type == wire.TypeHello })
 	await("vaultWatched", func(ev wire.Event) bool { return ev.Type == wire.TypeVaultWatched && ev.Vault == vault })
