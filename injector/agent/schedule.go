@@ -54,12 +54,14 @@ func (s Schedule) AfterFailure(n int, retryAfter time.Duration, r *rand.Rand) ti
 // × RelaySafetyFactor intervals (as Startup), because a fleet subscribes
 // within seconds of a relay (re)start and ±10% jitter would keep every
 // pod's safety poll in one burst for good. Unwatched: the vault's own
-// interval ±10%, so polling resumes within one interval.
+// interval less up to Jitter of it (never more), so polling resumes within
+// one interval of the relay's loss, as issue 14 promises, and a fleet that
+// lost its relay together does not poll in step.
 func (s Schedule) AfterRelayWord(watched bool, interval time.Duration, r *rand.Rand) time.Duration {
 	if watched {
 		return s.Startup(RelaySafetyFactor*interval, r)
 	}
-	return s.AfterSuccess(interval, r)
+	return s.floor(interval - time.Duration(float64(interval)*s.Jitter*r.Float64()))
 }
 
 // Startup returns the random delay before a source's first poll after the
