@@ -440,7 +440,8 @@ the figures are multiplied back.
 | relay killed → Fig change in every agent's file (max) | $(median killed $KL fig-max-s) s = $(median killed $KL fig-max/interval) × the 30 s interval |
 
 A lost stream puts each vault back on the agent's own interval at once (its next poll within one
-interval ±10% jitter); Fig's status poll never stopped. A relay that vanishes without closing its
+interval, up to 10% sooner: \`agent.Schedule.AfterRelayWord\`; the excess over 1× is the poll and the
+render); Fig's status poll never stopped (at its interval ±10%, as before). A relay that vanishes without closing its
 connections (a node lost) is noticed after the subscriber's read timeout instead (35 s: two
 missed heartbeats and a margin), then the same.
 
