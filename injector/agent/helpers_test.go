@@ -140,7 +140,16 @@ func (f *fixture) awaitTimers(want ...time.Duration) {
 // start runs the agent in sidecar mode and waits for the first file.
 func (f *fixture) start(opts agent.Options) (stop func() error) {
 	f.t.Helper()
-	a, err := agent.New(context.Background(), f.cfg, opts)
+	a, stop := f.runAgent(f.cfg, opts)
+	f.awaitRunning(a)
+	return stop
+}
+
+// runAgent runs an agent for cfg in sidecar mode until the test ends or
+// stop is called, without waiting for anything.
+func (f *fixture) runAgent(cfg *config.Config, opts agent.Options) (a *agent.Agent, stop func() error) {
+	f.t.Helper()
+	a, err := agent.New(context.Background(), cfg, opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -157,8 +166,7 @@ func (f *fixture) start(opts agent.Options) (stop func() error) {
 		return <-done
 	}
 	f.t.Cleanup(func() { _ = stop() })
-	f.awaitRunning(a)
-	return stop
+	return a, stop
 }
 
 // awaitRunning waits for a's first render and for Run to watch the files:

@@ -200,14 +200,7 @@ func TestOfflineCopyThatDoesNotDecryptIsDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.figDown.Store(true)
-	a, err := agent.New(context.Background(), f.cfg, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	a, _ := f.runAgent(f.cfg, f.options())
 	f.eventually("the undecryptable copy deleted", func() bool { return f.storedCopy() != old })
 	if a.Health().Ready() {
 		t.Fatal("the pod started without Fig and without a usable copy")

@@ -57,14 +57,7 @@ func TestSecretsNeverLeakInEscapedForm(t *testing.T) {
 	tmpl := filepath.Join(filepath.Dir(f.out), "app.tmpl")
 	writeFile(t, tmpl, `{{ get "Location" }}`)
 	f.cfg.Outputs = append(f.cfg.Outputs, config.Output{Path: filepath.Join(filepath.Dir(f.out), "app.txt"), Format: "template", Template: tmpl, Mode: "0440"})
-	a, err := agent.New(context.Background(), f.cfg, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	a, _ := f.runAgent(f.cfg, f.options())
 	f.awaitRunning(a)
 
 	// The template now quotes the secret in its error; the vault echoes it.
