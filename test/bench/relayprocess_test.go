@@ -30,6 +30,7 @@ import (
 	"github.com/fig-injector/fig-injector/injector/dev/figapi"
 	"github.com/fig-injector/fig-injector/injector/inject"
 	"github.com/fig-injector/fig-injector/injector/relay/hook"
+	"github.com/fig-injector/fig-injector/injector/relay/server"
 	"github.com/fig-injector/fig-injector/injector/relay/subscribe"
 	"github.com/fig-injector/fig-injector/injector/relay/wire"
 	"github.com/fig-injector/fig-injector/injector/transport"
@@ -105,7 +106,7 @@ func BenchmarkRelayProcess(b *testing.B) {
 			fanouts = append(fanouts, time.Since(at))
 			// Past the relay's minimum spacing per stream, so the next
 			// change is a wake-up of its own: the experiment's design.
-			time.Sleep(150 * time.Millisecond)
+			time.Sleep(server.DefaultMinSpacing + 50*time.Millisecond)
 		}
 		fanoutCPU := float64(cpuNanos(b, p.pid)-ns0) / 1e6 / relayFanouts
 		peakRSS := procStatus(b, p.pid, "VmHWM")
